@@ -1,0 +1,41 @@
+"""What can go wrong when reading a source, sorted by what to do about it.
+
+- ``SourceConfigurationError``: a person must fix something (token, scopes,
+  a property name). Retrying will not help.
+- ``RetriableSourceError``: the source was busy or unreachable and our own
+  retries ran out; the next run will likely succeed.
+- ``FatalSourceError``: the source answered something we do not understand.
+
+Messages carry the source's correlation id where it sent one, so support can
+find the request, and never carry a credential.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FatalSourceError", "RetriableSourceError", "SourceConfigurationError", "SourceError"]
+
+
+class SourceError(Exception):
+    """Base class: reading ``source`` failed."""
+
+    def __init__(self, source: str, message: str, *, status: int | None = None, correlation_id: str | None = None):
+        self.source = source
+        self.status = status
+        self.correlation_id = correlation_id
+        detail = f" (HTTP {status}" if status else ""
+        if correlation_id:
+            detail += f", correlationId {correlation_id}" if detail else f" (correlationId {correlation_id}"
+        detail += ")" if detail else ""
+        super().__init__(f"{source}: {message}{detail}")
+
+
+class SourceConfigurationError(SourceError):
+    """Fix the configuration or credentials; retrying will not help."""
+
+
+class RetriableSourceError(SourceError):
+    """Temporary failure (rate limit, server error, timeout) that outlasted our retries."""
+
+
+class FatalSourceError(SourceError):
+    """The source answered in a way we cannot interpret."""

@@ -1,0 +1,5 @@
+"""HubSpot: CRM search counts and sums, marketing emails, via hubspot-api-client."""
+
+from connectors.hubspot.connector import HubSpotConnector
+
+__all__ = ["HubSpotConnector"]

@@ -1,0 +1,197 @@
+"""The ``okr`` command line: validate, sync, report, status, checkin, demo."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.pipeline import SyncSummary
+from okrmodel.config import Config, ConfigError, load_config
+from okrmodel.evaluation import StatusReport, evaluate
+from okrmodel.periods import today_in
+from okrmodel.storage import Store
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Keep quarterly OKRs current from HubSpot and report their status.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option("-c", "--config", envvar="OKR_CONFIG", help="The OKR file (else $OKR_CONFIG, else ./okrs.yaml).", show_default=False),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Compute as of the end of this day, YYYY-MM-DD (default: today in the config's time zone).", show_default=False),
+]
+DEFAULT_CONFIG = Path("okrs.yaml")
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    errors.print(message, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _config(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        _fail(str(error))
+
+
+def _as_of(text: str | None, config: Config) -> date:
+    if text is None:
+        return today_in(config.zone)
+    try:
+        as_of = date.fromisoformat(text)
+    except ValueError:
+        _fail(f"--as-of: {text!r} is not a date in the form YYYY-MM-DD")
+    period = config.planning_period
+    if as_of < period.first_day:
+        _fail(f"--as-of: {as_of} is before period {period.label} starts ({period.first_day})")
+    return as_of
+
+
+def _report(config: Config, as_of: date) -> StatusReport:
+    with Store(config.storage_url()) as store:
+        return evaluate(config, store, as_of)
+
+
+@app.command()
+def validate(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Check the OKR file against the schema; every problem is listed with its location."""
+    config = _config(config_path)
+    key_results = sum(len(objective.key_results) for objective in config.objectives)
+    console.print(
+        f"{config_path}: valid ({len(config.objectives)} objectives, {key_results} key results, "
+        f"{len(config.metrics)} metrics, period {config.period})",
+        markup=False, highlight=False,
+    )
+
+
+@app.command()
+def sync(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_of: AsOfOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the report (default: .okr/reports/ beside the config).")] = None,
+) -> None:
+    """Run the nightly flow once: fetch every metric, store it, recompute, render the report."""
+    config = _config(config_path)
+    day = _as_of(as_of, config)
+    from flows.nightly import SyncIncomplete, nightly_sync
+
+    try:
+        summary = nightly_sync(str(config_path), as_of=day, report_path=str(out) if out else None)
+    except SyncIncomplete as incomplete:
+        summary = incomplete.summary
+    _print_sync(summary)
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_sync(summary: SyncSummary) -> None:
+    table = Table(title=f"Sync as of {summary.as_of}: {summary.status} ({summary.api_calls} API calls)")
+    for column, justify in (("metric", "left"), ("status", "left"), ("days", "right"), ("new values", "right"), ("calls", "right"), ("error", "left")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for outcome in summary.metrics:
+        days = (outcome.last_day - outcome.first_day).days + 1 if outcome.first_day and outcome.last_day else 0
+        table.add_row(outcome.metric, outcome.status, str(days), str(outcome.values_added), str(outcome.api_calls), outcome.error or "")
+    console.print(table)
+    console.print(f"Run id: {summary.run_id}", markup=False, highlight=False)
+    if summary.report_path:
+        console.print(f"Report: {summary.report_path}", markup=False, highlight=False)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_of: AsOfOption = None,
+) -> None:
+    """Render the status report from stored data only (no network)."""
+    from reports import write_report
+
+    config = _config(config_path)
+    path = write_report(_report(config, _as_of(as_of, config)), out)
+    console.print(f"Report: {path}", markup=False, highlight=False)
+
+
+@app.command()
+def status(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_of: AsOfOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
+) -> None:
+    """Show each objective's and key result's actual, progress and status."""
+    config = _config(config_path)
+    status_report = _report(config, _as_of(as_of, config))
+    if as_json:
+        sys.stdout.write(json.dumps(status_report.to_json(), indent=2) + "\n")
+        return
+    table = Table(title=f"{status_report.company}: {status_report.period} as of {status_report.as_of} (expected {status_report.expected:.0%})")
+    for column in ("key result", "actual", "target", "progress", "status"):
+        table.add_column(column)
+    for objective in status_report.objectives:
+        progress = f"{objective.progress:.0%}" if objective.progress is not None else "-"
+        table.add_row(f"[bold]{objective.title}[/bold]", "", "", progress, objective.status.value, end_section=False)
+        for key_result in objective.key_results:
+            actual = f"{key_result.actual:,.10g}" if key_result.actual is not None else "-"
+            kr_progress = f"{key_result.progress:.0%}" if key_result.progress is not None else "-"
+            table.add_row(f"  {key_result.id}: {key_result.title}", actual, f"{key_result.target:,.10g}", kr_progress, key_result.status.value)
+        table.add_section()
+    console.print(table)
+
+
+@app.command()
+def checkin(
+    key_result_id: Annotated[str, typer.Argument(metavar="KR_ID", help="The key result's id.")],
+    value: Annotated[float, typer.Argument(help="The value reached.")],
+    note: Annotated[str | None, typer.Option("--note", help="Why, or what changed.")] = None,
+    author: Annotated[str | None, typer.Option("--author", envvar="OKR_AUTHOR", help="Who reports it (default: your login).")] = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_of: AsOfOption = None,
+) -> None:
+    """Record a manual value for a key result (kept beside synced values, never replacing them)."""
+    config = _config(config_path)
+    try:
+        _objective, key_result = config.key_result(key_result_id)
+    except KeyError as error:
+        _fail(f"{config_path}: {error.args[0]}")
+    day = _as_of(as_of, config)
+    with Store(config.storage_url()) as store:
+        store.add_checkin(key_result.id, day, value, author or getpass.getuser(), note)
+    console.print(f"Checked in {key_result.id} = {value:,.10g} for {day}", markup=False, highlight=False)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo config, database and report.")] = Path(".okr/demo"),
+) -> None:
+    """Run the whole path on the built-in HubSpot sandbox and SQLite; prints the report's path."""
+    from flows.demo import run_demo
+
+    summary = run_demo(out)
+    _print_sync(summary)
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,82 @@
+"""The nightly Prefect flow: read every metric, store it, recompute, render the report."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, get_run_logger, runtime, task
+from prefect.cache_policies import NONE
+
+from connectors import Connector, MetricReading
+from flows.pipeline import SyncSummary, default_report_path, open_connectors, record_failure, record_reading
+from okrmodel.config import MetricSpec, load_config
+from okrmodel.evaluation import evaluate
+from okrmodel.fetch_plan import fetch_windows
+from okrmodel.periods import Window, today_in
+from okrmodel.storage import Store
+from reports import write_report
+
+__all__ = ["SyncIncomplete", "nightly_sync"]
+
+
+class SyncIncomplete(Exception):
+    """Some metrics could not be read; the run is marked failed in Prefect. The
+    summary says which, and the report was still rendered from what is stored."""
+
+    def __init__(self, summary: SyncSummary):
+        self.summary = summary
+        failed = ", ".join(f"{outcome.metric} ({outcome.error})" for outcome in summary.failed)
+        super().__init__(f"{len(summary.failed)} of {len(summary.metrics)} metrics failed: {failed}")
+
+
+# Connectors hold sockets and locks: never hash them for Prefect's cache.
+@task(cache_policy=NONE, task_run_name="read-{name}")
+def read_metric(connector: Connector, name: str, spec: MetricSpec, window: Window, as_of: date) -> MetricReading:
+    return connector.read(name, spec, window, as_of)
+
+
+@flow(name="okr-nightly-sync", validate_parameters=False)
+def nightly_sync(config_path: str, as_of: date | None = None, report_path: str | None = None) -> SyncSummary:
+    """Read every metric of ``config_path`` as of ``as_of`` (default: today in
+    the config's time zone), store what changed, and render the status report.
+
+    Raises ``SyncIncomplete`` (after storing and rendering) when any metric failed.
+    """
+    logger = get_run_logger()
+    config = load_config(config_path)
+    as_of = as_of or today_in(config.zone)
+    with Store(config.storage_url()) as store:
+        run_id = store.start_run(as_of, flow_run_id=str(runtime.flow_run.id))
+        summary = SyncSummary(run_id=run_id, as_of=as_of)
+        connectors, source_errors = open_connectors(config)
+        try:
+            windows = fetch_windows(config, as_of)
+            futures = {
+                name: read_metric.submit(connectors[spec.source], name, spec, windows[name], as_of)
+                for name, spec in config.metrics.items()
+                if spec.source in connectors
+            }
+            for name, spec in config.metrics.items():
+                try:
+                    if spec.source in source_errors:
+                        raise source_errors[spec.source]
+                    reading = futures[name].result()
+                except Exception as error:  # one broken metric must not stop the others
+                    logger.warning("metric %s failed: %s", name, error)
+                    summary.metrics.append(record_failure(store, run_id, name, spec.source, windows[name], error))
+                    continue
+                summary.metrics.append(record_reading(store, run_id, spec.source, reading))
+            report = evaluate(config, store, as_of)
+            summary.report_path = write_report(report, Path(report_path) if report_path else default_report_path(config, as_of))
+        except BaseException as error:
+            store.finish_run(run_id, "failed", message=f"{type(error).__name__}: {error}")
+            raise
+        finally:
+            for connector in connectors.values():
+                connector.close()
+        summary.status = summary.final_status()
+        store.finish_run(run_id, summary.status, message=None if not summary.failed else f"{len(summary.failed)} metrics failed")
+    if summary.failed:
+        raise SyncIncomplete(summary)
+    return summary

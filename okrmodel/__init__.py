@@ -1,0 +1,1 @@
+"""The OKR domain: config schema, periods and windows, KR math, storage. No network."""

@@ -1,0 +1,141 @@
+"""Periods, as-of days and the time windows a key result is measured over.
+
+Every window is half-open, ``[start, end)``, and cut at midnight in the
+company's time zone: "as of D" means data through the end of day D there.
+Connectors receive windows as aware datetimes and turn them into whatever the
+source needs (UTC epochs for HubSpot), so a record stamped exactly at midnight
+falls in one window only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "Period",
+    "Window",
+    "WindowKind",
+    "parse_period",
+    "quarter_of",
+    "today_in",
+    "window_for",
+]
+
+_QUARTER = re.compile(r"^(?P<year>\d{4})-Q(?P<quarter>[1-4])$")
+
+
+class WindowKind(StrEnum):
+    """How far back a key result looks from its as-of day."""
+
+    PERIOD = "period"
+    MONTH = "month"
+    LAST_30_DAYS = "last_30_days"
+    LATEST = "latest"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A planning period, such as a quarter, as an inclusive range of days."""
+
+    label: str
+    first_day: date
+    last_day: date
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def elapsed_share(self, as_of: date) -> float:
+        """Share of the period's days that have fully passed by the end of ``as_of``.
+
+        Day one of the quarter counts as elapsed once it is over, so the share
+        is 1/days on the first day and 1.0 on the last.
+        """
+        if as_of < self.first_day:
+            return 0.0
+        if as_of >= self.last_day:
+            return 1.0
+        return ((as_of - self.first_day).days + 1) / self.days
+
+    def contains(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+def parse_period(label: str) -> Period:
+    """Parse a period label; quarters are written ``YYYY-Qn`` (``2026-Q4``)."""
+    match = _QUARTER.match(label.strip())
+    if not match:
+        raise ValueError(f"period {label!r} is not a quarter such as '2026-Q4'")
+    year, quarter = int(match["year"]), int(match["quarter"])
+    first_month = 3 * (quarter - 1) + 1
+    first_day = date(year, first_month, 1)
+    next_first = date(year + 1, 1, 1) if quarter == 4 else date(year, first_month + 3, 1)
+    return Period(label=f"{year}-Q{quarter}", first_day=first_day, last_day=next_first - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Window:
+    """Half-open time range ``[start, end)`` with both ends at local midnight."""
+
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def from_days(cls, first_day: date, last_day: date, zone: ZoneInfo) -> "Window":
+        """The window covering ``first_day`` through ``last_day`` inclusive, in ``zone``."""
+        return cls(
+            start=datetime.combine(first_day, time.min, tzinfo=zone),
+            end=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone),
+        )
+
+    @property
+    def first_day(self) -> date:
+        return self.start.date()
+
+    @property
+    def last_day(self) -> date:
+        return (self.end - timedelta(days=1)).date()
+
+    def days(self) -> list[date]:
+        count = (self.end.date() - self.start.date()).days
+        return [self.first_day + timedelta(days=offset) for offset in range(count)]
+
+    def union(self, other: "Window") -> "Window":
+        return Window(start=min(self.start, other.start), end=max(self.end, other.end))
+
+
+def window_for(kind: WindowKind, period: Period, as_of: date, zone: ZoneInfo) -> Window:
+    """The window a key result with window ``kind`` covers as of ``as_of``.
+
+    ``period`` runs from the period's first day to ``as_of`` (capped at the
+    period's last day), ``month`` from the first of ``as_of``'s month, and
+    ``last_30_days`` over the 30 days ending with ``as_of``, which may reach
+    back into the previous period. ``latest`` reads the newest snapshot on or
+    before ``as_of``, so its window is that one day.
+    """
+    last_day = min(as_of, period.last_day) if kind is WindowKind.PERIOD else as_of
+    if kind is WindowKind.PERIOD:
+        first_day = period.first_day
+    elif kind is WindowKind.MONTH:
+        first_day = as_of.replace(day=1)
+    elif kind is WindowKind.LAST_30_DAYS:
+        first_day = as_of - timedelta(days=29)
+    else:
+        first_day = as_of
+    if first_day > last_day:
+        raise ValueError(f"as-of day {as_of} is before period {period.label} starts ({period.first_day})")
+    return Window.from_days(first_day, last_day, zone)
+
+
+def today_in(zone: ZoneInfo) -> date:
+    """Today's date in ``zone``: the default as-of day."""
+    return datetime.now(zone).date()
+
+
+def quarter_of(day: date) -> Period:
+    """The calendar quarter containing ``day``."""
+    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")

@@ -1,0 +1,105 @@
+"""Tables: sync runs, per-metric fetch outcomes, observed values and check-ins.
+
+Nothing is updated in place. A changed value for a metric's day is a new row
+with the next ``revision``, so the history of every number stays readable and
+a re-run that sees the same value writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+__all__ = ["Base", "CheckIn", "MetricFetch", "Observation", "SyncRun", "UtcDateTime"]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware one")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SyncRun(Base):
+    """One execution of the nightly sync."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    """running, succeeded, partial (some metrics failed) or failed."""
+    flow_run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class MetricFetch(Base):
+    """How fetching one metric went within one run."""
+
+    __tablename__ = "metric_fetches"
+    __table_args__ = (UniqueConstraint("sync_run_id", "metric"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sync_run_id: Mapped[str] = mapped_column(ForeignKey("sync_runs.id"))
+    metric: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    """succeeded or failed."""
+    first_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    values_added: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Observation(Base):
+    """A metric's value for one day (a daily total, or a snapshot taken that day)."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("metric", "day", "revision"),
+        Index("ix_observations_metric_day", "metric", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    metric: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date)
+    revision: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(100))
+    sync_run_id: Mapped[str] = mapped_column(ForeignKey("sync_runs.id"))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CheckIn(Base):
+    """A value a person reported for a key result."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_key_result_day", "key_result", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_result: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    author: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,219 @@
+"""The Store: every observed value, check-in and sync run, on SQLite or PostgreSQL.
+
+Opening a Store brings the schema to the newest Alembic revision, so a new
+database and an old one both work without a separate migrate step.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from okrmodel.storage.models import CheckIn, MetricFetch, Observation, SyncRun
+
+__all__ = ["DailyValue", "SaveResult", "Store", "migrate"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class DailyValue:
+    """The current value of a metric for one day, and when it was fetched."""
+
+    day: date
+    value: float
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    added: int
+    unchanged: int
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> None:
+    """Upgrade (or downgrade) the schema of ``engine``'s database to ``revision``."""
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if downgrade else command.upgrade)(config, revision)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # Several writers (nightly flow, a check-in) may meet; wait instead of failing.
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Store:
+    """Append-only storage for what the product observes and what people report."""
+
+    def __init__(self, url: str):
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    # --- sync runs -------------------------------------------------------
+
+    def start_run(self, as_of: date, flow_run_id: str | None = None) -> str:
+        run_id = str(uuid.uuid4())
+        with self._sessions.begin() as session:
+            session.add(SyncRun(id=run_id, as_of=as_of, started_at=_utcnow(), status="running", flow_run_id=flow_run_id))
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, message: str | None = None) -> None:
+        with self._sessions.begin() as session:
+            run = session.get_one(SyncRun, run_id)
+            run.status, run.message, run.finished_at = status, message, _utcnow()
+
+    def record_fetch(
+        self,
+        run_id: str,
+        metric: str,
+        source: str,
+        *,
+        status: str,
+        first_day: date | None = None,
+        last_day: date | None = None,
+        api_calls: int = 0,
+        values_added: int = 0,
+        error: str | None = None,
+    ) -> None:
+        with self._sessions.begin() as session:
+            session.add(
+                MetricFetch(
+                    sync_run_id=run_id, metric=metric, source=source, status=status, first_day=first_day,
+                    last_day=last_day, api_calls=api_calls, values_added=values_added, error=error,
+                )
+            )
+
+    def runs(self, limit: int = 20) -> list[SyncRun]:
+        with self._sessions() as session:
+            return list(session.scalars(select(SyncRun).order_by(SyncRun.started_at.desc()).limit(limit)))
+
+    def fetches(self, run_id: str) -> list[MetricFetch]:
+        with self._sessions() as session:
+            return list(session.scalars(select(MetricFetch).where(MetricFetch.sync_run_id == run_id).order_by(MetricFetch.metric)))
+
+    # --- observations ----------------------------------------------------
+
+    def save_observations(self, run_id: str, metric: str, source: str, values: dict[date, float]) -> SaveResult:
+        """Append the values that differ from the current ones; same values write nothing.
+
+        Two writers racing on the same day collide on the (metric, day,
+        revision) key; the loser re-reads and tries again, so no duplicate
+        can ever be stored.
+        """
+        for _attempt in range(5):
+            try:
+                with self._sessions.begin() as session:
+                    return self._append_changed(session, run_id, metric, source, values)
+            except IntegrityError:
+                continue
+        raise RuntimeError(f"could not save metric {metric!r}: concurrent writers kept colliding")
+
+    def _append_changed(self, session: Session, run_id: str, metric: str, source: str, values: dict[date, float]) -> SaveResult:
+        if not values:
+            return SaveResult(added=0, unchanged=0)
+        current = self._current_rows(session, metric, min(values), max(values))
+        fetched_at = _utcnow()
+        added = 0
+        for day, value in sorted(values.items()):
+            existing = current.get(day)
+            if existing is not None and existing.value == value:
+                continue
+            session.add(
+                Observation(
+                    metric=metric, day=day, value=float(value), source=source, sync_run_id=run_id,
+                    fetched_at=fetched_at, revision=existing.revision + 1 if existing else 1,
+                )
+            )
+            added += 1
+        return SaveResult(added=added, unchanged=len(values) - added)
+
+    @staticmethod
+    def _current_rows(session: Session, metric: str, first_day: date, last_day: date) -> dict[date, Observation]:
+        newest = (
+            select(Observation.day, func.max(Observation.revision).label("revision"))
+            .where(Observation.metric == metric, Observation.day >= first_day, Observation.day <= last_day)
+            .group_by(Observation.day)
+            .subquery()
+        )
+        rows = session.scalars(
+            select(Observation).join(
+                newest, (Observation.day == newest.c.day) & (Observation.revision == newest.c.revision)
+            ).where(Observation.metric == metric)
+        )
+        return {row.day: row for row in rows}
+
+    def daily_values(self, metric: str, first_day: date, last_day: date) -> list[DailyValue]:
+        """Current value of each stored day in ``first_day..last_day``, oldest first."""
+        with self._sessions() as session:
+            rows = self._current_rows(session, metric, first_day, last_day)
+        return [DailyValue(day=row.day, value=row.value, fetched_at=row.fetched_at) for day, row in sorted(rows.items())]
+
+    def latest_value(self, metric: str, on_or_before: date) -> DailyValue | None:
+        """The newest stored day's current value on or before a day (for snapshots)."""
+        with self._sessions() as session:
+            row = session.scalars(
+                select(Observation)
+                .where(Observation.metric == metric, Observation.day <= on_or_before)
+                .order_by(Observation.day.desc(), Observation.revision.desc())
+                .limit(1)
+            ).first()
+        return DailyValue(day=row.day, value=row.value, fetched_at=row.fetched_at) if row else None
+
+    def observation_count(self) -> int:
+        with self._sessions() as session:
+            return session.scalar(select(func.count()).select_from(Observation)) or 0
+
+    # --- check-ins -------------------------------------------------------
+
+    def add_checkin(self, key_result: str, day: date, value: float, author: str, note: str | None = None) -> CheckIn:
+        checkin = CheckIn(key_result=key_result, day=day, value=float(value), author=author, note=note, created_at=_utcnow())
+        with self._sessions.begin() as session:
+            session.add(checkin)
+        return checkin
+
+    def latest_checkin(self, key_result: str, on_or_before: date) -> CheckIn | None:
+        with self._sessions() as session:
+            return session.scalars(
+                select(CheckIn)
+                .where(CheckIn.key_result == key_result, CheckIn.day <= on_or_before)
+                .order_by(CheckIn.day.desc(), CheckIn.created_at.desc(), CheckIn.id.desc())
+                .limit(1)
+            ).first()

@@ -1,0 +1,44 @@
+"""Shared fixtures: database backends, a demo-shaped config, a sandbox, Prefect."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+POSTGRES_ENV = "OKR_TEST_DATABASE_URL"
+
+
+def _reset_postgres(url: str) -> None:
+    """Drop every table so each test starts from an empty database."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for table in inspect(connection).get_table_names():
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+    except Exception as error:  # a clear message beats a wall of driver errors
+        raise RuntimeError(
+            f"{POSTGRES_ENV}={url!r} is not reachable: {error}. Start PostgreSQL "
+            "(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) "
+            f"or set {POSTGRES_ENV}= (empty) to test on SQLite only."
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def database_backends() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
+
+
+@pytest.fixture(params=database_backends())
+def database_url(request, tmp_path: Path) -> str:
+    """An empty database: SQLite in a temp folder, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'okr.db'}"
+    url = os.environ[POSTGRES_ENV]
+    _reset_postgres(url)
+    return url

@@ -1,0 +1,96 @@
+"""Storage on SQLite and PostgreSQL: append-only, idempotent, migrations both ways."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from sqlalchemy import create_engine, inspect
+
+from okrmodel.storage import Store, migrate
+
+D1, D2, D3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
+
+
+def test_same_values_twice_store_nothing_new(database_url):
+    with Store(database_url) as store:
+        first_run = store.start_run(D3)
+        assert store.save_observations(first_run, "mqls", "hubspot", {D1: 3, D2: 4}).added == 2
+        second_run = store.start_run(D3)
+        again = store.save_observations(second_run, "mqls", "hubspot", {D1: 3, D2: 4})
+        assert (again.added, again.unchanged) == (0, 2)
+        assert store.observation_count() == 2
+
+
+def test_a_changed_value_is_a_new_revision_and_history_stays(database_url):
+    with Store(database_url) as store:
+        run = store.start_run(D3)
+        store.save_observations(run, "mqls", "hubspot", {D1: 3, D2: 4})
+        store.save_observations(run, "mqls", "hubspot", {D2: 5})
+        store.save_observations(run, "mqls", "hubspot", {D2: 4})  # back to the old value: still a new revision
+        assert [(v.day, v.value) for v in store.daily_values("mqls", D1, D3)] == [(D1, 3.0), (D2, 4.0)]
+        assert store.observation_count() == 4
+
+
+def test_latest_value_is_the_newest_day_on_or_before(database_url):
+    with Store(database_url) as store:
+        run = store.start_run(D3)
+        store.save_observations(run, "pool", "hubspot", {D1: 100})
+        store.save_observations(run, "pool", "hubspot", {D3: 120})
+        assert store.latest_value("pool", D2).value == 100
+        assert store.latest_value("pool", D3).value == 120
+        assert store.latest_value("pool", date(2026, 10, 31)) is None
+        assert store.latest_value("other", D3) is None
+
+
+def test_checkins_keep_author_and_note(database_url):
+    with Store(database_url) as store:
+        store.add_checkin("crm-training", D1, 2, "lee", "two trained")
+        store.add_checkin("crm-training", D2, 3, "maria", None)
+        latest = store.latest_checkin("crm-training", D3)
+        assert (latest.value, latest.author, latest.note) == (3.0, "maria", None)
+        assert store.latest_checkin("crm-training", D1).note == "two trained"
+        assert store.latest_checkin("crm-training", date(2026, 10, 1)) is None
+
+
+def test_runs_and_fetch_outcomes_are_recorded(database_url):
+    with Store(database_url) as store:
+        run = store.start_run(D3, flow_run_id="flow-1")
+        store.record_fetch(run, "mqls", "hubspot", status="succeeded", first_day=D1, last_day=D3, api_calls=2, values_added=3)
+        store.record_fetch(run, "deals", "hubspot", status="failed", error="hubspot: boom")
+        store.finish_run(run, "partial", "1 metrics failed")
+        [stored] = store.runs()
+        assert (stored.status, stored.flow_run_id, stored.finished_at is not None) == ("partial", "flow-1", True)
+        assert [(f.metric, f.status, f.api_calls) for f in store.fetches(run)] == [("deals", "failed", 0), ("mqls", "succeeded", 2)]
+
+
+def test_concurrent_writers_never_duplicate(database_url):
+    with Store(database_url) as store:
+        run = store.start_run(D3)
+        barrier = threading.Barrier(4)
+
+        def write(value: float) -> None:
+            barrier.wait()
+            store.save_observations(run, "mqls", "hubspot", {D1: value})
+
+        threads = [threading.Thread(target=write, args=(value,)) for value in (7, 7, 8, 8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with store.engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT revision, value FROM observations ORDER BY revision").fetchall()
+        revisions = [row[0] for row in rows]
+        assert revisions == list(range(1, len(rows) + 1)), "revisions must be unique and gap-free"
+        assert all(a[1] != b[1] for a, b in zip(rows, rows[1:])), "no revision may repeat the one before it"
+
+
+def test_migrations_go_down_to_empty_and_up_again(database_url):
+    engine = create_engine(database_url)
+    migrate(engine)
+    assert {"sync_runs", "metric_fetches", "observations", "checkins"} <= set(inspect(engine).get_table_names())
+    migrate(engine, "base", downgrade=True)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate(engine)
+    assert "observations" in inspect(engine).get_table_names()
+    engine.dispose()
