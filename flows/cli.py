@@ -44,7 +44,7 @@ EXIT_USAGE = 2
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    errors.print(message, markup=False, highlight=False)
+    errors.print(message, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -81,7 +81,7 @@ def validate(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
     console.print(
         f"{config_path}: valid ({len(config.objectives)} objectives, {key_results} key results, "
         f"{len(config.metrics)} metrics, period {config.period})",
-        markup=False, highlight=False,
+        markup=False, highlight=False, soft_wrap=True,
     )
 
 
@@ -113,9 +113,9 @@ def _print_sync(summary: SyncSummary) -> None:
         days = (outcome.last_day - outcome.first_day).days + 1 if outcome.first_day and outcome.last_day else 0
         table.add_row(outcome.metric, outcome.status, str(days), str(outcome.values_added), str(outcome.api_calls), outcome.error or "")
     console.print(table)
-    console.print(f"Run id: {summary.run_id}", markup=False, highlight=False)
+    console.print(f"Run id: {summary.run_id}", markup=False, highlight=False, soft_wrap=True)
     if summary.report_path:
-        console.print(f"Report: {summary.report_path}", markup=False, highlight=False)
+        console.print(f"Report: {summary.report_path}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -129,7 +129,7 @@ def report(
 
     config = _config(config_path)
     path = write_report(_report(config, _as_of(as_of, config)), out)
-    console.print(f"Report: {path}", markup=False, highlight=False)
+    console.print(f"Report: {path}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -176,7 +176,7 @@ def checkin(
     day = _as_of(as_of, config)
     with Store(config.storage_url()) as store:
         store.add_checkin(key_result.id, day, value, author or getpass.getuser(), note)
-    console.print(f"Checked in {key_result.id} = {value:,.10g} for {day}", markup=False, highlight=False)
+    console.print(f"Checked in {key_result.id} = {value:,.10g} for {day}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

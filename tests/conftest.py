@@ -42,3 +42,43 @@ def database_url(request, tmp_path: Path) -> str:
     url = os.environ[POSTGRES_ENV]
     _reset_postgres(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect server for every test that runs a flow (it takes seconds to start)."""
+    import flows  # noqa: F401  (sets the quiet Prefect defaults before Prefect is imported)
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+DEMO_AS_OF_TIMEZONE = "Europe/Berlin"
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The demo-sized sandbox, seeded for a fixed day, shared by the flow and CLI tests."""
+    from datetime import date
+
+    from connectors.sandbox import SandboxServer, generate_dataset
+
+    dataset = generate_dataset(date(2026, 11, 27), timezone=DEMO_AS_OF_TIMEZONE)
+    with SandboxServer(dataset) as server:
+        yield server
+
+
+@pytest.fixture
+def demo_config(tmp_path: Path, sandbox, database_url, monkeypatch) -> Path:
+    """The demo okrs.yaml pointed at the shared sandbox and an empty database."""
+    from datetime import date
+
+    from flows.demo import DEMO_TOKEN_ENV, render_demo_config
+
+    path = tmp_path / "okrs.yaml"
+    path.write_text(render_demo_config(date(2026, 11, 27), sandbox.base_url))
+    monkeypatch.setenv(DEMO_TOKEN_ENV, sandbox.token)
+    monkeypatch.setenv("OKR_DATABASE_URL", database_url)
+    sandbox.reset_calls()
+    return path

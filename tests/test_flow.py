@@ -1,0 +1,83 @@
+"""The nightly flow once, end to end: sandbox -> SDK -> storage -> evaluation -> HTML."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from flows.nightly import SyncIncomplete, nightly_sync
+from okrmodel.config import load_config
+from okrmodel.evaluation import evaluate
+from okrmodel.progress import Status
+from okrmodel.storage import Store
+
+AS_OF = date(2026, 11, 27)
+ZONE = ZoneInfo("Europe/Berlin")
+
+
+def quarter_contacts(dataset) -> int:
+    start, end = datetime(2026, 10, 1, tzinfo=ZONE), datetime(2026, 11, 28, tzinfo=ZONE)
+    return sum(
+        1 for c in dataset.contacts
+        if start <= datetime.fromisoformat(c["properties"]["createdate"].replace("Z", "+00:00")) < end
+    )
+
+
+def test_sync_stores_computes_renders_and_is_idempotent(prefect_harness, demo_config: Path, sandbox, tmp_path):
+    report_path = tmp_path / "out" / "report.html"
+    summary = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(report_path))
+
+    assert summary.status == "succeeded"
+    assert {outcome.metric for outcome in summary.metrics} == set(load_config(demo_config).metrics)
+    assert summary.api_calls == sandbox.call_count
+    # Fewest calls: one search per metric that fits a page, pages only for big windows.
+    assert sandbox.call_count <= 12, sandbox.calls
+
+    config = load_config(demo_config)
+    with Store(config.storage_url()) as store:
+        stored = store.observation_count()
+        [run] = store.runs()
+        assert (run.status, run.as_of) == ("succeeded", AS_OF)
+        assert run.flow_run_id  # the Prefect flow run this sync belongs to
+        status = evaluate(config, store, AS_OF)
+    by_id = {kr.id: kr for objective in status.objectives for kr in objective.key_results}
+    assert by_id["new-contacts"].actual == quarter_contacts(sandbox.dataset)
+    assert by_id["new-contacts"].source == "hubspot:new_contacts"
+    assert by_id["crm-training"].status is Status.NO_DATA  # manual KR without check-ins
+    html = report_path.read_text()
+    assert f"{int(by_id['new-contacts'].actual):,} contacts" in html
+    assert "<link" not in html and "<script" not in html  # self-contained
+
+    calls_before = sandbox.call_count
+    again = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(report_path))
+    assert all(outcome.values_added == 0 for outcome in again.metrics)
+    with Store(config.storage_url()) as store:
+        assert store.observation_count() == stored
+        assert len(store.runs()) == 2
+    assert sandbox.call_count - calls_before == again.api_calls
+
+
+def test_a_failing_source_fails_its_metrics_only(prefect_harness, demo_config: Path, tmp_path, monkeypatch):
+    text = demo_config.read_text()
+    text = text.replace("  newsletters: {source: hubspot,", "  newsletters: {source: broken,")
+    text = text.replace("sources:\n", "sources:\n  broken: {type: hubspot, token_env: OKR_TEST_UNSET_TOKEN, base_url: \"http://127.0.0.1:9\"}\n")
+    demo_config.write_text(text)
+    monkeypatch.delenv("OKR_TEST_UNSET_TOKEN", raising=False)
+
+    with pytest.raises(SyncIncomplete) as caught:
+        nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(tmp_path / "r.html"))
+    summary = caught.value.summary
+    failed = {outcome.metric: outcome.error for outcome in summary.failed}
+    assert list(failed) == ["newsletters"]
+    assert "OKR_TEST_UNSET_TOKEN is not set" in failed["newsletters"]
+    assert summary.status == "partial"
+    assert (tmp_path / "r.html").exists(), "the report still renders from what is stored"
+    config = load_config(demo_config)
+    with Store(config.storage_url()) as store:
+        [run] = store.runs()
+        assert run.status == "partial"
+        assert store.daily_values("newsletters", date(2026, 10, 1), AS_OF) == []  # nothing, not zeros
+        assert len(store.daily_values("new_contacts", date(2026, 10, 1), AS_OF)) == 58
