@@ -292,9 +292,10 @@ def _problem_from_pydantic(item: dict[str, Any], document: YamlDocument) -> Conf
     elif item["type"] == "missing":
         message = "required key is missing"
     elif item["type"] == "union_tag_invalid":
-        tag = item.get("input", {}).get(item["ctx"]["discriminator"].strip("'"), "") if isinstance(item.get("input"), dict) else ""
+        field = item["ctx"]["discriminator"].strip("'")
         allowed = METRIC_KINDS if location[:1] == ("metrics",) else SOURCE_TYPES
-        message = f"unknown {item['ctx']['discriminator'].strip(chr(39))} {tag!r}{_did_you_mean(str(tag), allowed)}; expected one of {', '.join(allowed)}"
+        tag = str(item["ctx"]["tag"])
+        message = f"unknown {field} {tag!r}{_did_you_mean(tag, allowed)}; expected one of {', '.join(allowed)}"
     elif item["type"] == "union_tag_not_found":
         message = f"required key {item['ctx']['discriminator']} is missing"
     elif message.startswith("Value error, "):

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import urllib3
 from hubspot import HubSpot
 from hubspot.crm.contacts import ApiException as ContactsApiException
-from hubspot.crm.contacts import Filter, FilterGroup, PublicObjectSearchRequest
+from hubspot.crm.contacts import Filter as ContactFilter
+from hubspot.crm.contacts import FilterGroup as ContactFilterGroup
+from hubspot.crm.contacts import PublicObjectSearchRequest as ContactSearchRequest
 from hubspot.crm.deals import ApiException as DealsApiException
 from hubspot.crm.deals import Filter as DealFilter
 from hubspot.crm.deals import FilterGroup as DealFilterGroup
@@ -36,6 +39,11 @@ SearchFilter = dict[str, Any]
 """A CRM search filter as HubSpot's JSON spells it: propertyName, operator, value(s)."""
 
 _ApiExceptions = (ContactsApiException, DealsApiException, EmailsApiException)
+# Each CRM object's SDK module has its own (identically shaped) search models.
+_SEARCH_MODELS = {
+    "contacts": (ContactSearchRequest, ContactFilterGroup, ContactFilter),
+    "deals": (DealSearchRequest, DealFilterGroup, DealFilter),
+}
 T = TypeVar("T")
 
 
@@ -53,13 +61,13 @@ def default_retry() -> Retry:
     )
 
 
+@dataclass(frozen=True)
 class SearchPage:
-    """One page of CRM search results: ``total``, records' properties, next cursor."""
+    """One page of CRM search results: ``total``, the records' properties, the next cursor."""
 
-    def __init__(self, total: int, records: list[dict[str, str | None]], after: str | None):
-        self.total = total
-        self.records = records
-        self.after = after
+    total: int
+    records: list[dict[str, str | None]]
+    after: str | None
 
 
 class HubSpotClient:
@@ -89,16 +97,11 @@ class HubSpotClient:
         self, object_type: str, filters: list[SearchFilter], properties: list[str], *, limit: int, after: str | None = None
     ) -> SearchPage:
         """One CRM search request: records matching all ``filters``."""
-        if object_type == "contacts":
-            request = PublicObjectSearchRequest(
-                filter_groups=[FilterGroup(filters=[Filter(**_snake(f)) for f in filters])],
-                properties=properties, limit=limit, after=after,
-            )
-        else:
-            request = DealSearchRequest(
-                filter_groups=[DealFilterGroup(filters=[DealFilter(**_snake(f)) for f in filters])],
-                properties=properties, limit=limit, after=after,
-            )
+        request_model, group_model, filter_model = _SEARCH_MODELS[object_type]
+        request = request_model(
+            filter_groups=[group_model(filters=[filter_model(**_snake(f)) for f in filters])],
+            properties=properties, limit=limit, after=after,
+        )
         api = self._search_apis[object_type]
         response = self._call(lambda: api.do_search(public_object_search_request=request, _request_timeout=self.timeout))
         next_page = response.paging.next if response.paging else None
