@@ -1,4 +1,4 @@
-"""The ``okr`` command line: validate, sync, report, status, checkin, demo."""
+"""The ``okr`` command line: validate, lint, sync, report, status, checkin, history, close, demo."""
 
 from __future__ import annotations
 
@@ -14,10 +14,15 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.pipeline import SyncSummary
-from okrmodel.config import Config, ConfigError, load_config
-from okrmodel.evaluation import StatusReport, evaluate
+from okrmodel.closing import close_period
+from okrmodel.config import Config, ConfigError, KeyResult, load_config
+from okrmodel.evaluation import KeyResultStatus, StatusReport, evaluate
+from okrmodel.history import key_result_history
+from okrmodel.lint import lint as lint_config
 from okrmodel.periods import today_in
 from okrmodel.storage import Store
+from okrmodel.yaml_source import YamlDocument
+from reports.formatting import format_approximate
 
 __all__ = ["app", "main"]
 
@@ -62,10 +67,17 @@ def _as_of(text: str | None, config: Config) -> date:
         as_of = date.fromisoformat(text)
     except ValueError:
         _fail(f"--as-of: {text!r} is not a date in the form YYYY-MM-DD")
-    period = config.planning_period
+    period = config.periods[0]
     if as_of < period.first_day:
         _fail(f"--as-of: {as_of} is before period {period.label} starts ({period.first_day})")
     return as_of
+
+
+def _key_result(config: Config, config_path: Path, key_result_id: str) -> KeyResult:
+    try:
+        return config.key_result(key_result_id)[1]
+    except KeyError as error:
+        _fail(f"{config_path}: {error.args[0]}")
 
 
 def _report(config: Config, as_of: date) -> StatusReport:
@@ -80,9 +92,28 @@ def validate(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
     key_results = sum(len(objective.key_results) for objective in config.objectives)
     console.print(
         f"{config_path}: valid ({len(config.objectives)} objectives, {key_results} key results, "
-        f"{len(config.metrics)} metrics, period {config.period})",
+        f"{len(config.metrics)} metrics, period {config.period_label})",
         markup=False, highlight=False, soft_wrap=True,
     )
+
+
+@app.command()
+def lint(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any rule of the method is broken.")] = False,
+) -> None:
+    """Check the OKRs against the method's rules (3-5 objectives, numbers not percentages, owners...)."""
+    config = _config(config_path)
+    findings = lint_config(config)
+    document = YamlDocument.parse(config_path.read_text(encoding="utf-8"), str(config_path))
+    for finding in findings:
+        errors.print(f"warning: {finding.render(str(config_path), document.line_of(finding.location))}", markup=False, highlight=False, soft_wrap=True)
+    if not findings:
+        console.print(f"{config_path}: follows the method (no findings)", markup=False, highlight=False, soft_wrap=True)
+        return
+    console.print(f"{config_path}: {len(findings)} finding{'s' if len(findings) != 1 else ''}", markup=False, highlight=False, soft_wrap=True)
+    if strict:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -145,17 +176,37 @@ def status(
         sys.stdout.write(json.dumps(status_report.to_json(), indent=2) + "\n")
         return
     table = Table(title=f"{status_report.company}: {status_report.period} as of {status_report.as_of} (expected {status_report.expected:.0%})")
-    for column in ("key result", "actual", "target", "progress", "status"):
+    for column in ("key result", "actual", "target", "progress", "forecast", "status"):
         table.add_column(column)
     for objective in status_report.objectives:
         progress = f"{objective.progress:.0%}" if objective.progress is not None else "-"
-        table.add_row(f"[bold]{objective.title}[/bold]", "", "", progress, objective.status.value, end_section=False)
+        title = objective.title + (f" (under {objective.parent})" if objective.parent else "")
+        rollup = f", roll-up {objective.rollup_progress:.0%} {objective.rollup_status.value}" if objective.rollup_progress is not None and objective.rollup_status else ""
+        objective_status = objective.status.value + ("" if objective.score is None else f" score {objective.score:.1f}") + rollup
+        table.add_row(f"[bold]{title}[/bold]", "", "", progress, "", objective_status, end_section=False)
         for key_result in objective.key_results:
-            actual = f"{key_result.actual:,.10g}" if key_result.actual is not None else "-"
-            kr_progress = f"{key_result.progress:.0%}" if key_result.progress is not None else "-"
-            table.add_row(f"  {key_result.id}: {key_result.title}", actual, f"{key_result.target:,.10g}", kr_progress, key_result.status.value)
+            table.add_row(
+                f"  {key_result.id}: {key_result.title}", _number(key_result.actual), _number(key_result.target),
+                f"{key_result.progress:.0%}" if key_result.progress is not None else "-",
+                format_approximate(key_result.forecast) if key_result.forecast is not None else "-", _key_result_status(key_result),
+            )
         table.add_section()
     console.print(table)
+
+
+def _number(value: float | None) -> str:
+    return f"{value:,.10g}" if value is not None else "-"
+
+
+def _key_result_status(key_result: KeyResultStatus) -> str:
+    text = key_result.status.value
+    if key_result.stale and key_result.newest_data_day:
+        text += f" (newest data {key_result.newest_data_day})"
+    if key_result.score is not None:
+        text += f" score {key_result.score:.1f}"
+    if key_result.checkin and key_result.checkin.wins and key_result.automated_actual is not None:
+        text += f" (check-in overrides synced {key_result.automated_actual:,.10g})"
+    return text
 
 
 @app.command()
@@ -164,19 +215,60 @@ def checkin(
     value: Annotated[float, typer.Argument(help="The value reached.")],
     note: Annotated[str | None, typer.Option("--note", help="Why, or what changed.")] = None,
     author: Annotated[str | None, typer.Option("--author", envvar="OKR_AUTHOR", help="Who reports it (default: your login).")] = None,
+    pin: Annotated[bool, typer.Option("--pin", help="Keep overriding the synced value until the next check-in (else only until the next sync).")] = False,
     config_path: ConfigOption = DEFAULT_CONFIG,
     as_of: AsOfOption = None,
 ) -> None:
     """Record a manual value for a key result (kept beside synced values, never replacing them)."""
     config = _config(config_path)
-    try:
-        _objective, key_result = config.key_result(key_result_id)
-    except KeyError as error:
-        _fail(f"{config_path}: {error.args[0]}")
+    key_result = _key_result(config, config_path, key_result_id)
     day = _as_of(as_of, config)
     with Store(config.storage_url()) as store:
-        store.add_checkin(key_result.id, day, value, author or getpass.getuser(), note)
-    console.print(f"Checked in {key_result.id} = {value:,.10g} for {day}", markup=False, highlight=False, soft_wrap=True)
+        store.add_checkin(key_result.id, day, value, author or getpass.getuser(), note, pinned=pin)
+    pinned = " (pinned)" if pin else ""
+    console.print(f"Checked in {key_result.id} = {value:,.10g} for {day}{pinned}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def history(
+    key_result_id: Annotated[str, typer.Argument(metavar="KR_ID", help="The key result's id.")],
+    config_path: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Print every value a key result was given: synced revisions and check-ins, with provenance."""
+    config = _config(config_path)
+    key_result = _key_result(config, config_path, key_result_id)
+    period = next(period for period in config.periods if period.label == config.key_result_period(key_result))
+    with Store(config.storage_url()) as store:
+        entries = key_result_history(store, key_result.id, key_result.metric, period.first_day, period.last_day)
+    console.print(f"History of {key_result.id}: {key_result.title} ({period.label}), oldest first", markup=False, highlight=False, soft_wrap=True)
+    for entry in entries:
+        flags = [flag for flag, on in (("superseded", entry.superseded), ("pinned", entry.pinned)) if on]
+        origin = f"sync r{entry.revision} from {entry.source}, run {entry.sync_run_id}" if entry.kind == "sync" else f"checkin by {entry.author}"
+        line = f"{entry.recorded_at:%Y-%m-%d %H:%M:%S} UTC  day {entry.day}  value {entry.value:,.10g}  {origin}"
+        line += f" ({', '.join(flags)})" if flags else ""
+        line += f"  note: {entry.note}" if entry.note else ""
+        # One line per record, never wrapped, so it greps and diffs cleanly.
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if not entries:
+        console.print("Nothing recorded yet.", markup=False, highlight=False)
+
+
+@app.command()
+def close(
+    period: Annotated[str, typer.Argument(metavar="PERIOD", help="The period to close, such as 2026-Q3.")],
+    by: Annotated[str | None, typer.Option("--by", envvar="OKR_AUTHOR", help="Who closes it (default: your login).")] = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Freeze a period's final values and scores; later syncs no longer change its report."""
+    config = _config(config_path)
+    try:
+        with Store(config.storage_url()) as store:
+            report, frozen_now = close_period(config, store, period.strip().upper(), by or getpass.getuser())
+    except KeyError as error:
+        _fail(f"{config_path}: {error.args[0]}")
+    verb = "Closed" if frozen_now else "Already closed:"
+    score = f"{report.score:.2f}" if report.score is not None else "-"
+    console.print(f"{verb} {report.period}, score {score}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -16,14 +16,17 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from okrmodel.config_errors import ConfigError, ConfigProblem
-from okrmodel.periods import Period, WindowKind, parse_period
+from okrmodel.aggregation import Aggregation, AveragePer
+from okrmodel.periods import Period, WindowKind, current_period, parse_period
+from okrmodel.progress import Direction, Status, StatusThresholds, infer_direction
 from okrmodel.yaml_source import YamlDocument
 
 __all__ = [
     "ActionStatus",
+    "CheckinCadence",
     "Config",
     "ConfigError",
     "ConfigProblem",
@@ -32,6 +35,8 @@ __all__ = [
     "MetricNature",
     "MetricSpec",
     "Objective",
+    "PropertyCondition",
+    "Thresholds",
     "load_config",
     "parse_config",
 ]
@@ -40,13 +45,40 @@ DEFAULT_DATABASE_URL = "sqlite:///.okr/okr.db"
 DATABASE_URL_ENV = "OKR_DATABASE_URL"
 
 ScalarValue = str | int | float | bool
-WhereFilters = dict[str, ScalarValue | list[ScalarValue]]
-"""Property filters: a value means equals, a list means any of (HubSpot's IN)."""
 
 
 class _Strict(BaseModel):
     # A misspelt key is an error, not a silently ignored setting.
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PropertyCondition(_Strict):
+    """A ``where`` condition beyond equality: ``{gte:, lt:, not:, has:}``, all given ones ANDed.
+
+    ``gte``/``lt`` bound a number or date (half-open, like windows), ``not``
+    excludes a value or a list of values, ``has`` asks that the property be
+    set (true) or empty (false).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    gte: ScalarValue | None = None
+    lt: ScalarValue | None = None
+    not_: ScalarValue | list[ScalarValue] | None = Field(default=None, alias="not")
+    has: bool | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "PropertyCondition":
+        if self.gte is None and self.lt is None and self.not_ is None and self.has is None:
+            raise ValueError("a condition needs at least one of gte, lt, not, has")
+        if self.has is False and (self.gte is not None or self.lt is not None or self.not_ is not None):
+            raise ValueError("has: false (property empty) cannot be combined with gte, lt or not")
+        return self
+
+
+WhereFilters = dict[str, ScalarValue | list[ScalarValue] | PropertyCondition]
+"""Property filters: a value means equals, a list means any of (HubSpot's IN), a
+``PropertyCondition`` mapping means ranges, exclusions or presence."""
 
 
 # --- sources ---------------------------------------------------------------
@@ -59,6 +91,12 @@ class HubSpotSource(_Strict):
     token_env: str = "HUBSPOT_TOKEN"
     base_url: str = "https://api.hubapi.com"
     timeout_seconds: float = Field(default=30.0, gt=0)
+    look_back_days: int = Field(default=2, ge=0)
+    """Days before the as-of day read again each night: HubSpot's search index lags writes."""
+    search_requests_per_second: float = Field(default=5.0, gt=0)
+    """CRM search limit per portal (HubSpot: 5/s); the connector stays under it."""
+    requests_per_10_seconds: int = Field(default=100, gt=0)
+    """Burst limit per portal (Free/Starter 100, Professional/Enterprise 190)."""
 
     @field_validator("base_url")
     @classmethod
@@ -88,15 +126,21 @@ class MetricNature(StrEnum):
 class _Metric(_Strict):
     source: str
     description: str | None = None
+    freshness_days: int = Field(default=1, ge=1)
+    """A KR reading this metric is ``stale`` once its newest observed day is more than this many days before the as-of day."""
     nature: ClassVar[MetricNature] = MetricNature.FLOW
     source_types: ClassVar[tuple[str, ...]] = ("hubspot",)
 
 
+_STAGE_ID = r"^[A-Za-z0-9_]+$"  # default stage names and numeric custom stage ids; part of a property name
+
+
 class ContactsEnteredStage(_Metric):
-    """Contacts whose date of entering ``stage`` falls in the window."""
+    """Contacts whose date of entering ``stage`` falls in the window (``hs_v2_date_entered_<stage>``,
+    or the legacy ``hs_lifecyclestage_<stage>_date`` on portals without it)."""
 
     kind: Literal["contacts_entered_stage"]
-    stage: str
+    stage: str = Field(pattern=_STAGE_ID)
     where: WhereFilters = Field(default_factory=dict)
 
 
@@ -121,6 +165,19 @@ class DealsCreated(_Metric):
 
     kind: Literal["deals_created"]
     sum: str | None = None
+    pipeline: str | None = None
+    dealstage: str | None = None
+    where: WhereFilters = Field(default_factory=dict)
+
+
+class DealsClosedWon(_Metric):
+    """Deals whose ``closedate`` falls in the window and that sit in ``dealstage`` (default
+    ``closedwon``; custom pipelines have their own won-stage id): a count or a sum."""
+
+    kind: Literal["deals_closed_won"]
+    sum: str | None = None
+    pipeline: str | None = None
+    dealstage: str = "closedwon"
     where: WhereFilters = Field(default_factory=dict)
 
 
@@ -129,14 +186,34 @@ class MarketingEmailsSent(_Metric):
 
     kind: Literal["marketing_emails_sent"]
     name_contains: str | None = None
+    campaign: str | None = None
+    """A campaign id or name (exact, case-insensitive)."""
     sum: Literal["sent", "delivered", "open", "click"] | None = None
 
 
+class WebSessions(_Metric):
+    """Website traffic per day from HubSpot's analytics reports: sessions (visits),
+    visitors or page views, optionally only from some traffic ``sources``."""
+
+    kind: Literal["web_sessions"]
+    measure: Literal["visits", "visitors", "page_views"] = "visits"
+    sources: list[str] | None = Field(default=None, min_length=1)
+    """Breakdown ids of the sources report (``organic``, ``paid``, ``social``, ``email``, ``referrals``, ``direct``, ...)."""
+
+
 MetricSpec = Annotated[
-    Union[ContactsEnteredStage, ContactsCreated, ContactsInStage, DealsCreated, MarketingEmailsSent],
+    Union[ContactsEnteredStage, ContactsCreated, ContactsInStage, DealsCreated, DealsClosedWon, MarketingEmailsSent, WebSessions],
     Field(discriminator="kind"),
 ]
-METRIC_KINDS = ("contacts_entered_stage", "contacts_created", "contacts_in_stage", "deals_created", "marketing_emails_sent")
+METRIC_KINDS = (
+    "contacts_entered_stage",
+    "contacts_created",
+    "contacts_in_stage",
+    "deals_created",
+    "deals_closed_won",
+    "marketing_emails_sent",
+    "web_sessions",
+)
 SOURCE_TYPES = ("hubspot",)
 
 # --- objectives ------------------------------------------------------------
@@ -151,19 +228,47 @@ class ActionStatus(StrEnum):
 
 
 class Action(_Strict):
-    """A tactical step planned to reach the key results (an initiative)."""
+    """A tactical step planned to reach the key results (an initiative).
+
+    Belongs to one period: ``period``, else the listed period containing
+    ``due``, else the newest listed period.
+    """
 
     title: str = Field(min_length=1)
     owner: str | None = None
     due: date | None = None
     status: ActionStatus = ActionStatus.PLANNED
+    period: str | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _known_period(cls, value: str | None) -> str | None:
+        return parse_period(value).label if value is not None else None
+
+
+class CheckinCadence(StrEnum):
+    """How often a manual key result is checked in; silence beyond it reads ``stale``."""
+
+    WEEK = "week"
+    TWO_WEEKS = "two_weeks"
+    MONTH = "month"
+
+    @property
+    def days(self) -> int:
+        return {"week": 7, "two_weeks": 14, "month": 31}[self.value]
 
 
 class KeyResult(_Strict):
     """A measurable result: progress runs from ``baseline`` (default 0) to ``target``.
 
     With ``metric`` set the actual comes from synced data; without it, from
-    manual check-ins (``okr checkin``).
+    manual check-ins (``okr checkin``), expected every ``checkin_every``.
+    ``direction`` defaults to ``decrease`` when the target is below the
+    baseline, else ``increase``; a ``milestone`` is reached at ``target``
+    (default 1). ``aggregation`` defaults to ``sum`` for flow metrics and
+    ``latest`` for snapshots. ``start``/``due`` narrow the pace to part of the
+    period. ``target`` may be left out only so ``okr lint`` can say why a KR
+    needs one; such a KR is never measured.
     """
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -171,24 +276,68 @@ class KeyResult(_Strict):
     owner: str | None = None
     metric: str | None = None
     window: WindowKind | None = None
+    aggregation: Aggregation | None = None
+    average_per: AveragePer | None = None
+    direction: Direction | None = None
     baseline: float | None = None
-    target: float
+    target: float | None = None
     unit: str | None = None
+    weight: float = Field(default=1.0, gt=0)
+    start: date | None = None
+    due: date | None = None
+    period: str | None = None
+    checkin_every: CheckinCadence | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _known_period(cls, value: str | None) -> str | None:
+        return parse_period(value).label if value is not None else None
 
     @property
     def start_value(self) -> float:
         return self.baseline if self.baseline is not None else 0.0
 
+    @property
+    def target_value(self) -> float | None:
+        """The target, with a milestone's implicit 1 (done) filled in."""
+        if self.target is None and self.direction is Direction.MILESTONE:
+            return 1.0
+        return self.target
+
+    @property
+    def effective_direction(self) -> Direction:
+        if self.direction is not None:
+            return self.direction
+        return infer_direction(self.start_value, self.target if self.target is not None else self.start_value)
+
 
 class Objective(_Strict):
-    """A qualitative direction for the period, measured by its key results."""
+    """A qualitative direction, measured by its key results; it persists across periods.
+
+    ``parent`` aligns it under another objective (company -> team), whose
+    roll-up then includes it with this ``weight``. ``status`` overrides the
+    computed status (its weakest KR's), e.g. when leadership knows better.
+    """
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str = Field(min_length=1)
     owner: str | None = None
     description: str | None = None
+    parent: str | None = None
+    weight: float = Field(default=1.0, gt=0)
+    status: Status | None = None
     key_results: list[KeyResult] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
+
+
+class Thresholds(_Strict):
+    """Status thresholds as shares of the expected pace (``thresholds:`` in the file)."""
+
+    on_track: float = Field(default=0.9, gt=0, le=1)
+    at_risk: float = Field(default=0.7, ge=0, le=1)
+
+    def as_status_thresholds(self) -> StatusThresholds:
+        return StatusThresholds(on_track=self.on_track, at_risk=self.at_risk)
 
 
 class Config(_Strict):
@@ -196,7 +345,9 @@ class Config(_Strict):
 
     company: str = Field(min_length=1)
     timezone: str = "UTC"
-    period: str
+    period: str | list[str]
+    """One quarter (``2026-Q4``) or several (``[2026-Q3, 2026-Q4]``); the as-of day picks the current one."""
+    thresholds: Thresholds = Field(default_factory=Thresholds)
     database_url: str | None = None
     sources: dict[str, Source] = Field(default_factory=dict)
     metrics: dict[str, MetricSpec] = Field(default_factory=dict)
@@ -215,16 +366,66 @@ class Config(_Strict):
 
     @field_validator("period")
     @classmethod
-    def _known_period(cls, value: str) -> str:
-        return parse_period(value).label
+    def _known_period(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, str):
+            return parse_period(value).label
+        if not value:
+            raise ValueError("list at least one period, such as 2026-Q4")
+        labels = [parse_period(label).label for label in value]
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise ValueError(f"period {', '.join(repeated)} is listed twice")
+        return sorted(labels)
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
     @property
+    def periods(self) -> list[Period]:
+        """Every listed period, oldest first."""
+        labels = [self.period] if isinstance(self.period, str) else self.period
+        return [parse_period(label) for label in labels]
+
+    @property
+    def period_label(self) -> str:
+        """The ``period`` key as written for people: ``2026-Q3, 2026-Q4``."""
+        return ", ".join(period.label for period in self.periods)
+
+    @property
     def planning_period(self) -> Period:
-        return parse_period(self.period)
+        """The newest listed period (the only one when ``period`` is a single quarter)."""
+        return self.periods[-1]
+
+    def current_period(self, as_of: date) -> Period:
+        """The listed period a report as of ``as_of`` is about (see ``periods.current_period``)."""
+        return current_period(self.periods, as_of)
+
+    def key_result_period(self, key_result: KeyResult) -> str:
+        """The label of the period a KR belongs to: its own, else the single listed one."""
+        return key_result.period or self.planning_period.label
+
+    def action_period(self, action: Action) -> str:
+        """The label of the period an action belongs to (see ``Action``)."""
+        if action.period is not None:
+            return action.period
+        containing = [period for period in self.periods if action.due is not None and period.contains(action.due)]
+        return (containing[0] if containing else self.planning_period).label
+
+    def key_results_in(self, objective: Objective, period: Period) -> list[KeyResult]:
+        return [kr for kr in objective.key_results if self.key_result_period(kr) == period.label]
+
+    def actions_in(self, objective: Objective, period: Period) -> list[Action]:
+        return [action for action in objective.actions if self.action_period(action) == period.label]
+
+    def aggregation(self, key_result: KeyResult) -> Aggregation:
+        """The KR's aggregation: as configured, else ``latest`` for snapshots and ``sum`` for flows."""
+        if key_result.aggregation is not None:
+            return key_result.aggregation
+        metric = self.metrics.get(key_result.metric) if key_result.metric else None
+        if metric is not None and metric.nature is MetricNature.SNAPSHOT:
+            return Aggregation.LATEST
+        return Aggregation.SUM
 
     def key_result(self, key_result_id: str) -> tuple[Objective, KeyResult]:
         for objective in self.objectives:
@@ -238,8 +439,7 @@ class Config(_Strict):
         """The KR's window: as configured, else ``latest`` for snapshots and ``period`` for flows."""
         if key_result.window is not None:
             return key_result.window
-        metric = self.metrics.get(key_result.metric) if key_result.metric else None
-        if metric is not None and metric.nature is MetricNature.SNAPSHOT:
+        if self.aggregation(key_result) is Aggregation.LATEST:
             return WindowKind.LATEST
         return WindowKind.PERIOD
 
@@ -331,6 +531,7 @@ def _cross_check(config: Config) -> list[ConfigProblem]:
                 first = seen_key_results[key_result.id]
                 problems.append(ConfigProblem(where + ("id",), f"duplicate key result id {key_result.id!r} (also objectives[{first[0]}].key_results[{first[1]}])"))
             seen_key_results.setdefault(key_result.id, (o_index, k_index))
+            problems.extend(_check_key_result_semantics(config, key_result, where))
             if key_result.metric is None:
                 if key_result.window is not None:
                     problems.append(ConfigProblem(where + ("window",), "window needs a metric; manual key results take their latest check-in"))
@@ -340,6 +541,75 @@ def _cross_check(config: Config) -> list[ConfigProblem]:
                 problems.append(ConfigProblem(where + ("metric",), f"unknown metric {key_result.metric!r}{_did_you_mean(key_result.metric, config.metrics)}"))
             elif key_result.window is WindowKind.LATEST and metric.nature is not MetricNature.SNAPSHOT:
                 problems.append(ConfigProblem(where + ("window",), f"window 'latest' needs a snapshot metric; {key_result.metric!r} ({metric.kind}) adds up over time, use period, month or last_30_days"))
+    problems.extend(_check_periods_and_alignment(config))
+    return problems
+
+
+def _check_key_result_semantics(config: Config, key_result: KeyResult, where: tuple[str | int, ...]) -> list[ConfigProblem]:
+    """Direction, aggregation, dates and period of one KR, against each other and its metric."""
+    problems: list[ConfigProblem] = []
+    direction, target = key_result.direction, key_result.target
+    if target is not None and direction is Direction.INCREASE and target < key_result.start_value:
+        problems.append(ConfigProblem(where + ("direction",), f"direction increase needs a target above the baseline, got {key_result.start_value:g} -> {target:g}; use decrease"))
+    if target is not None and direction is Direction.DECREASE and target > key_result.start_value:
+        problems.append(ConfigProblem(where + ("direction",), f"direction decrease needs a target below the baseline, got {key_result.start_value:g} -> {target:g}; use increase"))
+    metric = config.metrics.get(key_result.metric) if key_result.metric else None
+    if key_result.metric is None:
+        if key_result.aggregation is not None:
+            problems.append(ConfigProblem(where + ("aggregation",), "aggregation needs a metric; manual key results take their latest check-in"))
+    elif key_result.checkin_every is not None:
+        problems.append(ConfigProblem(where + ("checkin_every",), "checkin_every is for key results without a metric; a metric's freshness is its freshness_days"))
+    aggregation = config.aggregation(key_result)
+    if key_result.average_per is not None and aggregation is not Aggregation.AVERAGE:
+        problems.append(ConfigProblem(where + ("average_per",), "average_per needs aggregation: average"))
+    if metric is not None and metric.nature is MetricNature.SNAPSHOT:
+        if aggregation is Aggregation.SUM:
+            problems.append(ConfigProblem(where + ("aggregation",), f"a snapshot metric ({metric.kind}) does not add up over days; use latest or average"))
+        if key_result.average_per is AveragePer.MONTH:
+            problems.append(ConfigProblem(where + ("average_per",), f"a snapshot metric ({metric.kind}) has no per-month rate; use average_per: day"))
+    if key_result.window is WindowKind.LATEST and key_result.aggregation not in (None, Aggregation.LATEST):
+        problems.append(ConfigProblem(where + ("window",), f"window 'latest' is one day; aggregation {key_result.aggregation} needs period, month or last_30_days"))
+    period_labels = [period.label for period in config.periods]
+    if key_result.period is not None and key_result.period not in period_labels:
+        problems.append(ConfigProblem(where + ("period",), f"period {key_result.period} is not listed in the file's period ({config.period_label})"))
+    elif key_result.period is None and len(period_labels) > 1:
+        problems.append(ConfigProblem(where + ("period",), f"the file lists several periods ({config.period_label}); say which one this key result belongs to"))
+    else:
+        period = parse_period(config.key_result_period(key_result))
+        for name in ("start", "due"):
+            day = getattr(key_result, name)
+            if day is not None and not period.contains(day):
+                problems.append(ConfigProblem(where + (name,), f"{name} {day} is outside period {period.label} ({period.first_day} to {period.last_day})"))
+        if key_result.start is not None and key_result.due is not None and key_result.start > key_result.due:
+            problems.append(ConfigProblem(where + ("due",), f"due {key_result.due} is before start {key_result.start}"))
+    return problems
+
+
+def _check_periods_and_alignment(config: Config) -> list[ConfigProblem]:
+    """Thresholds, action periods and the parent links between objectives (no unknowns, no cycles)."""
+    problems: list[ConfigProblem] = []
+    if config.thresholds.at_risk > config.thresholds.on_track:
+        problems.append(ConfigProblem(("thresholds", "at_risk"), f"at_risk ({config.thresholds.at_risk:g}) must not exceed on_track ({config.thresholds.on_track:g})"))
+    period_labels = [period.label for period in config.periods]
+    parents = {objective.id: objective.parent for objective in config.objectives}
+    for o_index, objective in enumerate(config.objectives):
+        for a_index, action in enumerate(objective.actions):
+            if action.period is not None and action.period not in period_labels:
+                problems.append(ConfigProblem(("objectives", o_index, "actions", a_index, "period"), f"period {action.period} is not listed in the file's period ({config.period_label})"))
+        if objective.parent is None:
+            continue
+        location = ("objectives", o_index, "parent")
+        if objective.parent not in parents:
+            problems.append(ConfigProblem(location, f"unknown objective {objective.parent!r}{_did_you_mean(objective.parent, parents)}"))
+            continue
+        seen = [objective.id]
+        ancestor: str | None = objective.parent
+        while ancestor is not None and ancestor in parents:
+            if ancestor in seen:
+                problems.append(ConfigProblem(location, f"parent links form a cycle: {' -> '.join(seen + [ancestor])}"))
+                break
+            seen.append(ancestor)
+            ancestor = parents[ancestor]
     return problems
 
 

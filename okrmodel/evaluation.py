@@ -1,18 +1,29 @@
-"""Turn a config and stored data into each KR's actual, progress, pace and status."""
+"""Turn a config and stored data into each KR's actual, progress, pace, status, forecast and score.
+
+One pass per as-of day: pick the current period (``Config.current_period``),
+measure each of its KRs (a metric aggregated over its window, a manual
+check-in, or a check-in overriding the metric), then roll KRs up into
+objectives and objectives into their parents. A closed period reports what
+was frozen when it closed, never a recomputation over later revisions.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Any, Protocol
 
+from okrmodel.aggregation import Aggregation, AveragePer, aggregate, missing_days
 from okrmodel.config import Action, Config, KeyResult, MetricNature, Objective
-from okrmodel.periods import WindowKind, window_for
-from okrmodel.progress import Status, StatusThresholds, progress, status_for, worst_status
-from okrmodel.storage.models import CheckIn
+from okrmodel.forecast import project_level, project_total
+from okrmodel.periods import Period, WindowKind, window_for
+from okrmodel.progress import Direction, Status, StatusThresholds, clamp_progress, progress, status_for, worst_status
+from okrmodel.scoring import key_result_score, score_label, weighted_mean
+from okrmodel.staleness import is_stale
+from okrmodel.storage.models import CheckIn, PeriodScore
 from okrmodel.storage.store import DailyValue
 
-__all__ = ["KeyResultStatus", "ObjectiveStatus", "StatusReport", "evaluate"]
+__all__ = ["CheckinValue", "KeyResultStatus", "ObjectiveStatus", "ObservationReader", "StatusReport", "evaluate"]
 
 
 class ObservationReader(Protocol):
@@ -23,6 +34,37 @@ class ObservationReader(Protocol):
     def latest_value(self, metric: str, on_or_before: date) -> DailyValue | None: ...
 
     def latest_checkin(self, key_result: str, on_or_before: date) -> CheckIn | None: ...
+
+    def checkins(self, key_result: str, on_or_before: date | None = None) -> list[CheckIn]: ...
+
+    def newest_observed_day(self, metric: str, on_or_before: date) -> date | None: ...
+
+    def frozen_scores(self, period: str) -> list[PeriodScore]: ...
+
+
+@dataclass(frozen=True)
+class CheckinValue:
+    """The newest check-in of a KR, shown beside the synced value it may override."""
+
+    value: float
+    day: date
+    author: str
+    note: str | None
+    pinned: bool
+    created_at: datetime
+    wins: bool
+    """True when this value, not the synced one, is the KR's actual."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "day": self.day.isoformat(),
+            "author": self.author,
+            "note": self.note,
+            "pinned": self.pinned,
+            "created_at": self.created_at.isoformat(),
+            "wins": self.wins,
+        }
 
 
 @dataclass(frozen=True)
@@ -36,7 +78,7 @@ class KeyResultStatus:
     window_last_day: date | None
     actual: float | None
     baseline: float
-    target: float
+    target: float | None
     unit: str | None
     progress: float | None
     """Unclamped: above 1 when the target is exceeded, below 0 when moving backwards."""
@@ -46,6 +88,24 @@ class KeyResultStatus:
     """Where the actual came from: ``<source>:<metric>`` or ``checkin:<author>``."""
     updated_at: datetime | None
     note: str | None = None
+    direction: Direction = Direction.INCREASE
+    aggregation: Aggregation | None = None
+    weight: float = 1.0
+    automated_actual: float | None = None
+    """The synced value, kept visible when a check-in overrides it."""
+    checkin: CheckinValue | None = None
+    newest_data_day: date | None = None
+    stale: bool = False
+    forecast: float | None = None
+    """Linear projection of the value at the end of the KR's period (None when unknowable)."""
+    forecast_progress: float | None = None
+    score: float | None = None
+    """Clamped progress at period end (0.0-1.0); None while the period runs."""
+    frozen: bool = False
+
+    @property
+    def clamped_progress(self) -> float | None:
+        return clamp_progress(self.progress) if self.progress is not None else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +121,19 @@ class KeyResultStatus:
             "status": self.status.value,
             "source": self.source,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "unit": self.unit,
+            "direction": self.direction.value,
+            "aggregation": self.aggregation.value if self.aggregation else None,
+            "weight": self.weight,
+            "automated_actual": self.automated_actual,
+            "checkin": self.checkin.to_json() if self.checkin else None,
+            "stale": self.stale,
+            "newest_data_day": self.newest_data_day.isoformat() if self.newest_data_day else None,
+            "forecast": _rounded(self.forecast),
+            "forecast_progress": _rounded(self.forecast_progress),
+            "score": self.score,
+            "score_label": score_label(self.score),
+            "frozen": self.frozen,
         }
 
 
@@ -70,10 +143,20 @@ class ObjectiveStatus:
     title: str
     owner: str | None
     progress: float | None
-    """Mean of the KRs' progress, each clamped to 0..1; None when no KR has data."""
+    """Weighted mean of the KRs' progress, each clamped to 0..1; None when no KR has data."""
     status: Status
     key_results: list[KeyResultStatus]
     actions: list[Action] = field(default_factory=list)
+    parent: str | None = None
+    weight: float = 1.0
+    computed_status: Status = Status.NO_DATA
+    """The weakest KR's status; ``status`` differs only when the config overrides it."""
+    score: float | None = None
+    children: list[str] = field(default_factory=list)
+    rollup_progress: float | None = None
+    """With aligned children: weighted mean (objective weights) of this objective and its children's roll-ups."""
+    rollup_status: Status | None = None
+    frozen: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,6 +166,15 @@ class ObjectiveStatus:
             "progress": _rounded(self.progress),
             "status": self.status.value,
             "key_results": [key_result.to_json() for key_result in self.key_results],
+            "parent": self.parent,
+            "weight": self.weight,
+            "computed_status": self.computed_status.value,
+            "score": _rounded(self.score),
+            "score_label": score_label(self.score),
+            "children": self.children,
+            "rollup_progress": _rounded(self.rollup_progress),
+            "rollup_status": self.rollup_status.value if self.rollup_status else None,
+            "frozen": self.frozen,
         }
 
 
@@ -97,12 +189,19 @@ class StatusReport:
     expected: float
     generated_at: datetime
     objectives: list[ObjectiveStatus]
+    score: float | None = None
+    """Weighted mean of the top-level objectives' scores, at period end."""
+    closed: bool = False
+    """True when the period's values were frozen (``okr close``)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "period": self.period,
             "as_of": self.as_of.isoformat(),
             "objectives": [objective.to_json() for objective in self.objectives],
+            "expected": _rounded(self.expected),
+            "score": _rounded(self.score),
+            "closed": self.closed,
         }
 
     def status_counts(self) -> dict[Status, int]:
@@ -117,11 +216,29 @@ def _rounded(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
 
 
-def evaluate(config: Config, reader: ObservationReader, as_of: date, thresholds: StatusThresholds = StatusThresholds()) -> StatusReport:
-    """Compute every objective's and KR's status as of the end of ``as_of``."""
-    period = config.planning_period
-    expected = period.elapsed_share(as_of)
-    objectives = [_evaluate_objective(config, objective, reader, as_of, expected, thresholds) for objective in config.objectives]
+@dataclass(frozen=True)
+class _Context:
+    config: Config
+    reader: ObservationReader
+    as_of: date
+    period: Period
+    thresholds: StatusThresholds
+
+
+def evaluate(config: Config, reader: ObservationReader, as_of: date, thresholds: StatusThresholds | None = None) -> StatusReport:
+    """Compute every objective's and KR's status as of the end of ``as_of``.
+
+    ``thresholds`` default to the config's (``thresholds:``), else 0.9 / 0.7.
+    """
+    period = config.current_period(as_of)
+    context = _Context(config, reader, as_of, period, thresholds or config.thresholds.as_status_thresholds())
+    objectives = [_evaluate_objective(context, objective) for objective in config.objectives]
+    frozen = {(row.item_kind, row.item_id): row for row in reader.frozen_scores(period.label)}
+    if frozen:
+        objectives = [_apply_frozen(objective, frozen) for objective in objectives]
+    objectives = _roll_up(objectives)
+    period_over = as_of >= period.last_day or bool(frozen)
+    top_level = [objective for objective in objectives if objective.parent is None]
     return StatusReport(
         company=config.company,
         period=period.label,
@@ -129,54 +246,148 @@ def evaluate(config: Config, reader: ObservationReader, as_of: date, thresholds:
         period_last_day=period.last_day,
         as_of=as_of,
         timezone=config.timezone,
-        expected=expected,
+        expected=period.elapsed_share(as_of),
         generated_at=datetime.now(timezone.utc),
         objectives=objectives,
+        score=weighted_mean((objective.score, objective.weight) for objective in top_level) if period_over else None,
+        closed=bool(frozen),
     )
 
 
-def _evaluate_objective(
-    config: Config, objective: Objective, reader: ObservationReader, as_of: date, expected: float, thresholds: StatusThresholds
-) -> ObjectiveStatus:
-    key_results = [_evaluate_key_result(config, objective, kr, reader, as_of, expected, thresholds) for kr in objective.key_results]
-    measured = [min(max(kr.progress, 0.0), 1.0) for kr in key_results if kr.progress is not None]
+def _evaluate_objective(context: _Context, objective: Objective) -> ObjectiveStatus:
+    key_results = [_evaluate_key_result(context, objective, kr) for kr in context.config.key_results_in(objective, context.period)]
+    computed = worst_status([kr.status for kr in key_results])
+    period_over = context.as_of >= context.period.last_day
     return ObjectiveStatus(
         id=objective.id,
         title=objective.title,
         owner=objective.owner,
-        progress=sum(measured) / len(measured) if measured else None,
-        status=worst_status([kr.status for kr in key_results]),
+        progress=weighted_mean((kr.clamped_progress, kr.weight) for kr in key_results),
+        status=objective.status or computed,
         key_results=key_results,
-        actions=list(objective.actions),
+        actions=context.config.actions_in(objective, context.period),
+        parent=objective.parent,
+        weight=objective.weight,
+        computed_status=computed,
+        score=weighted_mean((kr.score, kr.weight) for kr in key_results) if period_over else None,
     )
 
 
-def _evaluate_key_result(
-    config: Config,
-    objective: Objective,
-    key_result: KeyResult,
-    reader: ObservationReader,
-    as_of: date,
-    expected: float,
-    thresholds: StatusThresholds,
-) -> KeyResultStatus:
-    window_kind = config.window_kind(key_result) if key_result.metric else None
-    window = window_for(window_kind, config.planning_period, as_of, config.zone) if window_kind else None
-    actual: float | None = None
+def _roll_up(objectives: list[ObjectiveStatus]) -> list[ObjectiveStatus]:
+    """Fill each parent's children, roll-up progress and roll-up status (company <- team)."""
+    by_id = {objective.id: objective for objective in objectives}
+    children: dict[str, list[str]] = {objective.id: [] for objective in objectives}
+    for objective in objectives:
+        if objective.parent in children:
+            children[objective.parent].append(objective.id)
+
+    def rollup(objective_id: str) -> tuple[float | None, Status]:
+        # Config validation rejects cycles, so this recursion ends.
+        objective = by_id[objective_id]
+        parts = [(objective.progress, objective.weight)]
+        statuses = [objective.status]
+        for child_id in children[objective_id]:
+            child_progress, child_status = rollup(child_id)
+            parts.append((child_progress, by_id[child_id].weight))
+            statuses.append(child_status)
+        return weighted_mean(parts), worst_status(statuses)
+
+    rolled = []
+    for objective in objectives:
+        if children[objective.id]:
+            rollup_progress, rollup_status = rollup(objective.id)
+            objective = replace(objective, children=children[objective.id], rollup_progress=rollup_progress, rollup_status=rollup_status)
+        rolled.append(objective)
+    return rolled
+
+
+def _apply_frozen(objective: ObjectiveStatus, frozen: dict[tuple[str, str], PeriodScore]) -> ObjectiveStatus:
+    """Replace computed results by the values frozen when the period closed."""
+    key_results = []
+    for key_result in objective.key_results:
+        row = frozen.get(("key_result", key_result.id))
+        if row is not None:
+            key_result = replace(
+                key_result, actual=row.actual, progress=row.progress, score=row.score, status=Status(row.status),
+                forecast=None, forecast_progress=None, stale=False, frozen=True,
+            )
+        key_results.append(key_result)
+    row = frozen.get(("objective", objective.id))
+    if row is None:
+        return replace(objective, key_results=key_results)
+    return replace(objective, key_results=key_results, progress=row.progress, score=row.score, status=Status(row.status), frozen=True)
+
+
+@dataclass(frozen=True)
+class _Measurement:
+    """A metric's actual over a KR's window, and how current it is."""
+
+    actual: float | None
+    updated_at: datetime | None
+    newest_day: date | None
+    stale: bool
+    series: list[DailyValue]
+    last_day: date
+
+
+def _key_result_period(context: _Context, key_result: KeyResult) -> Period:
+    """The KR's own span: its ``start``/``due`` within the period, else the whole period."""
+    return Period(
+        label=context.period.label,
+        first_day=key_result.start or context.period.first_day,
+        last_day=key_result.due or context.period.last_day,
+    )
+
+
+def _evaluate_key_result(context: _Context, objective: Objective, key_result: KeyResult) -> KeyResultStatus:
+    config, as_of = context.config, context.as_of
+    own_period = _key_result_period(context, key_result)
+    expected = own_period.elapsed_share(as_of)
+    direction = key_result.effective_direction
+    target = key_result.target_value
+    started = as_of >= own_period.first_day
+    window_kind = config.window_kind(key_result) if key_result.metric and started else None
+    window = window_for(window_kind, own_period, as_of, config.zone) if window_kind else None
+    aggregation = config.aggregation(key_result) if key_result.metric else None
+
+    measurement: _Measurement | None = None
     source: str | None = None
-    updated_at: datetime | None = None
+    if key_result.metric is not None and window is not None and aggregation is not None:
+        measurement = _measure(context, key_result, aggregation, window.first_day, window.last_day)
+        if measurement.actual is not None:
+            source = f"{config.metrics[key_result.metric].source}:{key_result.metric}"
+    actual = measurement.actual if measurement else None
+    updated_at = measurement.updated_at if measurement else None
+    stale = measurement.stale if measurement else False
     note: str | None = None
-    if key_result.metric is not None and window is not None:
-        metric = config.metrics[key_result.metric]
-        actual, updated_at = _metric_actual(reader, key_result.metric, metric.nature, window.first_day, window.last_day)
-        if actual is not None:
-            source = f"{metric.source}:{key_result.metric}"
-    checkin = reader.latest_checkin(key_result.id, as_of)
-    # A check-in newer than the latest synced value is an explicit override.
-    if checkin is not None and (updated_at is None or checkin.created_at > updated_at):
-        actual, updated_at, note = checkin.value, checkin.created_at, checkin.note
-        source = f"checkin:{checkin.author}"
-    key_result_progress = progress(actual, key_result.start_value, key_result.target) if actual is not None else None
+
+    latest = context.reader.latest_checkin(key_result.id, as_of)
+    checkin: CheckinValue | None = None
+    if latest is not None:
+        # A check-in newer than the synced value overrides it until the next
+        # synced value arrives; a pinned one keeps winning until a newer check-in.
+        wins = key_result.metric is None or latest.pinned or updated_at is None or latest.created_at > updated_at
+        checkin = CheckinValue(latest.value, latest.day, latest.author, latest.note, latest.pinned, latest.created_at, wins)
+        if wins:
+            actual, updated_at, note, source = latest.value, latest.created_at, latest.note, f"checkin:{latest.author}"
+            if key_result.metric is None:
+                stale = key_result.checkin_every is not None and is_stale(latest.day, as_of, key_result.checkin_every.days)
+            else:
+                # An override ages like the metric it replaces; a pinned one is vouched for until replaced.
+                stale = not latest.pinned and is_stale(latest.day, as_of, config.metrics[key_result.metric].freshness_days)
+
+    if measurement is not None and measurement.actual is not None and not (checkin and checkin.wins):
+        # Data through yesterday is compared with yesterday's pace, not today's.
+        expected = own_period.elapsed_share(measurement.last_day)
+    key_result_progress = progress(actual, key_result.start_value, target, direction) if actual is not None and target is not None else None
+    if target is None:
+        status = Status.NO_DATA
+    elif stale:
+        status = Status.STALE
+    else:
+        status = status_for(key_result_progress, expected, context.thresholds, direction)
+    period_over = as_of >= context.period.last_day
+    forecast = None if period_over or target is None else _forecast(key_result, aggregation, window_kind, measurement, own_period, as_of, context)
     return KeyResultStatus(
         id=key_result.id,
         title=key_result.title,
@@ -184,29 +395,93 @@ def _evaluate_key_result(
         metric=key_result.metric,
         window=window_kind,
         window_first_day=window.first_day if window else None,
-        window_last_day=window.last_day if window else None,
+        window_last_day=measurement.last_day if measurement else None,
         actual=actual,
         baseline=key_result.start_value,
-        target=key_result.target,
+        target=target,
         unit=key_result.unit,
         progress=key_result_progress,
         expected=expected,
-        status=status_for(key_result_progress, expected, thresholds),
+        status=status,
         source=source,
         updated_at=updated_at,
         note=note,
+        direction=direction,
+        aggregation=aggregation,
+        weight=key_result.weight,
+        automated_actual=measurement.actual if measurement else None,
+        checkin=checkin,
+        newest_data_day=measurement.newest_day if measurement else (latest.day if latest else None),
+        stale=stale,
+        forecast=forecast,
+        forecast_progress=progress(forecast, key_result.start_value, target, direction) if forecast is not None and target is not None else None,
+        score=key_result_score(key_result_progress) if period_over and target is not None else None,
     )
 
 
-def _metric_actual(
-    reader: ObservationReader, metric: str, nature: MetricNature, first_day: date, last_day: date
-) -> tuple[float | None, datetime | None]:
-    if nature is MetricNature.SNAPSHOT:
-        latest = reader.latest_value(metric, last_day)
-        return (latest.value, latest.fetched_at) if latest else (None, None)
-    values = reader.daily_values(metric, first_day, last_day)
-    # A window counts as observed only when every one of its days was fetched;
-    # a partial sum would pass for a real, too-low actual.
-    if len(values) < (last_day - first_day).days + 1:
-        return None, None
-    return sum(value.value for value in values), max(value.fetched_at for value in values)
+def _measure(context: _Context, key_result: KeyResult, aggregation: Aggregation, first_day: date, last_day: date) -> _Measurement:
+    """The KR's metric over ``first_day..last_day``, cut at the newest observed day.
+
+    Stale when that day is too old for the metric's freshness, or when days
+    inside the window are missing (a gap is silence too); a stale sum is
+    None rather than a partial, too-low total.
+    """
+    assert key_result.metric is not None
+    metric = context.config.metrics[key_result.metric]
+    reader = context.reader
+    newest_day = reader.newest_observed_day(key_result.metric, last_day)
+    stale = is_stale(newest_day, min(context.as_of, last_day), metric.freshness_days)
+    observed_last_day = min(last_day, newest_day) if newest_day else last_day
+    if aggregation is Aggregation.LATEST:
+        latest = reader.latest_value(key_result.metric, observed_last_day)
+        series = [latest] if latest else []
+        actual = latest.value if latest else None
+    else:
+        series = reader.daily_values(key_result.metric, first_day, observed_last_day) if observed_last_day >= first_day else []
+        every_day_required = metric.nature is MetricNature.FLOW
+        if every_day_required and series and missing_days(series, first_day, observed_last_day):
+            stale = True
+        actual = aggregate(
+            series, aggregation, first_day, observed_last_day,
+            every_day_required=every_day_required, per=key_result.average_per or AveragePer.DAY,
+        )
+    updated_at = max((value.fetched_at for value in series), default=None) if actual is not None else None
+    return _Measurement(actual, updated_at, newest_day, stale, series, observed_last_day)
+
+
+def _forecast(
+    key_result: KeyResult,
+    aggregation: Aggregation | None,
+    window_kind: WindowKind | None,
+    measurement: _Measurement | None,
+    own_period: Period,
+    as_of: date,
+    context: _Context,
+) -> float | None:
+    """The projected value at the end of the KR's period; None for milestones or too little data."""
+    if key_result.effective_direction is Direction.MILESTONE:
+        return None
+    baseline_point = [(own_period.first_day, key_result.start_value)]
+    if measurement is None:
+        checkins = context.reader.checkins(key_result.id, as_of)
+        # One report is no trend; the baseline anchor alone would turn it into one.
+        if len({checkin.day for checkin in checkins}) < 2:
+            return None
+        points = [(checkin.day, checkin.value) for checkin in checkins]
+        # Manual KRs start at their baseline on day one, which anchors the trend.
+        if all(day != own_period.first_day for day, _ in points):
+            points = baseline_point + points
+        return project_level(points, own_period.last_day)
+    if measurement.actual is None or aggregation is None:
+        return None
+    if aggregation is Aggregation.AVERAGE:
+        return measurement.actual
+    if aggregation is Aggregation.LATEST:
+        assert key_result.metric is not None
+        history = context.reader.daily_values(key_result.metric, own_period.first_day, measurement.last_day)
+        points = [(value.day, value.value) for value in history]
+        if key_result.baseline is not None and all(day != own_period.first_day for day, _ in points):
+            points = baseline_point + points
+        return project_level(points, own_period.last_day)
+    rolling_days = {WindowKind.LAST_30_DAYS: 30, WindowKind.MONTH: own_period.last_day.day}.get(window_kind) if window_kind else None
+    return project_total([value.value for value in measurement.series], measurement.last_day, own_period.last_day, rolling_days)

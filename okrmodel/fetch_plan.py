@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from okrmodel.config import Config, MetricNature
 from okrmodel.periods import Window, WindowKind, window_for
 
-__all__ = ["fetch_windows"]
+__all__ = ["fetch_windows", "incremental_window", "incremental_windows"]
+
+StoredDays = Callable[[str, date, date], set[date]]
+"""``(metric, first_day, last_day) -> days stored``, such as ``Store.stored_days``."""
 
 
 def fetch_windows(config: Config, as_of: date) -> dict[str, Window]:
@@ -18,7 +22,7 @@ def fetch_windows(config: Config, as_of: date) -> dict[str, Window]:
     early in a quarter stretches the window back into the previous one.
     Snapshot metrics are read once, for ``as_of``.
     """
-    period, zone = config.planning_period, config.zone
+    period, zone = config.current_period(as_of), config.zone
     windows: dict[str, Window] = {}
     for name, metric in config.metrics.items():
         if metric.nature is MetricNature.SNAPSHOT:
@@ -32,4 +36,38 @@ def fetch_windows(config: Config, as_of: date) -> dict[str, Window]:
             kind = config.window_kind(key_result)
             if kind is not WindowKind.LATEST:
                 windows[key_result.metric] = windows[key_result.metric].union(window_for(kind, period, as_of, zone))
+    return windows
+
+
+def incremental_window(window: Window, stored: set[date], as_of: date, look_back_days: int) -> Window | None:
+    """The part of ``window`` a night must read again, or None when every day of it is final.
+
+    A day is final once it is stored and more than ``look_back_days`` before
+    ``as_of`` (HubSpot's search index lags writes, so recent days can still
+    grow). The result runs from the earliest day that is not final to the
+    window's end: windows are contiguous, so a gap stored by no run (a failed
+    night) is re-read together with everything after it. A first run, with
+    nothing stored, reads the whole window.
+    """
+    settled_before = as_of - timedelta(days=look_back_days)
+    for day in window.days():
+        if day not in stored or day >= settled_before:
+            return Window.from_days(day, window.last_day, window.start.tzinfo)  # type: ignore[arg-type]
+    return None
+
+
+def incremental_windows(config: Config, as_of: date, stored_days: StoredDays) -> dict[str, Window]:
+    """``fetch_windows`` narrowed to the days not yet final (see ``incremental_window``), with
+    each source's ``look_back_days``. Metrics with nothing left to read are left out; snapshots
+    are always read."""
+    windows: dict[str, Window] = {}
+    for name, window in fetch_windows(config, as_of).items():
+        metric = config.metrics[name]
+        if metric.nature is MetricNature.SNAPSHOT:
+            windows[name] = window
+            continue
+        look_back = getattr(config.sources.get(metric.source), "look_back_days", 0)
+        narrowed = incremental_window(window, stored_days(name, window.first_day, window.last_day), as_of, look_back)
+        if narrowed is not None:
+            windows[name] = narrowed
     return windows

@@ -19,6 +19,7 @@ __all__ = [
     "Period",
     "Window",
     "WindowKind",
+    "current_period",
     "parse_period",
     "quarter_of",
     "today_in",
@@ -75,6 +76,20 @@ def parse_period(label: str) -> Period:
     first_day = date(year, first_month, 1)
     next_first = date(year + 1, 1, 1) if quarter == 4 else date(year, first_month + 3, 1)
     return Period(label=f"{year}-Q{quarter}", first_day=first_day, last_day=next_first - timedelta(days=1))
+
+
+def current_period(periods: list[Period], as_of: date) -> Period:
+    """The period a report as of ``as_of`` is about.
+
+    The listed period containing ``as_of``; in a gap between periods, or after
+    the last one, the newest period that has started (so a closed quarter
+    keeps reporting its final state); before the first one, the first.
+    """
+    if not periods:
+        raise ValueError("no periods to choose from")
+    ordered = sorted(periods, key=lambda period: period.first_day)
+    started = [period for period in ordered if period.first_day <= as_of]
+    return started[-1] if started else ordered[0]
 
 
 @dataclass(frozen=True)

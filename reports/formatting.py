@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-__all__ = ["bar_width", "format_date", "format_number", "format_percent", "format_status", "format_value"]
+__all__ = ["bar_width", "format_approximate", "format_date", "format_number", "format_percent", "format_status", "format_value"]
 
 _CURRENCY_PREFIXES = {"$", "€", "£", "USD", "EUR", "GBP"}
 _STATUS_LABELS = {
@@ -13,6 +13,7 @@ _STATUS_LABELS = {
     "off_track": "Off track",
     "done": "Done",
     "no_data": "No data",
+    "stale": "Stale",
 }
 
 
@@ -23,6 +24,13 @@ def format_number(value: float | None) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.1f}"
+
+
+def format_approximate(value: float | None) -> str:
+    """An estimate: whole numbers from 10 up (a forecast of 1,040.6 contacts reads 1,041)."""
+    if value is not None and abs(value) >= 10:
+        return format_number(round(value))
+    return format_number(round(value, 1) if value is not None else None)
 
 
 def format_value(value: float | None, unit: str | None) -> str:

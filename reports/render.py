@@ -13,7 +13,7 @@ import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from okrmodel.evaluation import StatusReport
-from reports.formatting import bar_width, format_date, format_number, format_percent, format_status, format_value
+from reports.formatting import bar_width, format_approximate, format_date, format_number, format_percent, format_status, format_value
 
 __all__ = ["render_report", "write_report"]
 
@@ -25,7 +25,7 @@ _environment = Environment(
     lstrip_blocks=True,
 )
 _environment.filters.update(
-    bar_width=bar_width, number=format_number, value=format_value, percent=format_percent, status_label=format_status, day=format_date
+    approximate=format_approximate, bar_width=bar_width, number=format_number, value=format_value, percent=format_percent, status_label=format_status, day=format_date
 )
 
 

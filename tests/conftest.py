@@ -6,9 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, inspect, text
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+# Property tests check math, not speed: a slow CI machine must not fail them.
+settings.register_profile("okr", deadline=None)
+settings.load_profile("okr")
 
 POSTGRES_ENV = "OKR_TEST_DATABASE_URL"
 

@@ -54,16 +54,22 @@ def test_checkin_then_status_json_contract(demo_config: Path):
     result = okr("status", "--json", "-c", str(demo_config), "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert set(document) == {"period", "as_of", "objectives"}
+    # The README's contract keys are all there; new fields only ever add to them.
+    assert set(document) == {"period", "as_of", "objectives"} | {"expected", "score", "closed"}
     assert (document["period"], document["as_of"]) == ("2026-Q4", AS_OF)
     objective = document["objectives"][2]
-    assert set(objective) == {"id", "title", "owner", "progress", "status", "key_results"}
+    assert set(objective) == {"id", "title", "owner", "progress", "status", "key_results"} | {
+        "parent", "weight", "computed_status", "score", "score_label", "children", "rollup_progress", "rollup_status", "frozen"}
     key_result = {kr["id"]: kr for kr in objective["key_results"]}["crm-training"]
-    assert set(key_result) == {"id", "title", "owner", "metric", "actual", "baseline", "target", "progress", "expected", "status", "source", "updated_at"}
+    assert set(key_result) == {"id", "title", "owner", "metric", "actual", "baseline", "target", "progress", "expected", "status", "source", "updated_at"} | {
+        "unit", "direction", "aggregation", "weight", "automated_actual", "checkin", "stale", "newest_data_day",
+        "forecast", "forecast_progress", "score", "score_label", "frozen"}
     assert (key_result["actual"], key_result["progress"], key_result["source"]) == (3.0, 0.6, "checkin:lee")
     assert key_result["expected"] == pytest.approx(58 / 92, abs=1e-4)
     assert key_result["status"] == "on_track"  # 0.6 >= 0.9 x the expected 0.63
-    assert {kr["status"] for o in document["objectives"] for kr in o["key_results"]} <= {"on_track", "at_risk", "off_track", "done", "no_data"}
+    assert {kr["status"] for o in document["objectives"] for kr in o["key_results"]} <= {"on_track", "at_risk", "off_track", "done", "no_data", "stale"}
+    assert (key_result["direction"], key_result["checkin"]["author"], key_result["checkin"]["wins"]) == ("increase", "lee", True)
+    assert key_result["forecast"] is None  # a single check-in is no trend yet
     synced = document["objectives"][0]["key_results"][0]
     assert (synced["actual"], synced["status"]) == (None, "no_data")  # nothing synced yet: never green
 
@@ -85,3 +91,48 @@ def test_sync_then_report_from_stored_data_only(prefect_harness, demo_config: Pa
     assert (tmp_path / "again.html").read_text().count('class="objective"') == 3
     status = json.loads(okr("status", "--json", "-c", str(demo_config), "--as-of", AS_OF).stdout)
     assert all(kr["actual"] is not None for kr in status["objectives"][0]["key_results"])
+
+
+def test_lint_demo_is_clean_and_strict_fails_on_findings(demo_config: Path):
+    result = okr("lint", "--strict", "-c", str(demo_config))
+    assert result.exit_code == 0, result.output
+    assert "follows the method (no findings)" in result.stdout
+    demo_config.write_text(demo_config.read_text().replace("title: Improve the sales pipeline", "title: Market research"))
+    relaxed = okr("lint", "-c", str(demo_config))
+    assert relaxed.exit_code == 0 and "1 finding" in relaxed.stdout
+    assert "objectives[1].title (line 44): objective 'Market research' does not start with a verb of change" in relaxed.stderr
+    assert "[objective-lacks-verb: " in relaxed.stderr
+    assert okr("lint", "--strict", "-c", str(demo_config)).exit_code == 1
+
+
+def test_lint_of_an_invalid_file_is_a_schema_error(demo_config: Path):
+    demo_config.write_text(demo_config.read_text().replace("target: 5, unit: people", "target: five, unit: people"))
+    result = okr("lint", "-c", str(demo_config))
+    assert result.exit_code == 2 and "key_results[1].target: Input should be a valid number" in result.stderr
+
+
+def test_pinned_checkin_and_history(demo_config: Path):
+    assert okr("checkin", "crm-training", "2", "--author", "lee", "-c", str(demo_config), "--as-of", "2026-11-20").exit_code == 0
+    pinned = okr("checkin", "crm-training", "3", "--pin", "--note", "three trained", "--author", "maria", "-c", str(demo_config), "--as-of", AS_OF)
+    assert pinned.exit_code == 0 and f"Checked in crm-training = 3 for {AS_OF} (pinned)" in pinned.stdout
+    result = okr("history", "crm-training", "-c", str(demo_config))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if "checkin" in line]
+    assert len(lines) == 2
+    assert "day 2026-11-20  value 2  checkin by lee" in lines[0]
+    assert f"day {AS_OF}  value 3  checkin by maria (pinned)  note: three trained" in lines[1]
+    assert okr("history", "crm-trainin", "-c", str(demo_config)).exit_code == 2
+
+
+def test_close_freezes_the_period(demo_config: Path):
+    assert okr("checkin", "exec-approval", "3", "--author", "lee", "-c", str(demo_config), "--as-of", "2026-12-31").exit_code == 0
+    closed = okr("close", "2026-q4", "--by", "maria", "-c", str(demo_config))
+    assert closed.exit_code == 0, closed.output
+    assert closed.stdout.startswith("Closed 2026-Q4, score ")
+    assert okr("close", "2026-Q4", "-c", str(demo_config)).stdout.startswith("Already closed: 2026-Q4")
+    document = json.loads(okr("status", "--json", "-c", str(demo_config), "--as-of", "2026-12-31").stdout)
+    assert document["closed"] is True
+    exec_approval = {kr["id"]: kr for kr in document["objectives"][2]["key_results"]}["exec-approval"]
+    assert (exec_approval["score"], exec_approval["frozen"], exec_approval["status"]) == (1.0, True, "done")
+    unknown = okr("close", "2027-Q1", "-c", str(demo_config))
+    assert unknown.exit_code == 2 and "period 2027-Q1 is not listed in the config (2026-Q4)" in unknown.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,84 @@ def test_token_comes_from_the_environment_only():
     token = source.token({"HUBSPOT_TOKEN": "pat-na1-secret"})
     assert token is not None and token.get_secret_value() == "pat-na1-secret"
     assert "pat-na1-secret" not in repr(token)
+
+
+# --- the OKR model's keys: defaults and located errors ------------------------
+
+
+def test_model_defaults_direction_aggregation_weight_and_single_period():
+    from okrmodel.aggregation import Aggregation
+    from okrmodel.progress import Direction
+
+    config = parse_config(VALID)
+    inbound, newsletters, pool, training = config.objectives[0].key_results
+    assert (inbound.effective_direction, inbound.weight, config.objectives[0].weight) == (Direction.INCREASE, 1.0, 1.0)
+    assert (config.aggregation(newsletters), config.aggregation(pool)) == (Aggregation.SUM, Aggregation.LATEST)
+    assert (config.period, config.period_label, [p.label for p in config.periods]) == ("2026-Q4", "2026-Q4", ["2026-Q4"])
+    decreasing = parse_config(VALID.replace("baseline: 20\n        target: 30", "baseline: 120\n        target: 90"))
+    assert decreasing.objectives[0].key_results[0].effective_direction is Direction.DECREASE
+    several = parse_config(VALID.replace("period: 2026-Q4", "period: [2026-Q4, 2026-Q3]").replace("target: 30", "target: 30\n        period: 2026-Q4")
+                           .replace("target: 3}", "target: 3, period: 2026-Q3}").replace("target: 250}", "target: 250, period: 2026-Q4}")
+                           .replace("target: 5}", "target: 5, period: 2026-Q4}"))
+    assert several.period_label == "2026-Q3, 2026-Q4"
+    assert several.current_period(date(2026, 8, 1)).label == "2026-Q3"
+    assert several.current_period(date(2027, 2, 1)).label == "2026-Q4"  # after the last: the newest
+
+
+KR = "      - {id: crm-training, title: Train 5 team members to use the marketing CRM, target: 5}"
+
+
+@pytest.mark.parametrize(
+    ("replacement", "message"),
+    [
+        ("      - {id: crm-training, title: T, baseline: 10, target: 5, direction: increase}",
+         "objectives[0].key_results[3].direction: direction increase needs a target above the baseline, got 10 -> 5; use decrease (line 27)"),
+        ("      - {id: crm-training, title: T, target: 5, direction: sideways}",
+         "objectives[0].key_results[3].direction: Input should be 'increase', 'decrease', 'stay_above', 'stay_below' or 'milestone' (line 27)"),
+        ("      - {id: crm-training, title: T, target: 5, weight: 0}",
+         "objectives[0].key_results[3].weight: Input should be greater than 0 (line 27)"),
+        ("      - {id: crm-training, title: T, target: 5, aggregation: sum}",
+         "objectives[0].key_results[3].aggregation: aggregation needs a metric; manual key results take their latest check-in (line 27)"),
+        ("      - {id: crm-training, title: T, metric: mqls_now, target: 5, aggregation: sum}",
+         "objectives[0].key_results[3].aggregation: a snapshot metric (contacts_in_stage) does not add up over days; use latest or average (line 27)"),
+        ("      - {id: crm-training, title: T, metric: newsletters, target: 5, average_per: month}",
+         "objectives[0].key_results[3].average_per: average_per needs aggregation: average (line 27)"),
+        ("      - {id: crm-training, title: T, target: 5, start: 2026-09-01}",
+         "objectives[0].key_results[3].start: start 2026-09-01 is outside period 2026-Q4 (2026-10-01 to 2026-12-31) (line 27)"),
+        ("      - {id: crm-training, title: T, target: 5, start: 2026-11-10, due: 2026-11-01}",
+         "objectives[0].key_results[3].due: due 2026-11-01 is before start 2026-11-10 (line 27)"),
+        ("      - {id: crm-training, title: T, target: 5, period: 2026-Q3}",
+         "objectives[0].key_results[3].period: period 2026-Q3 is not listed in the file's period (2026-Q4) (line 27)"),
+        ("      - {id: crm-training, title: T, target: 5, period: Q3}",
+         "objectives[0].key_results[3].period: period 'Q3' is not a quarter such as '2026-Q4' (line 27)"),
+        ("      - {id: crm-training, title: T, metric: newsletters, target: 5, checkin_every: week}",
+         "objectives[0].key_results[3].checkin_every: checkin_every is for key results without a metric; a metric's freshness is its freshness_days (line 27)"),
+    ],
+)
+def test_bad_model_keys_are_located(replacement, message):
+    assert problems(VALID.replace(KR, replacement)) == [f"okrs.yaml: {message}"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("    owner: maria@acme.example\n    key_results:", "    owner: maria@acme.example\n    parent: demand-gn\n    key_results:",
+         "objectives[0].parent: unknown objective 'demand-gn' (did you mean 'demand-gen'?) (line 18)"),
+        ("    owner: maria@acme.example\n    key_results:", "    owner: maria@acme.example\n    parent: demand-gen\n    key_results:",
+         "objectives[0].parent: parent links form a cycle: demand-gen -> demand-gen (line 18)"),
+        ("period: 2026-Q4", "period: [2026-Q4, 2026-Q4]", "period: period 2026-Q4 is listed twice (line 3)"),
+        ("period: 2026-Q4", "period: 2026-Q4\nthresholds: {on_track: 0.6, at_risk: 0.8}", "thresholds.at_risk: at_risk (0.8) must not exceed on_track (0.6) (line 4)"),
+        ("stage: marketingqualifiedlead}", "stage: marketingqualifiedlead, freshness_days: 0}", "metrics.mqls_now.freshness_days: Input should be greater than or equal to 1 (line 13)"),
+        ("status: done, owner: maria@acme.example}", "status: done, owner: maria@acme.example, period: 2027-Q1}",
+         "objectives[0].actions[0].period: period 2027-Q1 is not listed in the file's period (2026-Q4) (line 29)"),
+    ],
+)
+def test_bad_alignment_periods_and_thresholds_are_located(old, new, message):
+    assert f"okrs.yaml: {message}" in problems(VALID.replace(old, new))
+
+
+def test_several_periods_need_each_key_result_to_say_which():
+    text = VALID.replace("period: 2026-Q4", "period: [2026-Q3, 2026-Q4]")
+    found = problems(text)
+    assert "okrs.yaml: objectives[0].key_results[1].period: the file lists several periods (2026-Q3, 2026-Q4); say which one this key result belongs to (line 25)" in found
+    assert len(found) == 4

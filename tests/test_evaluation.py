@@ -73,10 +73,32 @@ def test_actuals_progress_and_rollup(store):
     assert objective.status is Status.OFF_TRACK
 
 
-def test_a_window_with_unfetched_days_has_no_data_rather_than_a_low_sum(store):
+def test_data_through_yesterday_is_current_and_measured_against_yesterdays_pace(store):
     fill(store, "mqls", date(2026, 10, 1), AS_OF - timedelta(days=1), 1)
     _, krs = key_results(store)
-    assert (krs["quarter-mqls"].actual, krs["quarter-mqls"].status) == (None, Status.NO_DATA)
+    quarter = krs["quarter-mqls"]
+    assert (quarter.actual, quarter.window_last_day, quarter.stale) == (45, AS_OF - timedelta(days=1), False)
+    assert quarter.expected == pytest.approx(45 / 92)
+
+
+def test_a_gap_inside_the_window_is_stale_rather_than_a_low_sum(store):
+    fill(store, "mqls", date(2026, 10, 1), date(2026, 10, 31), 1)
+    fill(store, "mqls", date(2026, 11, 2), AS_OF, 1)  # 1 November never synced
+    _, krs = key_results(store)
+    assert (krs["quarter-mqls"].actual, krs["quarter-mqls"].status) == (None, Status.STALE)
+
+
+def test_silence_is_never_green_old_data_is_stale_whatever_it_says(store):
+    fill(store, "mqls", date(2026, 10, 1), AS_OF - timedelta(days=2), 5)  # far ahead of pace, but two days old
+    _, krs = key_results(store)
+    quarter = krs["quarter-mqls"]
+    assert (quarter.status, quarter.stale, quarter.actual) == (Status.STALE, True, 220)
+    assert quarter.newest_data_day == AS_OF - timedelta(days=2)
+
+
+def test_nothing_ever_observed_is_no_data(store):
+    _, krs = key_results(store)
+    assert {kr.status for kr in krs.values()} == {Status.NO_DATA}
 
 
 def test_checkin_overrides_only_until_the_next_synced_value(store):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from okrmodel.storage import Store, migrate
+from okrmodel.storage.models import PeriodScore
 
 D1, D2, D3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
 
@@ -92,5 +93,48 @@ def test_migrations_go_down_to_empty_and_up_again(database_url):
     migrate(engine, "base", downgrade=True)
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate(engine)
-    assert "observations" in inspect(engine).get_table_names()
+    assert {"observations", "period_scores"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_migration_0002_keeps_old_check_ins_unpinned_and_goes_back_cleanly(database_url):
+    engine = create_engine(database_url)
+    migrate(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO checkins (key_result, day, value, author, note, created_at) VALUES ('k', :day, 2, 'lee', NULL, :at)"),
+            {"day": D1, "at": datetime(2026, 11, 1, 9, 0)},
+        )
+    migrate(engine, "0002")
+    assert "pinned" in {column["name"] for column in inspect(engine).get_columns("checkins")}
+    assert "period_scores" in inspect(engine).get_table_names()
+    engine.dispose()
+    with Store(database_url) as store:
+        [old] = store.checkins("k")
+        assert (old.value, old.pinned) == (2.0, False)
+    engine = create_engine(database_url)
+    migrate(engine, "0001", downgrade=True)
+    assert "pinned" not in {column["name"] for column in inspect(engine).get_columns("checkins")}
+    assert "period_scores" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT value FROM checkins")).scalar_one() == 2.0
+    engine.dispose()
+
+
+def test_racing_closers_freeze_a_period_once(database_url):
+    with Store(database_url) as store:
+        barrier = threading.Barrier(4)
+        outcomes: list[bool] = []
+
+        def close(author: str) -> None:
+            barrier.wait()
+            rows = [PeriodScore(item_kind="key_result", item_id="k", actual=1.0, progress=0.5, score=0.5, status="at_risk", closed_by=author)]
+            outcomes.append(store.freeze_period("2026-Q4", rows))
+
+        threads = [threading.Thread(target=close, args=(f"closer-{n}",)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == [False, False, False, True]
+        assert len(store.frozen_scores("2026-Q4")) == 1

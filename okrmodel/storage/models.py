@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "CheckIn", "MetricFetch", "Observation", "SyncRun", "UtcDateTime"]
+__all__ = ["Base", "CheckIn", "MetricFetch", "Observation", "PeriodScore", "SyncRun", "UtcDateTime"]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -91,7 +91,11 @@ class Observation(Base):
 
 
 class CheckIn(Base):
-    """A value a person reported for a key result."""
+    """A value a person reported for a key result.
+
+    On a KR with a metric it overrides the synced value until a newer synced
+    value arrives, or for good while ``pinned`` (until a newer check-in).
+    """
 
     __tablename__ = "checkins"
     __table_args__ = (Index("ix_checkins_key_result_day", "key_result", "day"),)
@@ -103,3 +107,27 @@ class CheckIn(Base):
     author: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PeriodScore(Base):
+    """A key result's or objective's final state, frozen when its period was closed.
+
+    One row per (period, kind, item): closing twice, or two closers racing,
+    cannot overwrite what was frozen first.
+    """
+
+    __tablename__ = "period_scores"
+    __table_args__ = (UniqueConstraint("period", "item_kind", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(String(20))
+    item_kind: Mapped[str] = mapped_column(String(20))
+    """key_result or objective."""
+    item_id: Mapped[str] = mapped_column(String(200))
+    actual: Mapped[float | None] = mapped_column(Float, nullable=True)
+    progress: Mapped[float | None] = mapped_column(Float, nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str] = mapped_column(String(200))

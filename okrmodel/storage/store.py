@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from okrmodel.storage.models import CheckIn, MetricFetch, Observation, SyncRun
+from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, SyncRun
 
 __all__ = ["DailyValue", "SaveResult", "Store", "migrate"]
 
@@ -186,6 +186,17 @@ class Store:
             rows = self._current_rows(session, metric, first_day, last_day)
         return [DailyValue(day=row.day, value=row.value, fetched_at=row.fetched_at) for day, row in sorted(rows.items())]
 
+    def stored_days(self, metric: str, first_day: date, last_day: date) -> set[date]:
+        """The days in ``first_day..last_day`` that have any value stored for ``metric``."""
+        with self._sessions() as session:
+            return set(
+                session.scalars(
+                    select(Observation.day)
+                    .where(Observation.metric == metric, Observation.day >= first_day, Observation.day <= last_day)
+                    .distinct()
+                )
+            )
+
     def latest_value(self, metric: str, on_or_before: date) -> DailyValue | None:
         """The newest stored day's current value on or before a day (for snapshots)."""
         with self._sessions() as session:
@@ -203,8 +214,13 @@ class Store:
 
     # --- check-ins -------------------------------------------------------
 
-    def add_checkin(self, key_result: str, day: date, value: float, author: str, note: str | None = None) -> CheckIn:
-        checkin = CheckIn(key_result=key_result, day=day, value=float(value), author=author, note=note, created_at=_utcnow())
+    def add_checkin(
+        self, key_result: str, day: date, value: float, author: str, note: str | None = None, *, pinned: bool = False
+    ) -> CheckIn:
+        """Append a check-in; ``pinned`` keeps it winning over newer synced values."""
+        checkin = CheckIn(
+            key_result=key_result, day=day, value=float(value), author=author, note=note, created_at=_utcnow(), pinned=pinned
+        )
         with self._sessions.begin() as session:
             session.add(checkin)
         return checkin
@@ -217,3 +233,51 @@ class Store:
                 .order_by(CheckIn.day.desc(), CheckIn.created_at.desc(), CheckIn.id.desc())
                 .limit(1)
             ).first()
+
+    def checkins(self, key_result: str, on_or_before: date | None = None) -> list[CheckIn]:
+        """Every check-in of a KR (up to a day), in the order they were made."""
+        query = select(CheckIn).where(CheckIn.key_result == key_result)
+        if on_or_before is not None:
+            query = query.where(CheckIn.day <= on_or_before)
+        with self._sessions() as session:
+            return list(session.scalars(query.order_by(CheckIn.created_at, CheckIn.id)))
+
+    # --- history and freshness ---------------------------------------------
+
+    def observation_history(self, metric: str, first_day: date, last_day: date) -> list[Observation]:
+        """Every stored revision of a metric's days in ``first_day..last_day``, by day then revision."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(Observation)
+                    .where(Observation.metric == metric, Observation.day >= first_day, Observation.day <= last_day)
+                    .order_by(Observation.day, Observation.revision)
+                )
+            )
+
+    def newest_observed_day(self, metric: str, on_or_before: date) -> date | None:
+        """The newest day with a stored value for ``metric`` on or before a day (failed fetches store none)."""
+        with self._sessions() as session:
+            return session.scalar(select(func.max(Observation.day)).where(Observation.metric == metric, Observation.day <= on_or_before))
+
+    # --- closed periods ----------------------------------------------------
+
+    def freeze_period(self, period: str, scores: list[PeriodScore]) -> bool:
+        """Store a period's final scores at once; False (and nothing written) when it was closed already."""
+        closed_at = _utcnow()
+        try:
+            with self._sessions.begin() as session:
+                if session.scalar(select(func.count()).select_from(PeriodScore).where(PeriodScore.period == period)):
+                    return False
+                for score in scores:
+                    score.period, score.closed_at = period, closed_at
+                    session.add(score)
+        except IntegrityError:
+            # Another closer won the race; its rows are the frozen ones.
+            return False
+        return True
+
+    def frozen_scores(self, period: str) -> list[PeriodScore]:
+        """What ``freeze_period`` stored for ``period`` (empty while it is open)."""
+        with self._sessions() as session:
+            return list(session.scalars(select(PeriodScore).where(PeriodScore.period == period).order_by(PeriodScore.id)))
