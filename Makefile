@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test clean
+.PHONY: install demo test bench clean
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ demo: $(STAMP)
 # OKR_TEST_DATABASE_URL= (empty) tests SQLite only.
 test: $(STAMP)
 	OKR_TEST_DATABASE_URL="$${OKR_TEST_DATABASE_URL-$$(.ci/ensure-postgres)}" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# API calls of our HubSpot connector vs. a full pull on a 100k-contact sandbox; writes bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.hubspot_calls
 
 clean:
 	rm -rf $(VENV) .okr .pytest_cache

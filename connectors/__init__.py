@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from connectors.base import Connector, MetricReading
 from connectors.errors import FatalSourceError, RetriableSourceError, SourceConfigurationError, SourceError
-from okrmodel.config import HubSpotSource
+from okrmodel.config import HubSpotSource, MetricSpec
 
 __all__ = [
     "Connector",
@@ -17,10 +19,11 @@ __all__ = [
 ]
 
 
-def connector_for(name: str, source: HubSpotSource) -> Connector:
-    """Build the connector for a configured source."""
+def connector_for(name: str, source: HubSpotSource, metrics: Mapping[str, MetricSpec] | None = None) -> Connector:
+    """Build the connector for a configured source; ``metrics`` (those it will read this
+    run) lets it share calls between metrics that run the same query."""
     if source.type == "hubspot":
         from connectors.hubspot import HubSpotConnector
 
-        return HubSpotConnector(name, source)
+        return HubSpotConnector(name, source, metrics=metrics)
     raise SourceConfigurationError(name, f"no connector for source type {source.type!r}")

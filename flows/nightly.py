@@ -12,7 +12,7 @@ from connectors import Connector, MetricReading
 from flows.pipeline import SyncSummary, default_report_path, open_connectors, record_failure, record_reading
 from okrmodel.config import MetricSpec, load_config
 from okrmodel.evaluation import evaluate
-from okrmodel.fetch_plan import fetch_windows
+from okrmodel.fetch_plan import incremental_windows
 from okrmodel.periods import Window, today_in
 from okrmodel.storage import Store
 from reports import write_report
@@ -51,13 +51,16 @@ def nightly_sync(config_path: str, as_of: date | None = None, report_path: str |
         summary = SyncSummary(run_id=run_id, as_of=as_of)
         connectors, source_errors = open_connectors(config)
         try:
-            windows = fetch_windows(config, as_of)
+            # Only days not yet final are read again; metrics whose days are all final are skipped.
+            windows = incremental_windows(config, as_of, store.stored_days)
             futures = {
                 name: read_metric.submit(connectors[spec.source], name, spec, windows[name], as_of)
                 for name, spec in config.metrics.items()
-                if spec.source in connectors
+                if spec.source in connectors and name in windows
             }
             for name, spec in config.metrics.items():
+                if name not in windows:
+                    continue
                 try:
                     if spec.source in source_errors:
                         raise source_errors[spec.source]

@@ -62,7 +62,7 @@ class SyncSummary:
 
 def default_report_path(config: Config, as_of: date) -> Path:
     """Where a run's report goes unless told otherwise: beside the config, one file per day."""
-    return config.base_dir / ".okr" / "reports" / f"okr-status-{config.period}-{as_of.isoformat()}.html"
+    return config.base_dir / ".okr" / "reports" / f"okr-status-{config.current_period(as_of).label}-{as_of.isoformat()}.html"
 
 
 def open_connectors(config: Config) -> tuple[dict[str, Connector], dict[str, SourceError]]:
@@ -73,7 +73,8 @@ def open_connectors(config: Config) -> tuple[dict[str, Connector], dict[str, Sou
     errors: dict[str, SourceError] = {}
     for name in sorted({metric.source for metric in config.metrics.values()}):
         try:
-            connectors[name] = connector_for(name, config.sources[name])
+            own_metrics = {metric: spec for metric, spec in config.metrics.items() if spec.source == name}
+            connectors[name] = connector_for(name, config.sources[name], own_metrics)
         except SourceError as error:
             errors[name] = error
     return connectors, errors

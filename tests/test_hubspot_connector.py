@@ -80,13 +80,17 @@ def connector(server) -> HubSpotConnector:
     return HubSpotConnector("hubspot", source, token=SecretStr(server.token))
 
 
-def test_contacts_entered_stage_with_source_filter_is_one_call(connector, server, dataset):
+def test_contacts_entered_stage_with_source_filter_is_one_search(connector, server, dataset):
     inbound = {"ORGANIC_SEARCH", "SOCIAL_MEDIA", "REFERRALS"}
     expected = expected_series(dataset.contacts, "hs_v2_date_entered_marketingqualifiedlead", LAST_30, lambda p: p.get("hs_analytics_source") in inbound)
     reading = connector.read("inbound_mqls", METRICS["inbound_mqls"], LAST_30, AS_OF)
     assert reading.values == expected
     assert 0 < sum(expected.values()) <= 200  # the case where one page holds everything
-    assert reading.api_calls == server.call_count == 1
+    # One search, plus the run's one properties call that checks the names and picks the stage property.
+    assert server.calls == [("GET", "/crm/v3/properties/contacts"), ("POST", "/crm/v3/objects/contacts/search")]
+    assert reading.api_calls == 2
+    connector.read("again", METRICS["inbound_mqls"], LAST_30, AS_OF)
+    assert server.calls.count(("GET", "/crm/v3/properties/contacts")) == 1, "property names are read once per run"
 
 
 def test_contacts_created_over_a_quarter_pages_or_counts_per_day_whichever_is_fewer(connector, server, dataset):

@@ -1,7 +1,17 @@
-"""The HubSpot connector: each metric kind mapped onto the cheapest API reads."""
+"""The HubSpot connector: each metric kind mapped onto the cheapest API reads.
+
+Metrics that run the same search over the same window (a deal count and a
+deal amount sum, say) share one read: the connector knows the run's metrics,
+asks the first read for every sum the others need, and hands the rest the
+stored result.
+"""
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import SecretStr
@@ -10,62 +20,157 @@ from urllib3.util.retry import Retry
 from connectors.base import MetricReading
 from connectors.errors import SourceConfigurationError
 from connectors.hubspot.client import HubSpotClient, SearchFilter
-from connectors.hubspot.daily_series import count_matching, daily_series
+from connectors.hubspot.daily_series import DailyTotals, count_matching, daily_totals
 from connectors.hubspot.emails import emails_sent_series
-from connectors.hubspot.values import filter_value
+from connectors.hubspot.filters import check_filter_budget, where_filters
+from connectors.hubspot.properties import require_properties, stage_entered_property
+from connectors.hubspot.web_analytics import web_traffic_series
 from okrmodel.config import (
     ContactsCreated,
     ContactsEnteredStage,
     ContactsInStage,
+    DealsClosedWon,
     DealsCreated,
     HubSpotSource,
     MarketingEmailsSent,
     MetricSpec,
+    WebSessions,
 )
 from okrmodel.periods import Window
 
 __all__ = ["HubSpotConnector", "where_filters"]
 
+_WINDOW_FILTERS = 2  # GTE + LT, or EQ timestamp + GT id when reading ties
 
-def where_filters(where: dict) -> list[SearchFilter]:
-    """Config ``where:`` as search filters: a value means EQ, a list means IN."""
-    filters: list[SearchFilter] = []
-    for name, wanted in where.items():
-        if isinstance(wanted, list):
-            filters.append({"propertyName": name, "operator": "IN", "values": [filter_value(v) for v in wanted]})
-        else:
-            filters.append({"propertyName": name, "operator": "EQ", "value": filter_value(wanted)})
-    return filters
+
+@dataclass(frozen=True)
+class _SeriesQuery:
+    """A daily search: what is dated by which property, filtered how; sums come on top."""
+
+    object_type: str
+    date_property: str
+    filters_json: str
+    sum_property: str | None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.object_type, self.date_property, self.filters_json
+
+    @property
+    def filters(self) -> list[SearchFilter]:
+        return json.loads(self.filters_json)
 
 
 class HubSpotConnector:
-    """Reads marketing metrics from one HubSpot portal through ``hubspot-api-client``."""
+    """Reads marketing metrics from one HubSpot portal through ``hubspot-api-client``.
 
-    def __init__(self, source_name: str, source: HubSpotSource, token: SecretStr | None = None, retry: Retry | None = None):
+    Build one per portal and run; ``read`` is thread-safe and every thread
+    shares the portal's rate limiter. ``metrics`` (the run's metrics of this
+    source) lets reads of the same search share their calls.
+    """
+
+    def __init__(
+        self,
+        source_name: str,
+        source: HubSpotSource,
+        token: SecretStr | None = None,
+        retry: Retry | None = None,
+        metrics: Mapping[str, MetricSpec] | None = None,
+    ):
         token = token or source.token()
         if token is None:
             raise SourceConfigurationError(source_name, f"environment variable {source.token_env} is not set; it must hold a private-app token")
         self.client = HubSpotClient(source_name, source, token, retry=retry)
+        self._sums_wanted: dict[tuple[str, str, str], set[str]] = {}
+        self._shared: dict[tuple, DailyTotals] = {}
+        self._query_locks: dict[tuple, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+        for name, spec in (metrics or {}).items():
+            query = self._plain_query(spec)
+            if query is not None and query.sum_property:
+                self._sums_wanted.setdefault(query.key, set()).add(query.sum_property)
 
     def read(self, name: str, spec: MetricSpec, window: Window, as_of: date) -> MetricReading:
+        """Read metric ``name`` over ``window`` (snapshots: as of ``as_of``); raise a ``SourceError`` on failure."""
         client = self.client.fork()
-        return MetricReading(metric=name, values=self._read_values(client, spec, window, as_of), api_calls=client.calls)
+        return MetricReading(metric=name, values=self._read_values(client, name, spec, window, as_of), api_calls=client.calls)
+
+    def _read_values(self, client: HubSpotClient, name: str, spec: MetricSpec, window: Window, as_of: date) -> dict[date, float]:
+        match spec:
+            case MarketingEmailsSent():
+                return emails_sent_series(client, window, name_contains=spec.name_contains, statistic=spec.sum, campaign=spec.campaign)
+            case WebSessions():
+                return web_traffic_series(client, window, measure=spec.measure, sources=spec.sources)
+            case ContactsInStage():
+                filters = [{"propertyName": "lifecyclestage", "operator": "EQ", "value": spec.stage}, *where_filters(spec.where)]
+                check_filter_budget(client.source_name, name, filters, reserved=0)
+                require_properties(client, "contacts", spec.where, metric=name)
+                return {as_of: float(count_matching(client, "contacts", filters))}
+        query = self._query(client, name, spec)
+        totals = self._daily_totals(client, query, window)
+        return totals.sums[query.sum_property] if query.sum_property else totals.counts
+
+    def _query(self, client: HubSpotClient, name: str, spec: MetricSpec) -> _SeriesQuery:
+        """The metric's search, its property names checked against the portal's."""
+        query = self._plain_query(spec)
+        if query is None:
+            raise SourceConfigurationError(client.source_name, f"metric {name!r}: kind {spec.kind!r} is not read from HubSpot")
+        check_filter_budget(client.source_name, name, query.filters, reserved=_WINDOW_FILTERS)
+        checked = [*spec.where, *([query.sum_property] if query.sum_property else [])]
+        if isinstance(spec, ContactsEnteredStage):
+            date_property = stage_entered_property(client, spec.stage, metric=name)
+            query = _SeriesQuery(query.object_type, date_property, query.filters_json, query.sum_property)
+        require_properties(client, query.object_type, checked, metric=name)
+        return query
 
     @staticmethod
-    def _read_values(client: HubSpotClient, spec: MetricSpec, window: Window, as_of: date) -> dict[date, float]:
+    def _plain_query(spec: MetricSpec) -> _SeriesQuery | None:
         match spec:
             case ContactsEnteredStage():
-                return daily_series(client, "contacts", f"hs_v2_date_entered_{spec.stage}", where_filters(spec.where), window)
+                return _query_of("contacts", f"hs_v2_date_entered_{spec.stage}", where_filters(spec.where), None)
             case ContactsCreated():
-                return daily_series(client, "contacts", "createdate", where_filters(spec.where), window)
-            case ContactsInStage():
-                stage = {"propertyName": "lifecyclestage", "operator": "EQ", "value": spec.stage}
-                return {as_of: float(count_matching(client, "contacts", [stage, *where_filters(spec.where)]))}
+                return _query_of("contacts", "createdate", where_filters(spec.where), None)
             case DealsCreated():
-                return daily_series(client, "deals", "createdate", where_filters(spec.where), window, sum_property=spec.sum)
-            case MarketingEmailsSent():
-                return emails_sent_series(client, window, name_contains=spec.name_contains, statistic=spec.sum)
-        raise SourceConfigurationError(client.source_name, f"metric kind {spec.kind!r} is not read from HubSpot")
+                return _query_of("deals", "createdate", _deal_filters(spec.pipeline, spec.dealstage) + where_filters(spec.where), spec.sum)
+            case DealsClosedWon():
+                return _query_of("deals", "closedate", _deal_filters(spec.pipeline, spec.dealstage) + where_filters(spec.where), spec.sum)
+        return None
+
+    def _daily_totals(self, client: HubSpotClient, query: _SeriesQuery, window: Window) -> DailyTotals:
+        """Counts and sums of ``query`` over ``window``, read once per run for every metric sharing it."""
+        sums = set(self._sums_wanted.get(_plain_key(query), ())) | ({query.sum_property} if query.sum_property else set())
+        cache_key = (query.key, window.start, window.end)
+        with self._locks_lock:
+            lock = self._query_locks.setdefault(cache_key, threading.Lock())
+        with lock:
+            cached = self._shared.get(cache_key)
+            if cached is not None and (query.sum_property is None or query.sum_property in cached.sums):
+                return cached
+            totals = daily_totals(client, query.object_type, query.date_property, query.filters, window, sum_properties=sorted(sums))
+            self._shared[cache_key] = totals
+            return totals
 
     def close(self) -> None:
-        """Nothing to release: the SDK's pools close with the process."""
+        """Release the pooled connections of the analytics session."""
+        self.client.close()
+
+
+def _query_of(object_type: str, date_property: str, filters: list[SearchFilter], sum_property: str | None) -> _SeriesQuery:
+    return _SeriesQuery(object_type, date_property, json.dumps(filters, sort_keys=True), sum_property)
+
+
+def _plain_key(query: _SeriesQuery) -> tuple[str, str, str]:
+    # Sum plans are keyed by the configured stage property; a legacy fallback reads the same records.
+    if query.date_property.startswith("hs_lifecyclestage_"):
+        stage = query.date_property.removeprefix("hs_lifecyclestage_").removesuffix("_date")
+        return query.object_type, f"hs_v2_date_entered_{stage}", query.filters_json
+    return query.key
+
+
+def _deal_filters(pipeline: str | None, dealstage: str | None) -> list[SearchFilter]:
+    filters: list[SearchFilter] = []
+    if pipeline:
+        filters.append({"propertyName": "pipeline", "operator": "EQ", "value": pipeline})
+    if dealstage:
+        filters.append({"propertyName": "dealstage", "operator": "EQ", "value": dealstage})
+    return filters

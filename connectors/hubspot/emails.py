@@ -13,10 +13,11 @@ __all__ = ["emails_sent_series"]
 
 
 def emails_sent_series(
-    client: HubSpotClient, window: Window, *, name_contains: str | None, statistic: str | None
+    client: HubSpotClient, window: Window, *, name_contains: str | None, statistic: str | None, campaign: str | None = None
 ) -> dict[date, float]:
     """Per local day of ``window``: published emails whose name contains
-    ``name_contains`` (case-insensitive), or the sum of their ``statistic``
+    ``name_contains`` (case-insensitive) and that belong to ``campaign`` (its id
+    or name, case-insensitive), counted, or the sum of their ``statistic``
     counter (``sent``, ``delivered``, ``open``, ``click``).
 
     The emails API cannot filter on publish date, so published emails are
@@ -25,11 +26,14 @@ def emails_sent_series(
     """
     series = {day: 0.0 for day in window.days()}
     needle = name_contains.casefold() if name_contains else None
+    wanted_campaign = campaign.casefold() if campaign else None
     after: str | None = None
     while True:
         page = client.marketing_emails_page(include_stats=statistic is not None, after=after)
         for email in page.get("results", []):
             if needle and needle not in str(email.get("name", "")).casefold():
+                continue
+            if wanted_campaign and wanted_campaign not in (str(email.get("campaign", "")).casefold(), str(email.get("campaignName", "")).casefold()):
                 continue
             published = parse_datetime(email.get("publishDate"))
             if published is None or not (window.start <= published < window.end):

@@ -10,15 +10,21 @@ official SDK against it over a socket, with answers known in advance::
 Run it standalone with ``python -m connectors.sandbox --port 8765``.
 """
 
-from connectors.sandbox.dataset import SandboxDataset, contact, deal, email, generate_dataset
-from connectors.sandbox.server import DEFAULT_TOKEN, SandboxServer
+from connectors.sandbox.dataset import SandboxDataset, contact, deal, email, generate_dataset, timestamp_burst, with_legacy_stage_dates
+from connectors.sandbox.faults import Fault, RateLimits
+from connectors.sandbox.server import DEFAULT_TOKEN, SandboxCall, SandboxServer
 
 __all__ = [
     "DEFAULT_TOKEN",
+    "Fault",
+    "RateLimits",
+    "SandboxCall",
     "SandboxDataset",
     "SandboxServer",
     "contact",
     "deal",
     "email",
     "generate_dataset",
+    "timestamp_burst",
+    "with_legacy_stage_dates",
 ]

@@ -5,9 +5,12 @@ server serves them unchanged: property values are strings (datetimes as UTC
 ISO-8601 with milliseconds and ``Z``, amounts as strings that may be empty),
 ids are numeric strings unique per object type. ``generate_dataset`` builds a
 realistic account from a seed; ``contact``, ``deal`` and ``email`` build single
-records for tests that need an exact case. ``property_definitions`` and
+records for tests that need an exact case, ``timestamp_burst`` a batch
+update's worth of contacts on one millisecond. ``property_definitions`` and
 ``property_types`` describe the properties the records use, as the properties
-API does.
+API does; ``with_legacy_stage_dates`` turns a data set into a portal that only
+has the legacy ``hs_lifecyclestage_<stage>_date`` properties. Generated data
+sets also carry daily website ``traffic`` per source for the analytics reports.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +27,7 @@ __all__ = [
     "ANALYTICS_SOURCES",
     "DEAL_STAGES",
     "LIFECYCLE_STAGES",
+    "TRAFFIC_SOURCES",
     "SandboxDataset",
     "contact",
     "deal",
@@ -32,6 +36,8 @@ __all__ = [
     "generate_dataset",
     "property_definitions",
     "property_types",
+    "timestamp_burst",
+    "with_legacy_stage_dates",
 ]
 
 LIFECYCLE_STAGES: dict[str, str] = {
@@ -70,6 +76,9 @@ DEAL_STAGES: dict[str, str] = {
 }
 """Stages of the ``default`` sales pipeline, id -> label."""
 
+TRAFFIC_SOURCES = ("organic", "paid", "social", "paid-social", "email", "referrals", "direct", "other")
+"""Breakdown ids of the analytics sources report."""
+
 _CLOSED_DEAL_STAGES = frozenset({"closedwon", "closedlost"})
 _DRAFT_EMAIL_STATES = frozenset({"DRAFT", "AUTOMATED_DRAFT"})
 _MILLISECOND = timedelta(milliseconds=1)
@@ -88,6 +97,12 @@ class SandboxDataset:
     contacts: list[dict[str, Any]]
     deals: list[dict[str, Any]]
     emails: list[dict[str, Any]]
+    traffic: dict[date, dict[str, dict[str, int]]] = field(default_factory=dict)
+    """Day (the portal's) -> traffic source -> ``{"visits", "visitors", "rawViews"}``."""
+    custom_stages: dict[str, str] = field(default_factory=dict)
+    """Custom lifecycle stage ids (numeric strings) -> labels, beside HubSpot's default ones."""
+    legacy_stage_dates: bool = False
+    """The portal predates ``hs_v2_date_entered_*`` and has ``hs_lifecyclestage_<stage>_date`` instead."""
 
 
 def format_hubspot_datetime(moment: datetime) -> str:
@@ -139,14 +154,32 @@ _SCHEMA: dict[str, tuple[_Property, ...]] = {
 }
 
 
-def property_types(object_type: str) -> dict[str, str]:
-    """Property name -> HubSpot type (``number``, ``string``, ``datetime``, ``enumeration``) for ``contacts`` or ``deals``."""
-    return {prop.name: prop.type for prop in _SCHEMA[object_type]}
+def property_types(object_type: str, dataset: SandboxDataset | None = None) -> dict[str, str]:
+    """Property name -> HubSpot type (``number``, ``string``, ``datetime``, ``enumeration``) for
+    ``contacts`` or ``deals`` (of ``dataset``'s portal: custom stages, legacy stage dates)."""
+    return {prop.name: prop.type for prop in _schema(object_type, dataset)}
 
 
-def property_definitions(object_type: str) -> list[dict[str, Any]]:
+def property_definitions(object_type: str, dataset: SandboxDataset | None = None) -> list[dict[str, Any]]:
     """The properties of ``contacts`` or ``deals`` as ``GET /crm/v3/properties/{objectType}`` lists them."""
-    return [_definition_json(prop, order) for order, prop in enumerate(_SCHEMA[object_type])]
+    return [_definition_json(prop, order) for order, prop in enumerate(_schema(object_type, dataset))]
+
+
+def _schema(object_type: str, dataset: SandboxDataset | None) -> tuple[_Property, ...]:
+    if object_type != "contacts" or dataset is None or (not dataset.custom_stages and not dataset.legacy_stage_dates):
+        return _SCHEMA[object_type]
+    stages = {**LIFECYCLE_STAGES, **dataset.custom_stages}
+    options = _Property("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", "contactinformation", stages)
+    dated = tuple(
+        _Property(_stage_date_property(stage, dataset.legacy_stage_dates), f'Date entered "{label}"', "datetime", "date", "contactlcs")
+        for stage, label in stages.items()
+    )
+    kept = tuple(prop for prop in _SCHEMA[object_type] if prop.name != "lifecyclestage" and not prop.name.startswith("hs_v2_date_entered_"))
+    return (*kept, options, *dated)
+
+
+def _stage_date_property(stage: str, legacy: bool) -> str:
+    return f"hs_lifecyclestage_{stage}_date" if legacy else f"hs_v2_date_entered_{stage}"
 
 
 def _definition_json(prop: _Property, display_order: int) -> dict[str, Any]:
@@ -174,7 +207,7 @@ def _definition_json(prop: _Property, display_order: int) -> dict[str, Any]:
 
 
 def _is_computed_by_hubspot(name: str) -> bool:
-    return name in _COMPUTED_PROPERTIES or name.startswith("hs_v2_date_entered_")
+    return name in _COMPUTED_PROPERTIES or name.startswith(("hs_v2_date_entered_", "hs_lifecyclestage_"))
 
 
 # --- record builders ---------------------------------------------------------
@@ -198,11 +231,13 @@ def contact(
     ``contact<id>@example.com``). Datetimes must be timezone-aware.
     """
     stages = dict(stages or {})
-    unknown = set(stages) - set(LIFECYCLE_STAGES)
+    unknown = {stage for stage in stages if stage not in LIFECYCLE_STAGES and not stage.isdigit()}
     if unknown:
-        raise ValueError(f"unknown lifecycle stages: {sorted(unknown)}")
+        raise ValueError(f"unknown lifecycle stages (custom stage ids are numeric): {sorted(unknown)}")
     if lifecyclestage is None and stages:
-        lifecyclestage = max(stages, key=list(LIFECYCLE_STAGES).index)
+        funnel = list(LIFECYCLE_STAGES)
+        # Custom stages (numeric ids) sit after the default ones, as a portal usually appends them.
+        lifecyclestage = max(stages, key=lambda stage: funnel.index(stage) if stage in funnel else len(funnel))
     record_id = _numeric_id(id)
     modified = max([created, *stages.values()], key=_as_utc)
     properties: dict[str, str | None] = {
@@ -326,6 +361,25 @@ def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 2) if whole else 0.0
 
 
+def timestamp_burst(first_id: int, moment: datetime, count: int, **properties: str | None) -> list[dict[str, Any]]:
+    """``count`` contacts created at the same millisecond (a batch import), ids from ``first_id`` up."""
+    return [contact(first_id + offset, moment, source=None, **properties) for offset in range(count)]
+
+
+def with_legacy_stage_dates(dataset: SandboxDataset) -> SandboxDataset:
+    """The same portal as it looks without the v2 stage dates: each ``hs_v2_date_entered_<stage>``
+    becomes ``hs_lifecyclestage_<stage>_date``, and the properties API lists only those."""
+    prefix = "hs_v2_date_entered_"
+    contacts = [
+        {**record, "properties": {
+            (f"hs_lifecyclestage_{name.removeprefix(prefix)}_date" if name.startswith(prefix) else name): value
+            for name, value in record["properties"].items()
+        }}
+        for record in dataset.contacts
+    ]
+    return replace(dataset, contacts=contacts, legacy_stage_dates=True)
+
+
 def _crm_record(record_id: str, properties: dict[str, str | None], created: datetime, modified: datetime) -> dict[str, Any]:
     return {
         "id": record_id,
@@ -427,7 +481,25 @@ def generate_dataset(
         contacts=_generate_contacts(streams["contacts"], calendar, zone, end, contacts_per_day),
         deals=_generate_deals(streams["deals"], calendar, zone, end, contacts_per_day * _DEALS_PER_CONTACT),
         emails=_generate_emails(streams["emails"], calendar, zone),
+        traffic=_generate_traffic(random.Random(f"{seed}:traffic"), calendar, contacts_per_day),
     )
+
+
+# Sessions per new contact, by source: most visits never convert.
+_TRAFFIC_WEIGHTS = {"organic": 14, "paid": 6, "social": 5, "paid-social": 2, "email": 4, "referrals": 3, "direct": 9, "other": 1}
+
+
+def _generate_traffic(rng: random.Random, calendar: list[date], contacts_per_day: float) -> dict[date, dict[str, dict[str, int]]]:
+    traffic: dict[date, dict[str, dict[str, int]]] = {}
+    for day in calendar:
+        weight = _WEEKDAY_WEIGHT if day.weekday() < 5 else _WEEKEND_WEIGHT
+        rows: dict[str, dict[str, int]] = {}
+        for source, per_contact in _TRAFFIC_WEIGHTS.items():
+            visits = max(0, round(contacts_per_day * per_contact * weight * rng.uniform(0.8, 1.2)))
+            visitors = round(visits * rng.uniform(0.7, 0.9))
+            rows[source] = {"visits": visits, "visitors": visitors, "rawViews": round(visits * rng.uniform(1.8, 3.2))}
+        traffic[day] = rows
+    return traffic
 
 
 def _generate_contacts(rng: random.Random, calendar: list[date], zone: ZoneInfo, end: datetime, per_day: float) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ raise ``SearchValidationError``, which the server answers as HubSpot does:
 from __future__ import annotations
 
 import functools
+import json
 import operator as op
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -95,6 +96,7 @@ def search_records(
     default_properties: Sequence[str],
     always_properties: Sequence[str],
     link_base: str,
+    memo: Callable[[str, Callable[[], list[Mapping[str, Any]]]], list[Mapping[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The body HubSpot answers to ``POST /crm/v3/objects/{type}/search`` with ``request``.
 
@@ -105,7 +107,8 @@ def search_records(
     if it is defined, left out if not. Without a sort rule results are
     ascending by ``hs_object_id``; ties always break by id, ascending. Paging
     is by offset: ``paging.next.after`` is the next offset and is left out on
-    the last page. Archived records are never returned.
+    the last page. Archived records are never returned. ``memo(key, compute)``,
+    when given, may keep the ordered matches of a query between its pages.
     """
     if not isinstance(request, Mapping):
         raise SearchValidationError("The request body must be a JSON object.")
@@ -117,8 +120,14 @@ def search_records(
     after = _parse_int(request.get("after"), "after", 0, maximum=MAX_REACHABLE_RESULTS - 1)
     names = _result_property_names(request.get("properties"), default_properties, always_properties)
 
-    found = [record for record in records if not record.get("archived") and matches(record["properties"])]
-    ordered = _sorted_records(found, sort_property, property_types.get(sort_property, "string"), descending)
+    def ordered_matches() -> list[Mapping[str, Any]]:
+        found = [record for record in records if not record.get("archived") and matches(record["properties"])]
+        return _sorted_records(found, sort_property, property_types.get(sort_property, "string"), descending)
+
+    if memo is None:
+        ordered = ordered_matches()
+    else:
+        ordered = memo(json.dumps([request.get("filterGroups"), request.get("sorts")], sort_keys=True, default=str), ordered_matches)
     body: dict[str, Any] = {
         "total": len(ordered),
         "results": [_result(record, names, property_types) for record in ordered[after : after + limit]],

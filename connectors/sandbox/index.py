@@ -1,0 +1,112 @@
+"""Indexes that keep the sandbox fast on 100k+ records: searches narrowed by a date range, lists by id.
+
+A search answer is still computed by ``search.search_records`` over the
+candidates returned here, so an index can only make it faster, never change
+it. Indexes are rebuilt when the record list changes length (records appended
+between calls are found); records edited in place are not noticed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from connectors.sandbox.search import parse_epoch_millis
+
+__all__ = ["RecordIndex"]
+
+_MEMO_SIZE = 16
+_LOWER = {"GTE": 0, "GT": 1, "EQ": 0}  # offset added to the bound (milliseconds)
+_UPPER = {"LT": 0, "LTE": 1, "EQ": 1}
+
+
+class RecordIndex:
+    """Per record list: records sorted by id, and by each datetime property on demand."""
+
+    def __init__(self, records: list[dict[str, Any]], property_types: Mapping[str, str]):
+        self._records = records
+        self._types = property_types
+        self._lock = threading.Lock()
+        self._size = -1
+        self._by_id: list[dict[str, Any]] = []
+        self._by_date: dict[str, tuple[list[int], list[dict[str, Any]]]] = {}
+        self._matches: OrderedDict[str, list[Any]] = OrderedDict()
+
+    def memo(self, key: str, compute: Callable[[], list[Any]]) -> list[Any]:
+        """The ordered matches of the query ``key``, kept for the next pages of the same query."""
+        with self._lock:
+            self._refresh()
+            if key in self._matches:
+                self._matches.move_to_end(key)
+                return self._matches[key]
+        result = compute()
+        with self._lock:
+            self._matches[key] = result
+            while len(self._matches) > _MEMO_SIZE:
+                self._matches.popitem(last=False)
+        return result
+
+    def by_id(self) -> list[dict[str, Any]]:
+        """Every record, ascending by numeric id."""
+        with self._lock:
+            self._refresh()
+            if not self._by_id:
+                self._by_id = sorted(self._records, key=lambda record: int(record["id"]))
+            return self._by_id
+
+    def candidates(self, request: Mapping[str, Any]) -> Sequence[dict[str, Any]]:
+        """A superset of the records ``request`` can match: those in the range of its first
+        datetime filter when it has a single filter group, else every record."""
+        groups = request.get("filterGroups") if isinstance(request, Mapping) else None
+        if not isinstance(groups, list) or len(groups) != 1 or not isinstance(groups[0], Mapping):
+            return self._records
+        bounds: dict[str, list[int | None]] = {}
+        for spec in groups[0].get("filters") or []:
+            if not isinstance(spec, Mapping) or self._types.get(str(spec.get("propertyName"))) != "datetime":
+                continue
+            operator = spec.get("operator")
+            if operator not in _LOWER and operator not in _UPPER:
+                continue
+            try:
+                millis = parse_epoch_millis(spec.get("value"))
+            except (TypeError, ValueError, AttributeError):
+                return self._records  # let the search answer the bad value
+            bound = bounds.setdefault(spec["propertyName"], [None, None])
+            if operator in _LOWER:
+                low = millis + _LOWER[operator]
+                bound[0] = low if bound[0] is None else max(bound[0], low)
+            if operator in _UPPER:
+                high = millis + _UPPER[operator]
+                bound[1] = high if bound[1] is None else min(bound[1], high)
+        if not bounds:
+            return self._records
+        name, (low, high) = next(iter(bounds.items()))
+        stamps, records = self._date_index(name)
+        first = 0 if low is None else bisect.bisect_left(stamps, low)
+        last = len(stamps) if high is None else bisect.bisect_left(stamps, high)
+        return records[first:last]
+
+    def _date_index(self, name: str) -> tuple[list[int], list[dict[str, Any]]]:
+        with self._lock:
+            self._refresh()
+            if name not in self._by_date:
+                keyed = []
+                for record in self._records:
+                    value = record["properties"].get(name)
+                    if value:
+                        try:
+                            keyed.append((parse_epoch_millis(value), record))
+                        except ValueError:
+                            continue
+                keyed.sort(key=lambda pair: pair[0])
+                self._by_date[name] = ([stamp for stamp, _ in keyed], [record for _, record in keyed])
+            return self._by_date[name]
+
+    def _refresh(self) -> None:
+        if len(self._records) != self._size:
+            self._size = len(self._records)
+            self._by_id, self._by_date = [], {}
+            self._matches.clear()

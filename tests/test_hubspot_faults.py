@@ -1,0 +1,227 @@
+"""The HubSpot connector under HubSpot's faults: 429s, 5xx, timeouts, 400/403, and its own limits.
+
+Scripted faults come from the sandbox (``Fault``, ``RateLimits``); retries use
+tiny backoffs so the suite stays fast. Rates are checked on the arrival times
+the sandbox records per call, never on how long a test took.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import SecretStr
+
+from connectors import FatalSourceError, RetriableSourceError, SourceConfigurationError
+from connectors.hubspot import HubSpotConnector
+from connectors.hubspot.client import default_retry
+from connectors.sandbox import Fault, RateLimits, SandboxDataset, SandboxServer, generate_dataset, timestamp_burst
+from okrmodel.config import HubSpotSource, parse_config
+from okrmodel.periods import Window
+
+ZONE = ZoneInfo("America/New_York")
+AS_OF = date(2026, 11, 27)
+TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
+DAY = Window.from_days(date(2026, 11, 20), date(2026, 11, 20), ZONE)
+MONTH = Window.from_days(date(2026, 11, 1), AS_OF, ZONE)
+
+METRICS = parse_config(
+    """
+company: Acme
+period: 2026-Q4
+sources: {hubspot: {type: hubspot}}
+metrics:
+  new_contacts: {source: hubspot, kind: contacts_created}
+  organic: {source: hubspot, kind: contacts_created, where: {hs_analytics_source: ORGANIC_SEARCH}}
+  paid: {source: hubspot, kind: contacts_created, where: {hs_analytics_source: PAID_SEARCH}}
+  social: {source: hubspot, kind: contacts_created, where: {hs_analytics_source: SOCIAL_MEDIA}}
+  mqls: {source: hubspot, kind: contacts_entered_stage, stage: marketingqualifiedlead}
+  deals: {source: hubspot, kind: deals_created}
+  pipeline: {source: hubspot, kind: deals_created, sum: amount}
+  sessions: {source: hubspot, kind: web_sessions}
+"""
+).metrics
+
+
+def local_day(value: str) -> date:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(ZONE).date()
+
+
+def created_per_day(records, window: Window, amount: str | None = None) -> dict[date, float]:
+    series = {day: 0.0 for day in window.days()}
+    for record in records:
+        day = local_day(record["properties"]["createdate"])
+        if day in series:
+            series[day] += float(record["properties"].get(amount) or 0) if amount else 1
+    return series
+
+
+def connect(server: SandboxServer, *, timeout: float = 5.0, retries: int = 3, **limits) -> HubSpotConnector:
+    # Our own limiter is lifted unless a test is about it: the sandbox enforces nothing by default.
+    limits = {"search_requests_per_second": 1000, "requests_per_10_seconds": 10_000, **limits}
+    return HubSpotConnector(
+        "hubspot",
+        HubSpotSource(type="hubspot", base_url=server.base_url, timeout_seconds=timeout, **limits),
+        token=SecretStr(server.token),
+        retry=default_retry(total=retries, backoff_factor=0.01, backoff_jitter=0.01),
+    )
+
+
+@pytest.fixture(scope="module")
+def dataset() -> SandboxDataset:
+    return generate_dataset(AS_OF, timezone="America/New_York", days=60)
+
+
+@pytest.fixture
+def server(dataset):
+    with SandboxServer(dataset, token=TOKEN) as running:
+        yield running
+
+
+def statuses(server: SandboxServer) -> list[int]:
+    return [call.status for call in server.call_log]
+
+
+@pytest.mark.parametrize("retry_after, times", [(None, 2), (1, 1)], ids=["without-retry-after", "with-retry-after"])
+def test_429_is_retried_then_succeeds(server, dataset, retry_after, times):
+    server.faults.push(Fault(status=429, on="/search", times=times, retry_after=retry_after))
+    reading = connect(server).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert reading.values == created_per_day(dataset.contacts, DAY)
+    assert statuses(server) == [429] * times + [200]
+    assert reading.api_calls == 1  # retries are the transport's; the reading counts requests it asked for
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_errors_are_retried_for_post_search(server, dataset, status):
+    server.faults.push(Fault(status=status, on="/search"))
+    reading = connect(server).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert reading.values == created_per_day(dataset.contacts, DAY)
+    assert statuses(server) == [status, 200]
+
+
+def test_analytics_reports_get_the_same_retries(server):
+    server.faults.push(Fault(status=429, on="/analytics/", times=2))
+    reading = connect(server).read("sessions", METRICS["sessions"], DAY, AS_OF)
+    assert sum(reading.values.values()) > 0
+    assert statuses(server) == [429, 429, 200]
+
+
+def test_a_timeout_is_retried_then_succeeds(server, dataset):
+    server.faults.push(Fault(delay_seconds=1.0, on="/search"))
+    reading = connect(server, timeout=0.3).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert reading.values == created_per_day(dataset.contacts, DAY)
+    assert len(server.call_log) == 2
+
+
+def test_timeouts_that_outlast_the_retries_are_retriable(server):
+    server.faults.push(Fault(delay_seconds=1.0, on="/search", times=3))
+    with pytest.raises(RetriableSourceError, match="HubSpot unreachable after retries") as caught:
+        connect(server, timeout=0.2, retries=2).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert "ReadTimeoutError" in str(caught.value)
+    assert len(server.call_log) == 3  # the first try and two retries
+    assert TOKEN not in str(caught.value)
+
+
+def test_a_429_that_never_ends_is_retriable_with_hubspots_message(server):
+    server.faults.push(Fault(status=429, on="/search", times=10))
+    with pytest.raises(RetriableSourceError, match="ten_secondly_rolling limit") as caught:
+        connect(server, retries=2).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert caught.value.status == 429 and caught.value.correlation_id
+
+
+def test_403_names_the_missing_scopes_and_is_not_retried(server):
+    server.faults.push(Fault(status=403, on="/search", missing_scopes=("crm.objects.contacts.read",)))
+    with pytest.raises(SourceConfigurationError, match="missing scopes: crm.objects.contacts.read") as caught:
+        connect(server).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert "HTTP 403" in str(caught.value) and caught.value.correlation_id in str(caught.value)
+    assert len(server.call_log) == 1
+
+
+def test_400_carries_hubspots_message_and_correlation_id(server):
+    server.faults.push(Fault(status=400, on="/search", message="There was a problem with the request: filter value is invalid."))
+    with pytest.raises(SourceConfigurationError, match="HubSpot rejected the request: There was a problem") as caught:
+        connect(server).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert caught.value.correlation_id and f"correlationId {caught.value.correlation_id}" in str(caught.value)
+
+
+def test_the_token_never_appears_in_errors_or_logs(server, caplog):
+    caplog.set_level(logging.DEBUG)
+    failures = [Fault(status=401, on="/search"), Fault(status=403, on="/search"), Fault(status=500, on="/search", times=9), Fault(status=400, on="/analytics/")]
+    messages = []
+    for fault in failures:
+        server.faults.push(fault)
+        metric = "sessions" if "analytics" in fault.on else "new_contacts"
+        with pytest.raises((SourceConfigurationError, RetriableSourceError, FatalSourceError)) as caught:
+            connect(server, retries=1).read(metric, METRICS[metric], DAY, AS_OF)
+        messages.append(str(caught.value) + repr(caught.value.__cause__) + repr(caught.value.__context__))
+    assert all(TOKEN not in message for message in messages)
+    assert TOKEN not in caplog.text
+
+
+def test_a_window_over_10000_is_split_and_stays_exact():
+    dataset = generate_dataset(AS_OF, timezone="America/New_York", days=40, contacts_per_day=450)
+    expected = created_per_day(dataset.contacts, MONTH)
+    assert sum(expected.values()) >= 10_000
+    with SandboxServer(dataset) as server:
+        reading = connect(server).read("new_contacts", METRICS["new_contacts"], MONTH, AS_OF)
+        assert reading.values == expected
+        assert 400 not in statuses(server)
+        # The first page shows the total is past the cap; then one count per day, far below paging 10k+ records.
+        assert server.call_count == 1 + len(MONTH.days())
+
+
+def test_more_than_10000_records_on_one_timestamp_use_the_id_tie_break():
+    dataset = generate_dataset(AS_OF, timezone="America/New_York", days=30)
+    batch = datetime.combine(date(2026, 11, 20), time(14, 30), tzinfo=ZONE)
+    dataset.contacts.extend(timestamp_burst(5_000_000, batch, 10_450))
+    with SandboxServer(dataset) as server:
+        counts = connect(server).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+        assert counts.values == created_per_day(dataset.contacts, DAY)
+        assert counts.values[DAY.first_day] > 10_450
+        assert 400 not in statuses(server), "paging must never run into the 10,000 cap"
+        tied = [call for call in server.calls if call[1].endswith("/search")]
+        # The first page shows the batch's millisecond, which is isolated at once (not by ~27 halvings);
+        # it is keyset-paged to the cap (50 pages), then restarted after the last id and counted.
+        assert len(tied) <= 60, len(tied)
+        assert counts.api_calls == server.call_count
+
+
+def test_the_rate_limiter_keeps_a_concurrent_run_under_5_searches_per_second():
+    dataset = generate_dataset(AS_OF, timezone="America/New_York", days=40)
+    names = ["new_contacts", "organic", "paid", "social", "mqls", "deals", "pipeline"]
+    windows = [Window.from_days(AS_OF - timedelta(days=offset), AS_OF - timedelta(days=offset), ZONE) for offset in range(3)]
+    with SandboxServer(dataset, rate_limits=RateLimits(search_per_second=5, per_10_seconds=100)) as server:
+        connector = connect(server, search_requests_per_second=5, requests_per_10_seconds=100)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            readings = list(pool.map(lambda job: connector.read(job[0], METRICS[job[0]], job[1], AS_OF), [(n, w) for n in names for w in windows]))
+        log = server.call_log
+    assert len(readings) == 21
+    assert 429 not in [call.status for call in log], "a normal run never meets HubSpot's limit"
+    searches = [call.arrived for call in log if call.path.endswith("/search")]
+    assert len(searches) >= 15
+    assert max(sum(1 for other in searches if start <= other < start + 1.0) for start in searches) <= 5
+
+
+def test_the_sandbox_limit_answers_hubspots_429_with_and_without_retry_after(server):
+    server.rate_limits = RateLimits(search_per_second=2, per_10_seconds=None, retry_after_every=2)
+    answers = []
+    for _ in range(5):
+        request = urllib.request.Request(
+            f"{server.base_url}/crm/v3/objects/contacts/search", data=b'{"limit": 1}', method="POST",
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request) as response:
+                answers.append((response.status, None, None))
+        except urllib.error.HTTPError as error:
+            answers.append((error.code, error.headers.get("Retry-After"), json.loads(error.read())))
+    limited = [answer for answer in answers if answer[0] == 429]
+    assert [status for status, _, _ in answers[:2]] == [200, 200] and len(limited) == 3
+    assert {retry_after for _, retry_after, _ in limited} == {None, "1"}
+    assert all(body["policyName"] == "SECONDLY" and body["errorType"] == "RATE_LIMIT" and body["correlationId"] for _, _, body in limited)
