@@ -20,6 +20,7 @@ class SourceError(Exception):
 
     def __init__(self, source: str, message: str, *, status: int | None = None, correlation_id: str | None = None):
         self.source = source
+        self.message = message
         self.status = status
         self.correlation_id = correlation_id
         detail = f" (HTTP {status}" if status else ""
@@ -27,6 +28,15 @@ class SourceError(Exception):
             detail += f", correlationId {correlation_id}" if detail else f" (correlationId {correlation_id}"
         detail += ")" if detail else ""
         super().__init__(f"{source}: {message}{detail}")
+
+    def __reduce__(self):
+        # Copies and pickles (Prefect keeps a failed task's exception) must
+        # rebuild through __init__, whose keyword arguments args alone lose.
+        return _rebuild, (type(self), self.source, self.message, self.status, self.correlation_id)
+
+
+def _rebuild(cls: type[SourceError], source: str, message: str, status: int | None, correlation_id: str | None) -> SourceError:
+    return cls(source, message, status=status, correlation_id=correlation_id)
 
 
 class SourceConfigurationError(SourceError):

@@ -11,8 +11,10 @@ _PREFECT_DEFAULTS = {
     # No telemetry, and no network errors on machines without internet.
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
-    # The CLI prints its own summary; Prefect's INFO chatter would bury it.
-    "PREFECT_LOGGING_LEVEL": "WARNING",
+    # The CLI prints its own summary, failures included; Prefect's console
+    # lines (and a traceback per failed task) would bury it. Its loggers keep
+    # their levels, so the Prefect UI still gets every log line of a run.
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
     # The temporary local server can race its own event recorder when it shuts
     # down and print a cancelled-task traceback that says nothing about the run.
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",

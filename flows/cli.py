@@ -138,12 +138,19 @@ def sync(
 
 def _print_sync(summary: SyncSummary) -> None:
     table = Table(title=f"Sync as of {summary.as_of}: {summary.status} ({summary.api_calls} API calls)")
-    for column, justify in (("metric", "left"), ("status", "left"), ("days", "right"), ("new values", "right"), ("calls", "right"), ("error", "left")):
-        table.add_column(column, justify=justify, overflow="fold")
+    for column, justify in (("metric", "left"), ("status", "left"), ("days read", "right"), ("new values", "right"), ("calls", "right")):
+        table.add_column(column, justify=justify)
     for outcome in summary.metrics:
         days = (outcome.last_day - outcome.first_day).days + 1 if outcome.first_day and outcome.last_day else 0
-        table.add_row(outcome.metric, outcome.status, str(days), str(outcome.values_added), str(outcome.api_calls), outcome.error or "")
+        table.add_row(outcome.metric, outcome.status, str(days), str(outcome.values_added), str(outcome.api_calls))
     console.print(table)
+    # Errors go below the table, whole (a folded cell would cut them apart),
+    # once per distinct error: a rejected token fails every metric alike.
+    metrics_by_error: dict[str, list[str]] = {}
+    for outcome in summary.failed:
+        metrics_by_error.setdefault(outcome.error or "unknown error", []).append(outcome.metric)
+    for error, metrics in metrics_by_error.items():
+        errors.print(f"{', '.join(metrics)}: {error}", markup=False, highlight=False, soft_wrap=True)
     console.print(f"Run id: {summary.run_id}", markup=False, highlight=False, soft_wrap=True)
     if summary.report_path:
         console.print(f"Report: {summary.report_path}", markup=False, highlight=False, soft_wrap=True)

@@ -170,6 +170,15 @@ def test_wrong_token_is_a_configuration_error_without_the_token(server):
     assert "pat-na1-wrong-secret" not in str(caught.value)
 
 
+def test_a_rejected_token_is_not_tried_again_in_the_same_run(server):
+    connector = HubSpotConnector("hubspot", HubSpotSource(type="hubspot", base_url=server.base_url), token=SecretStr("pat-na1-wrong"))
+    server.reset_calls()
+    for name in ("new_contacts", "deals_created", "newsletters"):
+        with pytest.raises(SourceConfigurationError, match="token invalid or expired"):
+            connector.read(name, METRICS[name], LAST_30, AS_OF)
+    assert server.call_count == 1
+
+
 def test_missing_token_names_the_environment_variable(monkeypatch):
     monkeypatch.delenv("HUBSPOT_TOKEN", raising=False)
     with pytest.raises(SourceConfigurationError, match="environment variable HUBSPOT_TOKEN is not set"):
@@ -179,7 +188,7 @@ def test_missing_token_names_the_environment_variable(monkeypatch):
 def test_unreachable_portal_is_retriable():
     source = HubSpotSource(type="hubspot", base_url="http://127.0.0.1:9", timeout_seconds=2)
     connector = HubSpotConnector("hubspot", source, token=SecretStr("x"), retry=Retry(total=1, backoff_factor=0))
-    with pytest.raises(RetriableSourceError, match="HubSpot unreachable after retries"):
+    with pytest.raises(RetriableSourceError, match="HubSpot at http://127.0.0.1:9 unreachable after retries"):
         connector.read("new_contacts", METRICS["new_contacts"], LAST_30, AS_OF)
 
 

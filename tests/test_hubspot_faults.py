@@ -121,7 +121,7 @@ def test_a_timeout_is_retried_then_succeeds(server, dataset):
 
 def test_timeouts_that_outlast_the_retries_are_retriable(server):
     server.faults.push(Fault(delay_seconds=1.0, on="/search", times=3))
-    with pytest.raises(RetriableSourceError, match="HubSpot unreachable after retries") as caught:
+    with pytest.raises(RetriableSourceError, match=f"HubSpot at {server.base_url} unreachable after retries") as caught:
         connect(server, timeout=0.2, retries=2).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
     assert "ReadTimeoutError" in str(caught.value)
     assert len(server.call_log) == 3  # the first try and two retries
@@ -225,3 +225,16 @@ def test_the_sandbox_limit_answers_hubspots_429_with_and_without_retry_after(ser
     assert [status for status, _, _ in answers[:2]] == [200, 200] and len(limited) == 3
     assert {retry_after for _, retry_after, _ in limited} == {None, "1"}
     assert all(body["policyName"] == "SECONDLY" and body["errorType"] == "RATE_LIMIT" and body["correlationId"] for _, _, body in limited)
+
+
+def test_source_errors_survive_copy_and_pickle():
+    import copy
+    import pickle
+
+    from connectors.errors import SourceConfigurationError
+
+    error = SourceConfigurationError("hubspot", "token invalid or expired", status=401, correlation_id="abc")
+    for clone in (copy.copy(error), pickle.loads(pickle.dumps(error))):
+        assert type(clone) is SourceConfigurationError
+        assert str(clone) == str(error) == "hubspot: token invalid or expired (HTTP 401, correlationId abc)"
+        assert (clone.status, clone.correlation_id) == (401, "abc")

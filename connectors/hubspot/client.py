@@ -109,6 +109,7 @@ class HubSpotClient:
         self.source_name = source_name
         self.timeout = source.timeout_seconds
         retry = retry or default_retry()
+        self.base_url = source.base_url
         # base_url is what the SDK's api_request builder reads; host is what the generated APIs read.
         sdk = HubSpot(access_token=token.get_secret_value(), host=source.base_url, base_url=source.base_url, retry=retry)
         self._sdk_config = sdk.config
@@ -120,6 +121,9 @@ class HubSpotClient:
         self.rate_limiter = PortalRateLimiter(source.search_requests_per_second, source.requests_per_10_seconds)
         self._calls = 0
         self._shared_lock = threading.Lock()
+        # Shared by every fork: once the portal rejects the token, the run's
+        # other reads fail at once instead of spending calls on the same 401.
+        self._rejected_token: list[SourceError] = []
         self._property_names: dict[str, frozenset[str]] = {}
 
     def fork(self) -> "HubSpotClient":
@@ -190,7 +194,7 @@ class HubSpotClient:
         try:
             response = self._call(send)
         except requests.RequestException as error:
-            raise RetriableSourceError(self.source_name, f"HubSpot unreachable after retries: {type(error).__name__}") from None
+            raise RetriableSourceError(self.source_name, f"HubSpot at {self.base_url} unreachable after retries: {type(error).__name__}") from None
         if response.status_code >= 400:
             raise self._classify_answer(response.status_code, _json_body(response.content), response.reason)
         try:
@@ -224,14 +228,20 @@ class HubSpotClient:
         return body
 
     def _call(self, request: Callable[[], T], *, search: bool = False) -> T:
+        if self._rejected_token:
+            # A copy: re-raising one instance from many threads would chain their tracebacks.
+            raise copy.copy(self._rejected_token[0])
         self.rate_limiter.acquire(search=search)
         self._calls += 1
         try:
             return request()
         except _ApiExceptions as error:
-            raise self._classify_answer(getattr(error, "status", None), _json_body(getattr(error, "body", None)), getattr(error, "reason", "")) from None
+            classified = self._classify_answer(getattr(error, "status", None), _json_body(getattr(error, "body", None)), getattr(error, "reason", ""))
+            if classified.status == 401:
+                self._rejected_token.append(classified)
+            raise classified from None
         except urllib3.exceptions.HTTPError as error:
-            raise RetriableSourceError(self.source_name, f"HubSpot unreachable after retries: {_cause(error)}") from None
+            raise RetriableSourceError(self.source_name, f"HubSpot at {self.base_url} unreachable after retries: {_cause(error)}") from None
 
     def _classify_answer(self, status: int | None, body: dict[str, Any], reason: str | None) -> SourceError:
         message = str(body.get("message") or reason or "no message")
