@@ -68,7 +68,7 @@ class PropertyCondition(_Strict):
     has: bool | None = None
 
     @model_validator(mode="after")
-    def _says_something(self) -> "PropertyCondition":
+    def _says_something(self) -> PropertyCondition:
         if self.gte is None and self.lt is None and self.not_ is None and self.has is None:
             raise ValueError("a condition needs at least one of gte, lt, not, has")
         if self.has is False and (self.gte is not None or self.lt is not None or self.not_ is not None):

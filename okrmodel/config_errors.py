@@ -26,7 +26,7 @@ class ConfigProblem:
     message: str
     line: int | None = None
 
-    def with_line(self, line: int | None) -> "ConfigProblem":
+    def with_line(self, line: int | None) -> ConfigProblem:
         return replace(self, line=line)
 
     def render(self, file_name: str) -> str:

@@ -10,7 +10,7 @@ was frozen when it closed, never a recomputation over later revisions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from typing import Any, Protocol
 
 from okrmodel.aggregation import Aggregation, AveragePer, aggregate, missing_days
@@ -247,7 +247,7 @@ def evaluate(config: Config, reader: ObservationReader, as_of: date, thresholds:
         as_of=as_of,
         timezone=config.timezone,
         expected=period.elapsed_share(as_of),
-        generated_at=datetime.now(timezone.utc),
+        generated_at=datetime.now(UTC),
         objectives=objectives,
         score=weighted_mean((objective.score, objective.weight) for objective in top_level) if period_over else None,
         closed=bool(frozen),

@@ -100,7 +100,7 @@ class Window:
     end: datetime
 
     @classmethod
-    def from_days(cls, first_day: date, last_day: date, zone: ZoneInfo) -> "Window":
+    def from_days(cls, first_day: date, last_day: date, zone: ZoneInfo) -> Window:
         """The window covering ``first_day`` through ``last_day`` inclusive, in ``zone``."""
         return cls(
             start=datetime.combine(first_day, time.min, tzinfo=zone),
@@ -119,7 +119,7 @@ class Window:
         count = (self.end.date() - self.start.date()).days
         return [self.first_day + timedelta(days=offset) for offset in range(count)]
 
-    def union(self, other: "Window") -> "Window":
+    def union(self, other: Window) -> Window:
         return Window(start=min(self.start, other.start), end=max(self.end, other.end))
 
 

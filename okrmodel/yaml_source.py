@@ -34,7 +34,7 @@ class YamlDocument:
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, text: str, name: str) -> "YamlDocument":
+    def parse(cls, text: str, name: str) -> YamlDocument:
         try:
             node = yaml.compose(text, Loader=_ConfigLoader)
         except yaml.YAMLError as error:

@@ -7,7 +7,7 @@ plain lines per metric: they share no code with the connector.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -144,7 +144,7 @@ def test_midnight_belongs_to_the_day_it_starts():
             contact(1, midnight),
             contact(2, midnight - timedelta(milliseconds=1)),
             contact(3, midnight + timedelta(hours=23, minutes=59)),
-            contact(4, datetime(2026, 11, 3, 4, 30, tzinfo=timezone.utc)),  # 23:30 on Nov 2 in New York
+            contact(4, datetime(2026, 11, 3, 4, 30, tzinfo=UTC)),  # 23:30 on Nov 2 in New York
         ],
         deals=[deal(1, midnight, amount="1000.50"), deal(2, midnight + timedelta(hours=1), amount=None)],
         emails=[email(1, "Weekly Newsletter", midnight, sent=100), email(2, "Newsletter draft", None, state="DRAFT", created=midnight)],

@@ -126,7 +126,7 @@ class HubSpotClient:
         self._rejected_token: list[SourceError] = []
         self._property_names: dict[str, frozenset[str]] = {}
 
-    def fork(self) -> "HubSpotClient":
+    def fork(self) -> HubSpotClient:
         """A client sharing this one's API objects and connection pools, with its
         own call count, so concurrent metric reads each count only their calls."""
         forked = copy.copy(self)

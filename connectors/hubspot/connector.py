@@ -85,7 +85,7 @@ class HubSpotConnector:
         self._shared: dict[tuple, DailyTotals] = {}
         self._query_locks: dict[tuple, threading.Lock] = {}
         self._locks_lock = threading.Lock()
-        for name, spec in (metrics or {}).items():
+        for spec in (metrics or {}).values():
             query = self._plain_query(spec)
             if query is not None and query.sum_property:
                 self._sums_wanted.setdefault(query.key, set()).add(query.sum_property)

@@ -22,7 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo, UTC
 
 from connectors.errors import FatalSourceError
 from connectors.hubspot.client import HubSpotClient, SearchFilter, SearchPage
@@ -85,7 +85,7 @@ class _SeriesReader:
         self, client: HubSpotClient, object_type: str, date_property: str, filters: list[SearchFilter], zone: tzinfo | None, totals: DailyTotals
     ):
         self.client, self.object_type, self.date_property, self.filters = client, object_type, date_property, filters
-        self.zone = zone or timezone.utc
+        self.zone = zone or UTC
         self.totals = totals
         self.counting_only = not totals.sums
         self.properties = [date_property, *totals.sums]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 __all__ = ["epoch_millis", "filter_value", "parse_datetime", "parse_number"]
 
@@ -13,9 +13,9 @@ def parse_datetime(value: str | None) -> datetime | None:
         return None
     text = value.strip()
     if text.lstrip("-").isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def parse_number(value: str | None) -> float | None:
