@@ -121,6 +121,7 @@ def sync(
     config_path: ConfigOption = DEFAULT_CONFIG,
     as_of: AsOfOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the report (default: .okr/reports/ beside the config).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Re-read every day of each window, not only the days not yet final (changed days become new revisions).")] = False,
 ) -> None:
     """Run the nightly flow once: fetch every metric, store it, recompute, render the report."""
     config = _config(config_path)
@@ -128,7 +129,7 @@ def sync(
     from flows.nightly import SyncIncomplete, nightly_sync
 
     try:
-        summary = nightly_sync(str(config_path), as_of=day, report_path=str(out) if out else None)
+        summary = nightly_sync(str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full)
     except SyncIncomplete as incomplete:
         summary = incomplete.summary
     _print_sync(summary)

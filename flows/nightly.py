@@ -12,7 +12,7 @@ from connectors import Connector, MetricReading
 from flows.pipeline import SyncSummary, default_report_path, open_connectors, record_failure, record_reading
 from okrmodel.config import MetricSpec, load_config
 from okrmodel.evaluation import evaluate
-from okrmodel.fetch_plan import incremental_windows
+from okrmodel.fetch_plan import fetch_windows, incremental_windows
 from okrmodel.periods import Window, today_in
 from okrmodel.storage import Store
 from reports import write_report
@@ -37,7 +37,7 @@ def read_metric(connector: Connector, name: str, spec: MetricSpec, window: Windo
 
 
 @flow(name="okr-nightly-sync", validate_parameters=False)
-def nightly_sync(config_path: str, as_of: date | None = None, report_path: str | None = None) -> SyncSummary:
+def nightly_sync(config_path: str, as_of: date | None = None, report_path: str | None = None, full_refresh: bool = False) -> SyncSummary:
     """Read every metric of ``config_path`` as of ``as_of`` (default: today in
     the config's time zone), store what changed, and render the status report.
 
@@ -51,8 +51,9 @@ def nightly_sync(config_path: str, as_of: date | None = None, report_path: str |
         summary = SyncSummary(run_id=run_id, as_of=as_of)
         connectors, source_errors = open_connectors(config)
         try:
-            # Only days not yet final are read again; metrics whose days are all final are skipped.
-            windows = incremental_windows(config, as_of, store.stored_days)
+            # Only days not yet final are read again (metrics whose days are all final are
+            # skipped), unless a full refresh asks for every day of every window.
+            windows = fetch_windows(config, as_of) if full_refresh else incremental_windows(config, as_of, store.stored_days)
             futures = {
                 name: read_metric.submit(connectors[spec.source], name, spec, windows[name], as_of)
                 for name, spec in config.metrics.items()

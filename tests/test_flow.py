@@ -58,6 +58,13 @@ def test_sync_stores_computes_renders_and_is_idempotent(prefect_harness, demo_co
         assert store.observation_count() == stored
         assert len(store.runs()) == 2
     assert sandbox.call_count - calls_before == again.api_calls
+    # The second night re-reads only the look-back days: every metric's window shrinks to 3 days.
+    assert {(o.last_day - o.first_day).days + 1 for o in again.metrics if o.metric != "mqls_now"} == {3}
+
+    full = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(report_path), full_refresh=True)
+    assert {(o.first_day, o.last_day) for o in full.metrics if o.metric == "new_contacts"} == {(date(2026, 10, 1), AS_OF)}
+    assert full.api_calls == summary.api_calls  # the same reads as the first night
+    assert all(outcome.values_added == 0 for outcome in full.metrics)  # nothing changed, nothing written
 
 
 def test_a_failing_source_fails_its_metrics_only(prefect_harness, demo_config: Path, tmp_path, monkeypatch):
