@@ -44,6 +44,8 @@ AsOfOption = Annotated[
     typer.Option("--as-of", help="Compute as of the end of this day, YYYY-MM-DD (default: today in the config's time zone).", show_default=False),
 ]
 DEFAULT_CONFIG = Path("okrs.yaml")
+# 03:00 in the company's zone: the day has closed and HubSpot's index caught up.
+DEFAULT_CRON = "0 3 * * *"
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
@@ -277,6 +279,28 @@ def close(
     verb = "Closed" if frozen_now else "Already closed:"
     score = f"{report.score:.2f}" if report.score is not None else "-"
     console.print(f"{verb} {report.period}, score {score}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def serve(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    cron: Annotated[str, typer.Option("--cron", help="When to sync, as cron in the config's time zone.")] = DEFAULT_CRON,
+) -> None:
+    """Run the sync every night: serve the flow as a Prefect deployment until stopped (Ctrl-C).
+
+    Point PREFECT_API_URL at a Prefect server to see runs, schedules and
+    failures in its UI; without one, a temporary local server is used.
+    """
+    from prefect import serve as prefect_serve
+
+    from flows.schedule import nightly_deployment
+
+    config = _config(config_path)
+    try:
+        deployment = nightly_deployment(config, config_path, cron)
+    except ValueError as error:
+        _fail(f"--cron: {cron!r} is not a cron expression ({error})")
+    prefect_serve(deployment)
 
 
 @app.command()

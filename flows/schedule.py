@@ -1,0 +1,30 @@
+"""The nightly schedule: the sync flow as a Prefect deployment, served by ``okr serve``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
+
+from flows.nightly import nightly_sync
+from okrmodel.config import Config
+
+__all__ = ["nightly_deployment"]
+
+
+def nightly_deployment(config: Config, config_path: Path, cron: str) -> RunnerDeployment:
+    """A deployment running ``nightly_sync`` for one config on ``cron``, read in the config's zone.
+
+    The deployment is named after the company, so an agency serving several
+    clients' configs from one Prefect server sees one deployment per client.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", config.company.lower()).strip("-") or "okrs"
+    return nightly_sync.to_deployment(
+        name=f"okr-nightly-{slug}",
+        schedule=Cron(cron, timezone=config.timezone),
+        parameters={"config_path": str(config_path.resolve())},
+        description=f"Nightly OKR sync for {config.company}: fetch, store, compute, render.",
+        tags=["okr-autopilot", slug],
+    )

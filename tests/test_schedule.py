@@ -1,0 +1,35 @@
+"""The nightly schedule: one deployment per config, cron read in the company's zone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.schedule import nightly_deployment
+from okrmodel.config import load_config
+
+
+def test_deployment_runs_the_sync_for_this_config_in_its_zone(demo_config: Path, monkeypatch):
+    monkeypatch.chdir(demo_config.parent)
+    config = load_config(demo_config)
+    deployment = nightly_deployment(config, Path("okrs.yaml"), "30 2 * * 1-5")
+    assert deployment.name == "okr-nightly-acme-cloud"
+    assert deployment.flow_name == "okr-nightly-sync"
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 2 * * 1-5", "Europe/Berlin")
+    # Absolute, so the served flow finds the file whatever its working directory.
+    assert deployment.parameters == {"config_path": str(demo_config.resolve())}
+
+
+def test_a_bad_cron_is_refused_before_serving(demo_config: Path):
+    result = CliRunner().invoke(app, ["serve", "-c", str(demo_config), "--cron", "every night"])
+    assert result.exit_code == 2
+    assert "--cron: 'every night' is not a cron expression" in result.stderr
+
+
+def test_invalid_cron_is_a_value_error(demo_config: Path):
+    with pytest.raises(ValueError, match="Invalid cron"):
+        nightly_deployment(load_config(demo_config), demo_config, "61 * * * *")
