@@ -20,6 +20,7 @@ demo: $(STAMP)
 # PostgreSQL is tested beside SQLite whenever the local server is there;
 # OKR_TEST_DATABASE_URL= (empty) tests SQLite only.
 test: $(STAMP)
+	.ci/ensure-chromium
 	OKR_TEST_DATABASE_URL="$${OKR_TEST_DATABASE_URL-$$(.ci/ensure-postgres)}" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # API calls of our HubSpot connector vs. a full pull on a 100k-contact sandbox; writes bench/RESULTS.md.
