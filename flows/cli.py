@@ -186,8 +186,10 @@ def status(
         sys.stdout.write(json.dumps(status_report.to_json(), indent=2) + "\n")
         return
     table = Table(title=f"{status_report.company}: {status_report.period} as of {status_report.as_of} (expected {status_report.expected:.0%})")
-    for column in ("key result", "actual", "target", "progress", "forecast", "status"):
-        table.add_column(column)
+    # Numbers never wrap or get cut; the title column takes what width is left.
+    table.add_column("key result")
+    for column in ("actual", "target", "progress", "forecast", "status"):
+        table.add_column(column, no_wrap=True, justify="left" if column == "status" else "right")
     for objective in status_report.objectives:
         progress = f"{objective.progress:.0%}" if objective.progress is not None else "-"
         title = objective.title + (f" (under {objective.parent})" if objective.parent else "")
