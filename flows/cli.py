@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -20,6 +21,7 @@ from okrmodel.evaluation import KeyResultStatus, StatusReport, evaluate
 from okrmodel.history import key_result_history
 from okrmodel.lint import lint as lint_config
 from okrmodel.periods import today_in
+from okrmodel.run_log import metric_freshness, recent_runs
 from okrmodel.storage import Store
 from okrmodel.yaml_source import YamlDocument
 from reports.formatting import format_approximate
@@ -139,6 +141,16 @@ def sync(
         raise typer.Exit(EXIT_FAILED)
 
 
+def _print_errors(failures: Iterable[tuple[str, str | None]]) -> None:
+    """Errors go below a table, whole (a folded cell would cut them apart), once
+    per distinct error: a rejected token fails every metric alike."""
+    metrics_by_error: dict[str, list[str]] = {}
+    for metric, error in failures:
+        metrics_by_error.setdefault(error or "unknown error", []).append(metric)
+    for error, metrics in metrics_by_error.items():
+        errors.print(f"{', '.join(metrics)}: {error}", markup=False, highlight=False, soft_wrap=True)
+
+
 def _print_sync(summary: SyncSummary) -> None:
     table = Table(title=f"Sync as of {summary.as_of}: {summary.status} ({summary.api_calls} API calls)")
     for column, justify in (("metric", "left"), ("status", "left"), ("days read", "right"), ("new values", "right"), ("calls", "right")):
@@ -147,13 +159,7 @@ def _print_sync(summary: SyncSummary) -> None:
         days = (outcome.last_day - outcome.first_day).days + 1 if outcome.first_day and outcome.last_day else 0
         table.add_row(outcome.metric, outcome.status, str(days), str(outcome.values_added), str(outcome.api_calls))
     console.print(table)
-    # Errors go below the table, whole (a folded cell would cut them apart),
-    # once per distinct error: a rejected token fails every metric alike.
-    metrics_by_error: dict[str, list[str]] = {}
-    for outcome in summary.failed:
-        metrics_by_error.setdefault(outcome.error or "unknown error", []).append(outcome.metric)
-    for error, metrics in metrics_by_error.items():
-        errors.print(f"{', '.join(metrics)}: {error}", markup=False, highlight=False, soft_wrap=True)
+    _print_errors((outcome.metric, outcome.error) for outcome in summary.failed)
     console.print(f"Run id: {summary.run_id}", markup=False, highlight=False, soft_wrap=True)
     if summary.report_path:
         console.print(f"Report: {summary.report_path}", markup=False, highlight=False, soft_wrap=True)
@@ -281,6 +287,39 @@ def close(
     verb = "Closed" if frozen_now else "Already closed:"
     score = f"{report.score:.2f}" if report.score is not None else "-"
     console.print(f"{verb} {report.period}, score {score}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def runs(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_of: AsOfOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many recent runs to list.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for monitoring instead of tables.")] = False,
+) -> None:
+    """Show recent sync runs and each metric's freshness: newest day stored, last success, last error."""
+    config = _config(config_path)
+    day = _as_of(as_of, config)
+    with Store(config.storage_url()) as store:
+        run_rows = recent_runs(store, limit)
+        freshness = metric_freshness(config, store, day)
+    if as_json:
+        document = {"runs": [run.to_json() for run in run_rows], "metrics": [row.to_json() for row in freshness]}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return
+    table = Table(title=f"Last {len(run_rows)} sync runs")
+    for column in ("started (UTC)", "as of", "status", "metrics ok", "failed", "API calls"):
+        table.add_column(column, no_wrap=True)
+    for run in run_rows:
+        table.add_row(run.started_at.strftime("%Y-%m-%d %H:%M"), run.as_of.isoformat(), run.status, str(run.metrics_succeeded), str(run.metrics_failed), str(run.api_calls))
+    console.print(table)
+    table = Table(title=f"Metric freshness as of {day}")
+    for column in ("metric", "newest day", "last success (UTC)", "last attempt"):
+        table.add_column(column, no_wrap=column != "metric")
+    for row in freshness:
+        success = row.last_success_at.strftime("%Y-%m-%d %H:%M") if row.last_success_at else "never"
+        table.add_row(row.metric, row.newest_day.isoformat() if row.newest_day else "-", success, "failed" if row.last_attempt_failed else "ok")
+    console.print(table)
+    _print_errors((row.metric, row.last_error) for row in freshness if row.last_attempt_failed)
 
 
 @app.command()

@@ -129,6 +129,15 @@ class Store:
         with self._sessions() as session:
             return list(session.scalars(select(MetricFetch).where(MetricFetch.sync_run_id == run_id).order_by(MetricFetch.metric)))
 
+    def latest_fetch(self, metric: str, *, succeeded_only: bool = False) -> tuple[MetricFetch, SyncRun] | None:
+        """The newest attempt to fetch ``metric`` (or its newest success) with the run it was part of."""
+        query = select(MetricFetch, SyncRun).join(SyncRun, MetricFetch.sync_run_id == SyncRun.id).where(MetricFetch.metric == metric)
+        if succeeded_only:
+            query = query.where(MetricFetch.status == "succeeded")
+        with self._sessions() as session:
+            row = session.execute(query.order_by(SyncRun.started_at.desc(), MetricFetch.id.desc()).limit(1)).first()
+        return (row[0], row[1]) if row else None
+
     # --- observations ----------------------------------------------------
 
     def save_observations(self, run_id: str, metric: str, source: str, values: dict[date, float]) -> SaveResult:

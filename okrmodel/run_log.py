@@ -1,0 +1,102 @@
+"""What ops look at: recent sync runs, and how fresh each metric is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from okrmodel.config import Config
+from okrmodel.storage import Store
+from okrmodel.storage.models import SyncRun
+
+__all__ = ["MetricFreshness", "RunSummary", "metric_freshness", "recent_runs"]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: str
+    as_of: date
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    metrics_succeeded: int
+    metrics_failed: int
+    api_calls: int
+    message: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "as_of": self.as_of.isoformat(),
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "status": self.status,
+            "metrics_succeeded": self.metrics_succeeded,
+            "metrics_failed": self.metrics_failed,
+            "api_calls": self.api_calls,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class MetricFreshness:
+    """A metric's newest stored day, its last successful fetch, and its last error if the
+    latest attempt failed."""
+
+    metric: str
+    source: str
+    newest_day: date | None
+    last_success_at: datetime | None
+    last_attempt_failed: bool
+    last_error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "source": self.source,
+            "newest_day": self.newest_day.isoformat() if self.newest_day else None,
+            "last_success_at": self.last_success_at.isoformat() if self.last_success_at else None,
+            "last_attempt_failed": self.last_attempt_failed,
+            "last_error": self.last_error,
+        }
+
+
+def recent_runs(store: Store, limit: int = 10) -> list[RunSummary]:
+    """The newest ``limit`` sync runs, newest first, with their metric outcomes counted."""
+    return [_summarise(store, run) for run in store.runs(limit)]
+
+
+def _summarise(store: Store, run: SyncRun) -> RunSummary:
+    fetches = store.fetches(run.id)
+    return RunSummary(
+        id=run.id,
+        as_of=run.as_of,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        status=run.status,
+        metrics_succeeded=sum(1 for fetch in fetches if fetch.status == "succeeded"),
+        metrics_failed=sum(1 for fetch in fetches if fetch.status == "failed"),
+        api_calls=sum(fetch.api_calls for fetch in fetches),
+        message=run.message,
+    )
+
+
+def metric_freshness(config: Config, store: Store, as_of: date) -> list[MetricFreshness]:
+    """Every configured metric's freshness as of ``as_of``, in config order."""
+    rows = []
+    for name, metric in config.metrics.items():
+        latest = store.latest_fetch(name)
+        success = store.latest_fetch(name, succeeded_only=True)
+        failed = latest is not None and latest[0].status == "failed"
+        rows.append(
+            MetricFreshness(
+                metric=name,
+                source=metric.source,
+                newest_day=store.newest_observed_day(name, as_of),
+                last_success_at=success[1].started_at if success else None,
+                last_attempt_failed=failed,
+                last_error=latest[0].error if failed and latest else None,
+            )
+        )
+    return rows
