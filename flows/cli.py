@@ -126,18 +126,19 @@ def sync(
     as_of: AsOfOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the report (default: .okr/reports/ beside the config).")] = None,
     full: Annotated[bool, typer.Option("--full", help="Re-read every day of each window, not only the days not yet final (changed days become new revisions).")] = False,
+    email: Annotated[bool, typer.Option("--email/--no-email", help="Email the report when the config has email: (default) or not.")] = True,
 ) -> None:
-    """Run the nightly flow once: fetch every metric, store it, recompute, render the report."""
+    """Run the nightly flow once: fetch every metric, store it, recompute, render (and email) the report."""
     config = _config(config_path)
     day = _as_of(as_of, config)
     from flows.nightly import SyncIncomplete, nightly_sync
 
     try:
-        summary = nightly_sync(str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full)
+        summary = nightly_sync(str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email)
     except SyncIncomplete as incomplete:
         summary = incomplete.summary
     _print_sync(summary)
-    if summary.failed:
+    if summary.incomplete:
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -163,6 +164,10 @@ def _print_sync(summary: SyncSummary) -> None:
     console.print(f"Run id: {summary.run_id}", markup=False, highlight=False, soft_wrap=True)
     if summary.report_path:
         console.print(f"Report: {summary.report_path}", markup=False, highlight=False, soft_wrap=True)
+    if summary.emailed_to:
+        console.print(f"Emailed to: {', '.join(summary.emailed_to)}", markup=False, highlight=False, soft_wrap=True)
+    if summary.email_error:
+        errors.print(f"Report not emailed: {summary.email_error}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -290,6 +295,34 @@ def close(
 
 
 @app.command()
+def email(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_of: AsOfOption = None,
+    to: Annotated[list[str] | None, typer.Option("--to", help="Send to this address instead of the config's recipients (repeatable).")] = None,
+) -> None:
+    """Email the status report, computed from stored data only (no HubSpot calls), via the config's email: settings."""
+    from pydantic import ValidationError
+
+    from reports import EmailDeliveryError, build_status_email, render_report, send_email
+
+    config = _config(config_path)
+    if config.email is None:
+        _fail(f"{config_path}: email: is not configured (smtp_host, sender, recipients); see the README")
+    settings = config.email
+    if to:
+        try:
+            settings = settings.model_validate({**settings.model_dump(), "recipients": to})
+        except ValidationError as error:
+            _fail(f"--to: {error.errors()[0]['msg'].removeprefix('Value error, ')}")
+    status_report = _report(config, _as_of(as_of, config))
+    try:
+        send_email(build_status_email(status_report, render_report(status_report), settings), settings, settings.password())
+    except EmailDeliveryError as error:
+        _fail(f"Report not emailed: {error}", EXIT_FAILED)
+    console.print(f"Emailed the {status_report.period} report as of {status_report.as_of} to {', '.join(settings.recipients)}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
 def runs(
     config_path: ConfigOption = DEFAULT_CONFIG,
     as_of: AsOfOption = None,
@@ -353,7 +386,7 @@ def demo(
 
     summary = run_demo(out)
     _print_sync(summary)
-    if summary.failed:
+    if summary.incomplete:
         raise typer.Exit(EXIT_FAILED)
 
 

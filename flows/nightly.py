@@ -9,25 +9,28 @@ from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NONE
 
 from connectors import Connector, MetricReading
-from flows.pipeline import SyncSummary, default_report_path, open_connectors, record_failure, record_reading
+from flows.pipeline import SyncSummary, default_report_path, email_report, open_connectors, record_failure, record_reading
 from okrmodel.config import MetricSpec, load_config
 from okrmodel.evaluation import evaluate
 from okrmodel.fetch_plan import fetch_windows, incremental_windows
 from okrmodel.periods import Window, today_in
 from okrmodel.storage import Store
-from reports import write_report
+from reports import render_report, write_html
 
 __all__ = ["SyncIncomplete", "nightly_sync"]
 
 
 class SyncIncomplete(Exception):
-    """Some metrics could not be read; the run is marked failed in Prefect. The
-    summary says which, and the report was still rendered from what is stored."""
+    """Some metrics could not be read, or the report could not be emailed; the
+    run is marked failed in Prefect. The summary says what, and the report was
+    still rendered from what is stored."""
 
     def __init__(self, summary: SyncSummary):
         self.summary = summary
-        failed = ", ".join(f"{outcome.metric} ({outcome.error})" for outcome in summary.failed)
-        super().__init__(f"{len(summary.failed)} of {len(summary.metrics)} metrics failed: {failed}")
+        details = [f"{outcome.metric} ({outcome.error})" for outcome in summary.failed]
+        if summary.email_error:
+            details.append(f"email ({summary.email_error})")
+        super().__init__(f"sync incomplete: {', '.join(details)}")
 
 
 # Connectors hold sockets and locks: never hash them for Prefect's cache.
@@ -37,11 +40,15 @@ def read_metric(connector: Connector, name: str, spec: MetricSpec, window: Windo
 
 
 @flow(name="okr-nightly-sync", validate_parameters=False)
-def nightly_sync(config_path: str, as_of: date | None = None, report_path: str | None = None, full_refresh: bool = False) -> SyncSummary:
+def nightly_sync(
+    config_path: str, as_of: date | None = None, report_path: str | None = None, full_refresh: bool = False, send_email: bool = True
+) -> SyncSummary:
     """Read every metric of ``config_path`` as of ``as_of`` (default: today in
-    the config's time zone), store what changed, and render the status report.
+    the config's time zone), store what changed, render the status report and,
+    when the config has ``email:`` (and ``send_email``), email it to leadership.
 
-    Raises ``SyncIncomplete`` (after storing and rendering) when any metric failed.
+    Raises ``SyncIncomplete`` (after storing, rendering and emailing) when any
+    metric failed or the email could not be sent.
     """
     logger = get_run_logger()
     config = load_config(config_path)
@@ -72,7 +79,10 @@ def nightly_sync(config_path: str, as_of: date | None = None, report_path: str |
                     continue
                 summary.metrics.append(record_reading(store, run_id, spec.source, reading))
             report = evaluate(config, store, as_of)
-            summary.report_path = write_report(report, Path(report_path) if report_path else default_report_path(config, as_of))
+            html = render_report(report)
+            summary.report_path = write_html(html, Path(report_path) if report_path else default_report_path(config, as_of))
+            if send_email and config.email is not None:
+                summary.emailed_to, summary.email_error = email_report(config.email, report, html)
         except BaseException as error:
             store.finish_run(run_id, "failed", message=f"{type(error).__name__}: {error}")
             raise
@@ -80,7 +90,7 @@ def nightly_sync(config_path: str, as_of: date | None = None, report_path: str |
             for connector in connectors.values():
                 connector.close()
         summary.status = summary.final_status()
-        store.finish_run(run_id, summary.status, message=None if not summary.failed else f"{len(summary.failed)} metrics failed")
-    if summary.failed:
+        store.finish_run(run_id, summary.status, message=summary.problems())
+    if summary.incomplete:
         raise SyncIncomplete(summary)
     return summary

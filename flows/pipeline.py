@@ -11,14 +11,17 @@ from datetime import date
 from pathlib import Path
 
 from connectors import Connector, MetricReading, SourceError, connector_for
-from okrmodel.config import Config
+from okrmodel.config import Config, EmailSettings
+from okrmodel.evaluation import StatusReport
 from okrmodel.periods import Window
 from okrmodel.storage import Store
+from reports import EmailDeliveryError, build_status_email, send_email
 
 __all__ = [
     "MetricOutcome",
     "SyncSummary",
     "default_report_path",
+    "email_report",
     "open_connectors",
     "record_failure",
     "record_reading",
@@ -45,6 +48,8 @@ class SyncSummary:
     status: str = "running"
     metrics: list[MetricOutcome] = field(default_factory=list)
     report_path: Path | None = None
+    emailed_to: list[str] = field(default_factory=list)
+    email_error: str | None = None
 
     @property
     def failed(self) -> list[MetricOutcome]:
@@ -54,10 +59,22 @@ class SyncSummary:
     def api_calls(self) -> int:
         return sum(outcome.api_calls for outcome in self.metrics)
 
+    @property
+    def incomplete(self) -> bool:
+        """Some metric failed, or the report could not be emailed."""
+        return bool(self.failed) or self.email_error is not None
+
     def final_status(self) -> str:
-        if not self.failed:
-            return "succeeded"
-        return "failed" if len(self.failed) == len(self.metrics) else "partial"
+        if self.failed and len(self.failed) == len(self.metrics):
+            return "failed"
+        return "partial" if self.incomplete else "succeeded"
+
+    def problems(self) -> str | None:
+        """One line on what went wrong, for the run record; None when nothing did."""
+        parts = [f"{len(self.failed)} metrics failed"] if self.failed else []
+        if self.email_error:
+            parts.append(f"report not emailed: {self.email_error}")
+        return "; ".join(parts) or None
 
 
 def default_report_path(config: Config, as_of: date) -> Path:
@@ -107,3 +124,13 @@ def _record(store: Store, run_id: str, outcome: MetricOutcome) -> None:
         run_id, outcome.metric, outcome.source, status=outcome.status, first_day=outcome.first_day,
         last_day=outcome.last_day, api_calls=outcome.api_calls, values_added=outcome.values_added, error=outcome.error,
     )
+
+
+def email_report(settings: EmailSettings, report: StatusReport, html: str) -> tuple[list[str], str | None]:
+    """Email the rendered report; returns the recipients, or the delivery error (never raised:
+    the run's data is stored either way)."""
+    try:
+        send_email(build_status_email(report, html, settings), settings, settings.password())
+    except EmailDeliveryError as error:
+        return [], str(error)
+    return list(settings.recipients), None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 from datetime import date
+from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
@@ -30,6 +31,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConfigProblem",
+    "EmailSettings",
     "HubSpotSource",
     "KeyResult",
     "MetricNature",
@@ -330,6 +332,65 @@ class Objective(_Strict):
     actions: list[Action] = Field(default_factory=list)
 
 
+# --- email ----------------------------------------------------------------
+
+_SUBJECT_FIELDS = {"company": "Acme", "period": "2026-Q4", "as_of": "2026-11-27"}
+
+
+class EmailSettings(_Strict):
+    """Where the status report is emailed after each sync; the SMTP password is read from
+    the environment variable ``password_env``, never from the file."""
+
+    smtp_host: str = Field(min_length=1)
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    sender: str
+    recipients: list[str] = Field(min_length=1)
+    subject: str = "{company}: OKR status {period}, as of {as_of}"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("sender")
+    @classmethod
+    def _sender_address(cls, value: str) -> str:
+        return _email_address(value)
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipient_addresses(cls, values: list[str]) -> list[str]:
+        return [_email_address(value) for value in values]
+
+    @field_validator("subject")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        try:
+            value.format(**_SUBJECT_FIELDS)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"subject may use {{company}}, {{period}} and {{as_of}} only ({error!r} is not one)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _password_with_username(self) -> "EmailSettings":
+        if self.username and not self.password_env:
+            raise ValueError("username needs password_env: the environment variable holding the SMTP password")
+        return self
+
+    def password(self, environ: dict[str, str] | None = None) -> SecretStr | None:
+        """The SMTP password from ``password_env``, or None when unset or empty."""
+        if not self.password_env:
+            return None
+        value = (environ if environ is not None else os.environ).get(self.password_env, "")
+        return SecretStr(value) if value else None
+
+
+def _email_address(value: str) -> str:
+    _name, address = parseaddr(value)
+    if "@" not in address or address.startswith("@") or address.endswith("@"):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
 class Thresholds(_Strict):
     """Status thresholds as shares of the expected pace (``thresholds:`` in the file)."""
 
@@ -352,6 +413,7 @@ class Config(_Strict):
     sources: dict[str, Source] = Field(default_factory=dict)
     metrics: dict[str, MetricSpec] = Field(default_factory=dict)
     objectives: list[Objective] = Field(default_factory=list)
+    email: EmailSettings | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)
     """Folder of the file the config was read from; relative paths resolve against it."""
 

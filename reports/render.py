@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from okrmodel.evaluation import StatusReport
 from reports.formatting import bar_width, format_approximate, format_date, format_number, format_percent, format_status, format_value
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_report", "write_html", "write_report"]
 
 _environment = Environment(
     loader=PackageLoader("reports", "templates"),
@@ -37,7 +37,12 @@ def render_report(report: StatusReport) -> str:
 
 def write_report(report: StatusReport, path: Path) -> Path:
     """Render ``report`` to ``path`` (parents created); returns the absolute path."""
+    return write_html(render_report(report), path)
+
+
+def write_html(html: str, path: Path) -> Path:
+    """Save rendered report HTML to ``path`` (parents created); returns the absolute path."""
     path = path.expanduser().resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(report), encoding="utf-8")
+    path.write_text(html, encoding="utf-8")
     return path

@@ -1,0 +1,214 @@
+"""The report emailed to leadership, through a real SMTP server (aiosmtpd) on loopback."""
+
+from __future__ import annotations
+
+import email
+import socket
+from datetime import date, timedelta
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.nightly import SyncIncomplete, nightly_sync
+from okrmodel.config import ConfigError, EmailSettings, load_config, parse_config
+from okrmodel.evaluation import evaluate
+from okrmodel.storage import Store
+from reports import EmailDeliveryError, build_status_email, render_report, send_email
+
+PASSWORD = "smtp-secret-3141"
+AS_OF = date(2026, 11, 27)
+
+
+class Inbox:
+    """aiosmtpd handler and authenticator: keeps every accepted message."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"reports" and auth_data.password == PASSWORD.encode()
+        # handled=False lets aiosmtpd answer a failure with its 535 reply.
+        return AuthResult(success=ok, handled=False)
+
+    def messages(self):
+        return [email.message_from_bytes(envelope.content, policy=policy.default) for envelope in self.envelopes]
+
+
+def unfold(text: str) -> str:
+    """SMTP carries CRLF line ends; compare content, not transport."""
+    return text.replace("\r\n", "\n").strip()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=inbox, auth_require_tls=False)
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def settings_for(port: int, **changes) -> EmailSettings:
+    values = {
+        "smtp_host": "127.0.0.1", "smtp_port": port, "security": "none", "username": "reports",
+        "password_env": "OKR_TEST_SMTP_PASSWORD", "sender": "OKR Autopilot <reports@acme.example>",
+        "recipients": ["ceo@acme.example", "cmo@acme.example"], "timeout_seconds": 5,
+    }
+    return EmailSettings.model_validate({**values, **changes})
+
+
+@pytest.fixture
+def status_report(tmp_path):
+    config = parse_config(
+        """
+company: Acme Cloud
+period: 2026-Q4
+sources: {hubspot: {type: hubspot}}
+metrics: {mqls: {source: hubspot, kind: contacts_created}}
+objectives:
+  - id: grow
+    title: Build a new demand generation channel
+    key_results:
+      - {id: mqls, title: Add 120 contacts, metric: mqls, target: 120, unit: contacts}
+"""
+    )
+    with Store(f"sqlite:///{tmp_path / 'okr.db'}") as store:
+        run = store.start_run(AS_OF)
+        store.save_observations(run, "mqls", "hubspot", {date(2026, 10, 1) + timedelta(days=n): 1.0 for n in range(58)})
+        return evaluate(config, store, AS_OF)
+
+
+def test_the_email_carries_the_report_and_a_text_summary(smtp, status_report):
+    controller, inbox = smtp
+    settings = settings_for(controller.port)
+    html = render_report(status_report)
+    send_email(build_status_email(status_report, html, settings), settings, SecretStr(PASSWORD))
+    [envelope] = inbox.envelopes
+    assert envelope.rcpt_tos == ["ceo@acme.example", "cmo@acme.example"]
+    [message] = inbox.messages()
+    assert message["Subject"] == "Acme Cloud: OKR status 2026-Q4, as of 2026-11-27"
+    assert message["From"] == "OKR Autopilot <reports@acme.example>"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Add 120 contacts: 58 contacts of 120 contacts (48%)" in text
+    assert unfold(message.get_body(preferencelist=("html",)).get_content()) == unfold(html)
+
+
+def test_a_wrong_password_is_a_clear_error_without_the_password(smtp, status_report):
+    controller, inbox = smtp
+    settings = settings_for(controller.port)
+    with pytest.raises(EmailDeliveryError, match=r"refused the login of reports: 535") as caught:
+        send_email(build_status_email(status_report, "<p>x</p>", settings), settings, SecretStr("wrong-pass-2718"))
+    assert "wrong-pass-2718" not in str(caught.value)
+    assert inbox.envelopes == []
+
+
+def test_starttls_required_but_not_offered(smtp, status_report):
+    controller, _inbox = smtp
+    settings = settings_for(controller.port, security="starttls")
+    with pytest.raises(EmailDeliveryError, match="does not offer STARTTLS; set security: ssl or none"):
+        send_email(build_status_email(status_report, "<p>x</p>", settings), settings, SecretStr(PASSWORD))
+
+
+def test_unreachable_server(status_report):
+    settings = settings_for(free_port())
+    with pytest.raises(EmailDeliveryError, match=r"could not reach 127\.0\.0\.1:\d+: ConnectionRefusedError"):
+        send_email(build_status_email(status_report, "<p>x</p>", settings), settings, SecretStr(PASSWORD))
+
+
+def test_missing_password_is_named_before_connecting(status_report):
+    settings = settings_for(free_port())
+    with pytest.raises(EmailDeliveryError, match=r"needs the password in \$OKR_TEST_SMTP_PASSWORD, which is not set"):
+        send_email(build_status_email(status_report, "<p>x</p>", settings), settings, settings.password({}))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"sender": "reports"}, "email.sender: 'reports' is not an email address"),
+        ({"recipients": ["ceo@acme.example", "cmo"]}, "email.recipients: 'cmo' is not an email address"),
+        ({"recipients": []}, "email.recipients: List should have at least 1 item"),
+        ({"password_env": None}, "email: username needs password_env"),
+        ({"subject": "{company} {quarter}"}, "email.subject: subject may use {company}, {period} and {as_of} only"),
+    ],
+)
+def test_bad_email_settings_are_located(change, message):
+    import yaml
+
+    values = settings_for(25).model_dump()
+    values.update(change)
+    text = "company: Acme\nperiod: 2026-Q4\n" + yaml.safe_dump({"email": values})
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    assert str(caught.value).startswith(f"okrs.yaml: {message}"), str(caught.value)
+
+
+def with_email(demo_config: Path, port: int) -> None:
+    demo_config.write_text(
+        demo_config.read_text()
+        + f"""email:
+  smtp_host: 127.0.0.1
+  smtp_port: {port}
+  security: none
+  username: reports
+  password_env: OKR_TEST_SMTP_PASSWORD
+  sender: reports@acme.example
+  recipients: [ceo@acme.example]
+"""
+    )
+
+
+def test_the_nightly_flow_emails_the_report(prefect_harness, demo_config: Path, smtp, monkeypatch, tmp_path):
+    controller, inbox = smtp
+    with_email(demo_config, controller.port)
+    monkeypatch.setenv("OKR_TEST_SMTP_PASSWORD", PASSWORD)
+    summary = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(tmp_path / "r.html"))
+    assert (summary.status, summary.emailed_to, summary.email_error) == ("succeeded", ["ceo@acme.example"], None)
+    [message] = inbox.messages()
+    assert unfold(message.get_body(preferencelist=("html",)).get_content()) == unfold((tmp_path / "r.html").read_text())
+
+    nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(tmp_path / "r.html"), send_email=False)
+    assert len(inbox.envelopes) == 1
+
+
+def test_an_email_failure_keeps_the_data_and_marks_the_run_partial(prefect_harness, demo_config: Path, monkeypatch, tmp_path):
+    with_email(demo_config, free_port())  # nothing listens there
+    monkeypatch.setenv("OKR_TEST_SMTP_PASSWORD", PASSWORD)
+    with pytest.raises(SyncIncomplete, match="email \\(could not reach") as caught:
+        nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(tmp_path / "r.html"))
+    summary = caught.value.summary
+    assert summary.failed == [] and summary.status == "partial"
+    config = load_config(demo_config)
+    with Store(config.storage_url()) as store:
+        [run] = store.runs()
+        assert run.status == "partial" and run.message.startswith("report not emailed: could not reach")
+        assert store.observation_count() > 0
+
+
+def test_okr_email_sends_from_stored_data_to_other_recipients(demo_config: Path, smtp, monkeypatch):
+    controller, inbox = smtp
+    with_email(demo_config, controller.port)
+    monkeypatch.setenv("OKR_TEST_SMTP_PASSWORD", PASSWORD)
+    runner = CliRunner()
+    result = runner.invoke(app, ["email", "-c", str(demo_config), "--as-of", AS_OF.isoformat(), "--to", "board@acme.example"])
+    assert result.exit_code == 0, result.output
+    assert "to board@acme.example" in result.stdout
+    assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [["board@acme.example"]]
+    bad = runner.invoke(app, ["email", "-c", str(demo_config), "--to", "board"])
+    assert bad.exit_code == 2 and "--to: 'board' is not an email address" in bad.stderr
