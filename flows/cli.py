@@ -357,10 +357,14 @@ def runs(
 
 @app.command()
 def serve(
-    config_path: ConfigOption = DEFAULT_CONFIG,
-    cron: Annotated[str, typer.Option("--cron", help="When to sync, as cron in the config's time zone.")] = DEFAULT_CRON,
+    config_paths: Annotated[
+        list[Path] | None,
+        typer.Option("-c", "--config", envvar="OKR_CONFIG", show_default=False,
+                     help="An OKR file; repeat to serve several companies from one process (else $OKR_CONFIG, else ./okrs.yaml)."),
+    ] = None,
+    cron: Annotated[str, typer.Option("--cron", help="When to sync, as cron in each config's time zone.")] = DEFAULT_CRON,
 ) -> None:
-    """Run the sync every night: serve the flow as a Prefect deployment until stopped (Ctrl-C).
+    """Run the sync every night: serve the flow as a Prefect deployment per config until stopped (Ctrl-C).
 
     Point PREFECT_API_URL at a Prefect server to see runs, schedules and
     failures in its UI; without one, a temporary local server is used.
@@ -369,12 +373,17 @@ def serve(
 
     from flows.schedule import nightly_deployment
 
-    config = _config(config_path)
-    try:
-        deployment = nightly_deployment(config, config_path, cron)
-    except ValueError as error:
-        _fail(f"--cron: {cron!r} is not a cron expression ({error})")
-    prefect_serve(deployment)
+    deployments = []
+    for config_path in config_paths or [DEFAULT_CONFIG]:
+        config = _config(config_path)
+        try:
+            deployment = nightly_deployment(config, config_path, cron)
+        except ValueError as error:
+            _fail(f"--cron: {cron!r} is not a cron expression ({error})")
+        if any(existing.name == deployment.name for existing in deployments):
+            _fail(f"{config_path}: another config already serves {deployment.name!r}; give each company its own name")
+        deployments.append(deployment)
+    prefect_serve(*deployments)
 
 
 @app.command()

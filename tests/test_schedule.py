@@ -33,3 +33,11 @@ def test_a_bad_cron_is_refused_before_serving(demo_config: Path):
 def test_invalid_cron_is_a_value_error(demo_config: Path):
     with pytest.raises(ValueError, match="Invalid cron"):
         nightly_deployment(load_config(demo_config), demo_config, "61 * * * *")
+
+
+def test_two_configs_of_one_company_are_refused(demo_config: Path, tmp_path: Path):
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(demo_config.read_text())
+    result = CliRunner().invoke(app, ["serve", "-c", str(demo_config), "-c", str(twin)])
+    assert result.exit_code == 2
+    assert f"{twin}: another config already serves 'okr-nightly-acme-cloud'" in result.stderr
