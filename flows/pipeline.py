@@ -91,7 +91,7 @@ def open_connectors(config: Config) -> tuple[dict[str, Connector], dict[str, Sou
     for name in sorted({metric.source for metric in config.metrics.values()}):
         try:
             own_metrics = {metric: spec for metric, spec in config.metrics.items() if spec.source == name}
-            connectors[name] = connector_for(name, config.sources[name], own_metrics)
+            connectors[name] = connector_for(name, config.sources[name], own_metrics, base_dir=config.base_dir)
         except SourceError as error:
             errors[name] = error
     return connectors, errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from datetime import date
 from email.utils import parseaddr
 from enum import StrEnum
@@ -31,13 +32,21 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConfigProblem",
+    "CsvColumn",
+    "CsvSource",
+    "DimensionFilters",
     "EmailSettings",
+    "GA4Metric",
+    "GA4Source",
     "HubSpotSource",
     "KeyResult",
     "MetricNature",
     "MetricSpec",
     "Objective",
+    "PlausibleMetric",
+    "PlausibleSource",
     "PropertyCondition",
+    "Source",
     "Thresholds",
     "load_config",
     "parse_config",
@@ -86,13 +95,38 @@ WhereFilters = dict[str, ScalarValue | list[ScalarValue] | PropertyCondition]
 # --- sources ---------------------------------------------------------------
 
 
-class HubSpotSource(_Strict):
+def secret_from_environment(variable: str, environ: dict[str, str] | None = None) -> SecretStr | None:
+    """A credential from environment variable ``variable``; None when unset or blank.
+
+    Credentials live only in the environment: the config names the variable.
+    """
+    value = (environ if environ is not None else os.environ).get(variable, "")
+    return SecretStr(value) if value.strip() else None
+
+
+class _WebApiSource(_Strict):
+    """A web API at ``base_url``, reached with a token from the environment variable ``token_env``."""
+
+    token_env: str
+    base_url: str
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return _http_base_url(value)
+
+    def token(self, environ: dict[str, str] | None = None) -> SecretStr | None:
+        """The token from ``token_env``, or None when the variable is unset or blank."""
+        return secret_from_environment(self.token_env, environ)
+
+
+class HubSpotSource(_WebApiSource):
     """A HubSpot portal, reached with a private-app token read from the environment."""
 
     type: Literal["hubspot"]
     token_env: str = "HUBSPOT_TOKEN"
     base_url: str = "https://api.hubapi.com"
-    timeout_seconds: float = Field(default=30.0, gt=0)
     look_back_days: int = Field(default=2, ge=0)
     """Days before the as-of day read again each night: HubSpot's search index lags writes."""
     search_requests_per_second: float = Field(default=5.0, gt=0)
@@ -100,20 +134,91 @@ class HubSpotSource(_Strict):
     requests_per_10_seconds: int = Field(default=100, gt=0)
     """Burst limit per portal (Free/Starter 100, Professional/Enterprise 190)."""
 
-    @field_validator("base_url")
+
+class GA4Source(_Strict):
+    """A Google Analytics 4 property, read with a service account whose JSON key sits in the
+    environment variable ``credentials_env`` (never in the file).
+
+    GA4 cuts days in the property's time zone: the config's ``timezone`` must be the property's.
+    """
+
+    type: Literal["ga4"]
+    property_id: str
+    """The numeric property id (Admin > Property details), not the ``G-...`` measurement id."""
+    credentials_env: str = "GA4_CREDENTIALS_JSON"
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    look_back_days: int = Field(default=3, ge=0)
+    """Days before the as-of day read again each night: GA4 may take up to 48 hours to process a day."""
+
+    @field_validator("property_id", mode="before")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {value!r}")
-        return value.rstrip("/")
+    def _numeric_id(cls, value: Any) -> Any:
+        # An unquoted id in YAML is an int; it means the same property.
+        value = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if isinstance(value, str) and not re.fullmatch(r"[0-9]+", value):
+            raise ValueError(f"property_id is the numeric GA4 property id (Admin > Property details), such as '123456789', not {value!r}")
+        return value
 
-    def token(self, environ: dict[str, str] | None = None) -> SecretStr | None:
-        """The token from ``token_env``, or None when the variable is unset or empty."""
-        value = (environ if environ is not None else os.environ).get(self.token_env, "")
-        return SecretStr(value) if value else None
+    def credentials_json(self, environ: dict[str, str] | None = None) -> SecretStr | None:
+        """The service-account key (JSON text) from ``credentials_env``, or None when unset or empty."""
+        return secret_from_environment(self.credentials_env, environ)
 
 
-Source = Annotated[Union[HubSpotSource], Field(discriminator="type")]
+class PlausibleSource(_WebApiSource):
+    """A Plausible site (plausible.io or self-hosted at ``base_url``), read with a Stats API key
+    from the environment variable ``token_env``.
+
+    Plausible cuts days in the site's time zone: the config's ``timezone`` must be the site's.
+    """
+
+    type: Literal["plausible"]
+    site_id: str = Field(min_length=1)
+    """The site's domain as registered in Plausible, such as ``acme.example``."""
+    token_env: str = "PLAUSIBLE_TOKEN"
+    base_url: str = "https://plausible.io"
+    look_back_days: int = Field(default=1, ge=0)
+    """Days before the as-of day read again each night (Plausible counts in real time; the day before catches late events)."""
+
+
+class CsvSource(_Strict):
+    """A CSV file with a header row, a date column (``YYYY-MM-DD``) and numeric columns: a local
+    ``path`` (relative to the config file's folder) or an ``https://`` ``url``, such as a Google
+    Sheet published to the web as CSV. Give exactly one of them."""
+
+    type: Literal["csv"]
+    path: str | None = Field(default=None, min_length=1)
+    url: str | None = None
+    date_column: str = Field(default="date", min_length=1)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    look_back_days: int = Field(default=7, ge=0)
+    """Days before the as-of day read again each night: people correct recent rows of a sheet."""
+
+    @field_validator("url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError(f"url must start with https://, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_location(self) -> CsvSource:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of path (a local file) or url (https://...)")
+        return self
+
+    @property
+    def location(self) -> str:
+        """The path or URL as written, for messages."""
+        return self.path or self.url or ""
+
+
+def _http_base_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"base_url must start with http:// or https://, got {value!r}")
+    return value.rstrip("/")
+
+
+Source = Annotated[Union[HubSpotSource, GA4Source, PlausibleSource, CsvSource], Field(discriminator="type")]
 
 # --- metrics ---------------------------------------------------------------
 
@@ -203,8 +308,74 @@ class WebSessions(_Metric):
     """Breakdown ids of the sources report (``organic``, ``paid``, ``social``, ``email``, ``referrals``, ``direct``, ...)."""
 
 
+GA4MetricName = Literal["sessions", "engagedSessions", "totalUsers", "newUsers", "activeUsers", "screenPageViews", "eventCount", "keyEvents", "conversions"]
+"""GA4 metrics that add up over days (users add up to user-days: a person back on two days counts twice)."""
+
+_GA4_DIMENSION = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(:[A-Za-z0-9_]+)?$")  # sessionDefaultChannelGroup, customEvent:plan
+_PLAUSIBLE_PROPERTY = re.compile(r"^(event|visit):[a-z_]+$|^event:props:[A-Za-z0-9_.-]+$")  # visit:source, event:props:plan
+DimensionFilters = dict[str, str | list[str]]
+"""Filters on a web-analytics source's dimensions: a value means equals, a list means any of; all must match."""
+
+
+def _check_dimension_filters(where: DimensionFilters, name: re.Pattern[str], example: str) -> DimensionFilters:
+    for key, value in where.items():
+        if not name.match(key):
+            raise ValueError(f"{key!r} is not a name such as {example}")
+        if isinstance(value, list) and not value:
+            raise ValueError(f"{key}: list at least one value")
+    return where
+
+
+class GA4Metric(_Metric):
+    """A GA4 metric per day (one ``runReport`` by ``date``), optionally only for the rows whose
+    dimensions match ``where``: ``{sessionDefaultChannelGroup: Organic Search}`` (equals) or a
+    list (any of); several dimensions must all match."""
+
+    kind: Literal["ga4_metric"]
+    metric: GA4MetricName
+    where: DimensionFilters = Field(default_factory=dict)
+    source_types: ClassVar[tuple[str, ...]] = ("ga4",)
+
+    @field_validator("where")
+    @classmethod
+    def _dimension_names(cls, where: DimensionFilters) -> DimensionFilters:
+        return _check_dimension_filters(where, _GA4_DIMENSION, "sessionDefaultChannelGroup or customEvent:plan")
+
+
+class PlausibleMetric(_Metric):
+    """A Plausible metric per day (Stats API v1 timeseries), optionally filtered by ``where``:
+    ``{"visit:source": Google}`` (equals) or a list (any of); several properties must all match."""
+
+    kind: Literal["plausible_metric"]
+    metric: Literal["visitors", "visits", "pageviews", "events"]
+    where: DimensionFilters = Field(default_factory=dict)
+    source_types: ClassVar[tuple[str, ...]] = ("plausible",)
+
+    @field_validator("where")
+    @classmethod
+    def _expressible(cls, where: DimensionFilters) -> DimensionFilters:
+        _check_dimension_filters(where, _PLAUSIBLE_PROPERTY, "visit:source, event:page or event:props:plan")
+        # The v1 filter string separates filters with ; and alternatives with |.
+        for prop, value in where.items():
+            for item in [value] if isinstance(value, str) else value:
+                if not item or ";" in item or "|" in item:
+                    raise ValueError(f"{prop}: {item!r} cannot be sent to Plausible (empty, or contains ; or |)")
+        return where
+
+
+class CsvColumn(_Metric):
+    """A numeric ``column`` of a CSV source, summed per date."""
+
+    kind: Literal["csv_column"]
+    column: str = Field(min_length=1)
+    source_types: ClassVar[tuple[str, ...]] = ("csv",)
+
+
 MetricSpec = Annotated[
-    Union[ContactsEnteredStage, ContactsCreated, ContactsInStage, DealsCreated, DealsClosedWon, MarketingEmailsSent, WebSessions],
+    Union[
+        ContactsEnteredStage, ContactsCreated, ContactsInStage, DealsCreated, DealsClosedWon, MarketingEmailsSent, WebSessions,
+        GA4Metric, PlausibleMetric, CsvColumn,
+    ],
     Field(discriminator="kind"),
 ]
 METRIC_KINDS = (
@@ -215,8 +386,11 @@ METRIC_KINDS = (
     "deals_closed_won",
     "marketing_emails_sent",
     "web_sessions",
+    "ga4_metric",
+    "plausible_metric",
+    "csv_column",
 )
-SOURCE_TYPES = ("hubspot",)
+SOURCE_TYPES = ("hubspot", "ga4", "plausible", "csv")
 
 # --- objectives ------------------------------------------------------------
 
@@ -378,10 +552,7 @@ class EmailSettings(_Strict):
 
     def password(self, environ: dict[str, str] | None = None) -> SecretStr | None:
         """The SMTP password from ``password_env``, or None when unset or empty."""
-        if not self.password_env:
-            return None
-        value = (environ if environ is not None else os.environ).get(self.password_env, "")
-        return SecretStr(value) if value else None
+        return secret_from_environment(self.password_env, environ) if self.password_env else None
 
 
 def _email_address(value: str) -> str:

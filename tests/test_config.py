@@ -219,3 +219,55 @@ def test_several_periods_need_each_key_result_to_say_which():
     found = problems(text)
     assert "okrs.yaml: objectives[0].key_results[1].period: the file lists several periods (2026-Q3, 2026-Q4); say which one this key result belongs to (line 25)" in found
     assert len(found) == 4
+
+
+WEB_SOURCES = VALID.replace(
+    "sources:\n",
+    "sources:\n"
+    "  ga4: {type: ga4, property_id: 123456789}\n"
+    "  plausible: {type: plausible, site_id: acme.example, token_env: PLAUSIBLE_TOKEN}\n"
+    "  sheet: {type: csv, path: data/traffic.csv}\n",
+).replace(
+    "metrics:\n",
+    "metrics:\n"
+    "  organic_sessions: {source: ga4, kind: ga4_metric, metric: sessions, where: {sessionDefaultChannelGroup: Organic Search}}\n"
+    "  visitors: {source: plausible, kind: plausible_metric, metric: visitors, where: {\"visit:source\": [Google, Bing]}}\n"
+    "  webinar_signups: {source: sheet, kind: csv_column, column: signups}\n",
+)
+
+
+def test_web_analytics_sources_load_as_flows():
+    config = parse_config(WEB_SOURCES)
+    assert config.sources["ga4"].property_id == "123456789"  # unquoted in YAML, still the id
+    assert (config.sources["ga4"].credentials_env, config.sources["plausible"].base_url) == ("GA4_CREDENTIALS_JSON", "https://plausible.io")
+    assert {name: config.metrics[name].nature.value for name in ("organic_sessions", "visitors", "webinar_signups")} == dict.fromkeys(
+        ("organic_sessions", "visitors", "webinar_signups"), "flow"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("{source: ga4, kind: ga4_metric", "{source: hubspot, kind: ga4_metric"),
+         "okrs.yaml: metrics.organic_sessions.kind: kind 'ga4_metric' needs a source of type ga4, not 'hubspot' (line 10)"),
+        (("{source: sheet, kind: csv_column", "{source: plausible, kind: csv_column"),
+         "okrs.yaml: metrics.webinar_signups.kind: kind 'csv_column' needs a source of type csv, not 'plausible' (line 12)"),
+        (("metric: sessions", "metric: session"), "okrs.yaml: metrics.organic_sessions.metric: Input should be 'sessions', "),
+        (("property_id: 123456789", "property_id: G-ABC123"),
+         "okrs.yaml: sources.ga4.property_id: property_id is the numeric GA4 property id (Admin > Property details), such as '123456789', not 'G-ABC123' (line 5)"),
+        (('"visit:source": [Google, Bing]', '"source": Google'),
+         "okrs.yaml: metrics.visitors.where: 'source' is not a name such as visit:source, event:page or event:props:plan (line 11)"),
+        (("[Google, Bing]", "Google|Bing"), "okrs.yaml: metrics.visitors.where: visit:source: 'Google|Bing' cannot be sent to Plausible"),
+        (("{sessionDefaultChannelGroup: Organic Search}", "{sessionDefaultChannelGroup: []}"),
+         "okrs.yaml: metrics.organic_sessions.where: sessionDefaultChannelGroup: list at least one value (line 10)"),
+        (("type: plausible,", "type: plausibel,"),
+         "okrs.yaml: sources.plausible: unknown type 'plausibel' (did you mean 'plausible'?); expected one of hubspot, ga4, plausible, csv"),
+        (("path: data/traffic.csv", "url: http://acme.example/t.csv"), "okrs.yaml: sources.sheet.url: url must start with https://, got 'http://acme.example/t.csv' (line 7)"),
+    ],
+)
+def test_bad_web_source_input_gets_one_located_message(change, expected):
+    text = WEB_SOURCES.replace(*change)
+    assert text != WEB_SOURCES, "the test's replacement did not apply"
+    lines = problems(text)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(expected), lines[0]

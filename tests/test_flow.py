@@ -88,3 +88,27 @@ def test_a_failing_source_fails_its_metrics_only(prefect_harness, demo_config: P
         assert run.status == "partial"
         assert store.daily_values("newsletters", date(2026, 10, 1), AS_OF) == []  # nothing, not zeros
         assert len(store.daily_values("new_contacts", date(2026, 10, 1), AS_OF)) == 58
+
+
+def test_a_csv_source_syncs_beside_hubspot(prefect_harness, demo_config: Path, sandbox, tmp_path):
+    # One row per day of the quarter to date, 2 Oct missing (a day without signups) and 5 Oct on two rows.
+    rows = ["date,signups"] + [f"2026-10-{day:02d},1" for day in (1, 5)] + [f"{date.fromordinal(n).isoformat()},{n % 7}" for n in range(date(2026, 10, 3).toordinal(), AS_OF.toordinal() + 1)]
+    (demo_config.parent / "data").mkdir()
+    (demo_config.parent / "data" / "signups.csv").write_text("\n".join(rows) + "\n")
+    text = demo_config.read_text()
+    text = text.replace("sources:\n", "sources:\n  sheet: {type: csv, path: data/signups.csv}\n", 1)
+    text = text.replace("metrics:\n", "metrics:\n  webinar_signups: {source: sheet, kind: csv_column, column: signups}\n", 1)
+    demo_config.write_text(text)
+
+    summary = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(tmp_path / "r.html"))
+
+    assert summary.status == "succeeded"
+    [outcome] = [o for o in summary.metrics if o.metric == "webinar_signups"]
+    assert (outcome.source, outcome.first_day, outcome.last_day, outcome.api_calls) == ("sheet", date(2026, 10, 1), AS_OF, 0)
+    assert summary.api_calls == sandbox.call_count  # the CSV added no API call
+    expected = {date(2026, 10, 1): 1.0, date(2026, 10, 2): 0.0}
+    expected |= {date.fromordinal(n): float(n % 7) for n in range(date(2026, 10, 3).toordinal(), AS_OF.toordinal() + 1)}
+    expected[date(2026, 10, 5)] += 1.0
+    with Store(load_config(demo_config).storage_url()) as store:
+        stored = {value.day: value.value for value in store.daily_values("webinar_signups", date(2026, 10, 1), AS_OF)}
+    assert stored == expected

@@ -3,10 +3,11 @@
 The SDK builds a new configuration and connection pool on every
 ``client.crm.x.y_api`` access, so the API objects are built once here and
 reused. Its README's retry example never retries search (a POST), so the
-``Retry`` below allows every method, backs off exponentially with jitter when
-HubSpot sends no ``Retry-After`` (from the first retry on: urllib3 would retry
-a 429 at once), and returns the last response instead of raising, letting the
-SDK turn it into an ``ApiException`` we can classify. Every request first
+``Retry`` (``connectors.http.default_retry``) allows every method, backs off
+exponentially with jitter when HubSpot sends no ``Retry-After`` (from the
+first retry on: urllib3 would retry a 429 at once), and returns the last
+response instead of raising, letting the SDK turn it into an
+``ApiException`` we can classify. Every request first
 passes the portal's ``PortalRateLimiter`` and carries a timeout.
 
 The analytics reports have no SDK module: they are built with the SDK's own
@@ -19,11 +20,9 @@ from __future__ import annotations
 
 import copy
 import json
-import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import takewhile
 from typing import Any, TypeVar
 
 import requests
@@ -45,10 +44,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from connectors.errors import FatalSourceError, RetriableSourceError, SourceConfigurationError, SourceError
+from connectors.http import default_retry
 from connectors.hubspot.rate_limit import PortalRateLimiter
 from okrmodel.config import HubSpotSource
 
-__all__ = ["HubSpotClient", "HubSpotRetry", "SearchFilter", "SearchPage", "default_retry"]
+__all__ = ["HubSpotClient", "SearchFilter", "SearchPage", "default_retry"]
 
 SearchFilter = dict[str, Any]
 """A CRM search filter as HubSpot's JSON spells it: propertyName, operator, value(s)."""
@@ -60,37 +60,6 @@ _SEARCH_MODELS = {
     "deals": (DealSearchRequest, DealFilterGroup, DealFilter),
 }
 T = TypeVar("T")
-
-
-class HubSpotRetry(Retry):
-    """urllib3's ``Retry`` with a backoff from the first retry on.
-
-    urllib3 retries the first failure at once (backoff 0), which against a
-    429 without ``Retry-After`` only earns a second 429. Here the n-th retry
-    waits ``backoff_factor * 2**(n-1)`` plus up to ``backoff_jitter`` seconds,
-    capped at ``backoff_max``; a ``Retry-After`` header still wins.
-    """
-
-    def get_backoff_time(self) -> float:
-        failures = len(list(takewhile(lambda attempt: attempt.redirect_location is None, reversed(self.history))))
-        if failures == 0:
-            return 0.0
-        backoff = self.backoff_factor * (2 ** (failures - 1)) + random.random() * self.backoff_jitter
-        return float(max(0.0, min(self.backoff_max, backoff)))
-
-
-def default_retry(*, total: int = 5, backoff_factor: float = 1.0, backoff_jitter: float = 0.5, backoff_max: float = 30.0) -> Retry:
-    """Retry 429 (with or without ``Retry-After``), 5xx, timeouts and connection failures, for POST search too."""
-    return HubSpotRetry(
-        total=total,
-        backoff_factor=backoff_factor,
-        backoff_jitter=backoff_jitter,
-        backoff_max=backoff_max,
-        status_forcelist=(429, 500, 502, 503, 504),
-        allowed_methods=None,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
 
 
 @dataclass(frozen=True)

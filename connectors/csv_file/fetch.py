@@ -1,0 +1,67 @@
+"""The CSV's text: a local file (relative to the config's folder) or an ``https://`` download.
+
+Downloads go through a ``requests`` session with the shared backoff retry
+(429, 5xx, timeouts) and a timeout; a sheet that is not published answers a
+sign-in page, which is reported as such instead of as a CSV without columns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+from urllib3.util.retry import Retry
+
+from connectors.errors import RetriableSourceError, SourceConfigurationError
+from connectors.http import retrying_session
+from okrmodel.config import CsvSource
+
+__all__ = ["CsvFetcher"]
+
+
+class CsvFetcher:
+    """Reads one CSV source's text; counts downloads (a local read is not an API call)."""
+
+    def __init__(self, source_name: str, source: CsvSource, base_dir: Path, retry: Retry | None = None):
+        self.source_name = source_name
+        self.source = source
+        self.path = (base_dir / source.path) if source.path is not None else None
+        self._session = retrying_session(retry) if source.url is not None else None
+
+    def read_text(self) -> tuple[str, int]:
+        """The file's text (a UTF-8 byte-order mark dropped) and the API calls it took."""
+        if self.path is not None:
+            try:
+                return self.path.read_text(encoding="utf-8-sig"), 0
+            except FileNotFoundError:
+                raise SourceConfigurationError(self.source_name, f"{self.source.location}: file not found (looked at {self.path})") from None
+            except UnicodeDecodeError:
+                raise SourceConfigurationError(self.source_name, f"{self.source.location}: not UTF-8 text; save the file as CSV UTF-8") from None
+            except OSError as error:
+                raise SourceConfigurationError(self.source_name, f"{self.source.location}: cannot read the file: {error.strerror}") from None
+        return self._download(), 1
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    def _download(self) -> str:
+        assert self._session is not None and self.source.url is not None
+        url = self.source.url
+        try:
+            response = self._session.get(url, timeout=self.source.timeout_seconds)
+        except requests.RequestException as error:
+            raise RetriableSourceError(self.source_name, f"{url} unreachable after retries: {type(error).__name__}") from None
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise RetriableSourceError(self.source_name, f"{url} kept failing after retries", status=status)
+        if status in (401, 403, 404):
+            raise SourceConfigurationError(self.source_name, f"{url} is not readable without signing in, or does not exist; publish it to the web as CSV", status=status)
+        if status >= 400:
+            raise SourceConfigurationError(self.source_name, f"{url} refused the download: {response.reason}", status=status)
+        if "text/html" in response.headers.get("Content-Type", ""):
+            raise SourceConfigurationError(self.source_name, f"{url} answered a web page, not CSV; publish the sheet to the web as CSV and use that link")
+        try:
+            return response.content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SourceConfigurationError(self.source_name, f"{url}: not UTF-8 text") from None

@@ -1,0 +1,87 @@
+"""One GA4 Data API client per property and run: service-account credentials, REST, retry, timeout.
+
+The key is the JSON of a service-account key file, read from the environment
+variable ``credentials_env`` and handed to google-auth in memory; it is never
+written, logged or put into a message (only the account's email is, so an
+admin knows whom to grant access). The client signs its own short-lived JWT
+with the key (self-signed JWT access, scope ``analytics.readonly``), so no
+OAuth token endpoint is called. ``BetaAnalyticsDataClient`` runs on the
+REST transport (``requests``), so calls need no gRPC channel. Every
+``runReport`` carries a timeout and ``api_core``'s retry: exponential backoff
+on 429 / RESOURCE_EXHAUSTED, 5xx and unreachable hosts until its deadline.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from google.analytics.data_v1beta import BetaAnalyticsDataClient
+from google.analytics.data_v1beta.types import RunReportRequest, RunReportResponse
+from google.api_core.exceptions import GoogleAPIError
+from google.api_core.retry import Retry
+from google.auth.exceptions import GoogleAuthError
+from google.oauth2 import service_account
+from pydantic import SecretStr
+
+from connectors.errors import SourceConfigurationError
+from connectors.ga4.errors import classify_google_error, is_retriable
+from okrmodel.config import GA4Source
+
+__all__ = ["GA4Client", "READ_ONLY_SCOPE", "default_ga4_retry", "service_account_credentials"]
+
+READ_ONLY_SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
+_KEY_FIELDS = ("client_email", "private_key", "token_uri")
+
+
+def default_ga4_retry(*, initial: float = 1.0, maximum: float = 30.0, deadline: float = 120.0) -> Retry:
+    """Backoff from ``initial`` seconds, doubling up to ``maximum``, for at most ``deadline`` seconds in all."""
+    return Retry(predicate=is_retriable, initial=initial, maximum=maximum, multiplier=2.0, timeout=deadline)
+
+
+def service_account_credentials(source_name: str, credentials_env: str, key_json: SecretStr) -> service_account.Credentials:
+    """Read-only credentials from a service-account key's JSON text; a ``SourceConfigurationError`` that
+    names what is wrong (never the key) when the text is not such a key."""
+    what = f"{credentials_env} must hold the JSON of a service-account key file"
+    try:
+        info: Any = json.loads(key_json.get_secret_value())
+    except ValueError:
+        raise SourceConfigurationError(source_name, f"{what}; it is not JSON") from None
+    if not isinstance(info, dict) or info.get("type") != "service_account":
+        kind = info.get("type") if isinstance(info, dict) else type(info).__name__
+        raise SourceConfigurationError(source_name, f"{what}; it holds {kind!r}, not type 'service_account'")
+    missing = [name for name in _KEY_FIELDS if not info.get(name)]
+    if missing:
+        raise SourceConfigurationError(source_name, f"{what}; it lacks {', '.join(missing)}")
+    try:
+        return service_account.Credentials.from_service_account_info(info, scopes=[READ_ONLY_SCOPE])
+    except (ValueError, TypeError):
+        # The library's text may quote parts of the key: say only which field is unreadable.
+        raise SourceConfigurationError(source_name, f"{what}; its private_key is not a readable PEM key") from None
+
+
+class GA4Client:
+    """``runReport`` calls for one property, each retried, timed out and error-classified."""
+
+    def __init__(self, source_name: str, source: GA4Source, key_json: SecretStr, retry: Retry | None = None):
+        self.source_name = source_name
+        self.source = source
+        self.property = f"properties/{source.property_id}"
+        credentials = service_account_credentials(source_name, source.credentials_env, key_json)
+        self.email: str = credentials.service_account_email
+        self._api = BetaAnalyticsDataClient(transport="rest", credentials=credentials)
+        self._retry = retry or default_ga4_retry()
+
+    def run_report(self, request: RunReportRequest) -> RunReportResponse:
+        """One report page (api_core's retries of it are not counted apart); raise a ``SourceError``."""
+        try:
+            return self._api.run_report(request=request, retry=self._retry, timeout=self.source.timeout_seconds)
+        except (GoogleAPIError, GoogleAuthError, requests.RequestException) as error:
+            raise classify_google_error(
+                self.source_name, error, property_id=self.source.property_id, email=self.email, credentials_env=self.source.credentials_env
+            ) from None
+
+    def close(self) -> None:
+        """Close the REST transport's session."""
+        self._api.transport.close()

@@ -1,0 +1,147 @@
+"""The CSV connector on a local file (relative to the config) and a published sheet over https (``responses``).
+
+Expected values are the files' numbers written here, summed by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import responses
+
+from connectors import RetriableSourceError, SourceConfigurationError, connector_for
+from connectors.csv_file import CsvConnector
+from connectors.http import default_retry
+from okrmodel.config import CsvSource, load_config
+from okrmodel.periods import Window
+
+ZONE = ZoneInfo("Europe/Berlin")
+WINDOW = Window.from_days(date(2026, 10, 24), date(2026, 10, 27), ZONE)  # 25 Oct: clocks go back
+AS_OF = date(2026, 10, 27)
+SHEET_URL = "https://docs.google.com/spreadsheets/d/e/2PACX-1vabc/pub?output=csv"
+
+TRAFFIC = """date,sessions,signups,notes
+2026-10-23,100,1,
+2026-10-24,120,2,launch
+2026-10-24,30,1,"second row for the same day,
+on two lines"
+2026-10-26,80,,
+2026-10-27,90,4,
+,,,
+"""
+
+
+def write_config(folder: Path, source: str) -> Path:
+    path = folder / "okrs.yaml"
+    path.write_text(f"""
+company: Acme
+timezone: Europe/Berlin
+period: 2026-Q4
+sources:
+  sheet: {source}
+metrics:
+  sessions: {{source: sheet, kind: csv_column, column: sessions}}
+  signups: {{source: sheet, kind: csv_column, column: signups}}
+""")
+    return path
+
+
+def open_local(tmp_path: Path, text: str = TRAFFIC) -> tuple[CsvConnector, dict]:
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "traffic.csv").write_text(text, encoding="utf-8")
+    config = load_config(write_config(tmp_path, "{type: csv, path: data/traffic.csv}"))
+    return connector_for("sheet", config.sources["sheet"], base_dir=config.base_dir), config.metrics
+
+
+def test_local_file_relative_to_the_config_sums_duplicate_dates(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir("/")  # the path is the config's folder's, not the working directory's
+    csv, metrics = open_local(tmp_path)
+    sessions = csv.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+    assert sessions.values == {date(2026, 10, 24): 150.0, date(2026, 10, 25): 0.0, date(2026, 10, 26): 80.0, date(2026, 10, 27): 90.0}
+    assert sessions.api_calls == 0
+    # An empty cell is no value: 26 Oct has no signups row, so it is 0 like the missing 25th.
+    signups = csv.read("signups", metrics["signups"], WINDOW, AS_OF)
+    assert signups.values == {date(2026, 10, 24): 3.0, date(2026, 10, 25): 0.0, date(2026, 10, 26): 0.0, date(2026, 10, 27): 4.0}
+
+
+def test_every_bad_row_is_located_and_nothing_is_read(tmp_path: Path):
+    text = TRAFFIC.replace("2026-10-26,80,,", "2026-10-26,n/a,,").replace("2026-10-27,90,4,", "27.10.2026,90,4,\n2026-10-27,1e999,0,")
+    csv, metrics = open_local(tmp_path, text)
+    with pytest.raises(SourceConfigurationError) as caught:
+        csv.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+    assert str(caught.value) == (
+        "sheet: data/traffic.csv:6: column 'sessions': 'n/a' is not a number; "
+        "data/traffic.csv:7: column 'date': '27.10.2026' is not a date (YYYY-MM-DD); "
+        "data/traffic.csv:8: column 'sessions': '1e999' is not a number"
+    )
+
+
+def test_a_file_that_has_not_reached_the_window_fails_instead_of_writing_zeros(tmp_path: Path):
+    csv, metrics = open_local(tmp_path, TRAFFIC.replace("2026-10-27,90,4,\n", ""))
+    with pytest.raises(SourceConfigurationError, match=r"the window runs to 2026-10-27 but its last value of 'sessions' is on 2026-10-26"):
+        csv.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+    # signups' last filled day is the 24th: dates without numbers do not count as covered.
+    earlier = Window.from_days(date(2026, 10, 23), date(2026, 10, 26), ZONE)
+    with pytest.raises(SourceConfigurationError, match="runs to 2026-10-26 but its last value of 'signups' is on 2026-10-24"):
+        csv.read("signups", metrics["signups"], earlier, AS_OF)
+
+
+def test_unknown_columns_and_missing_files_are_configuration_errors(tmp_path: Path):
+    csv, metrics = open_local(tmp_path, TRAFFIC.replace("signups", "sign_ups"))
+    with pytest.raises(SourceConfigurationError, match=r"data/traffic.csv:1: no column 'signups' \(did you mean 'sign_ups'\?\)"):
+        csv.read("signups", metrics["signups"], WINDOW, AS_OF)
+    (tmp_path / "data" / "traffic.csv").unlink()
+    fresh = CsvConnector("sheet", CsvSource(type="csv", path="data/traffic.csv"), base_dir=tmp_path)
+    with pytest.raises(SourceConfigurationError, match="data/traffic.csv: file not found"):
+        fresh.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+
+
+def url_connector(tmp_path: Path, retries: int = 2) -> tuple[CsvConnector, dict]:
+    config = load_config(write_config(tmp_path, f"{{type: csv, url: '{SHEET_URL}'}}"))
+    source = config.sources["sheet"]
+    return CsvConnector("sheet", source, retry=default_retry(total=retries, backoff_factor=0.001, backoff_jitter=0)), config.metrics
+
+
+@responses.activate
+def test_a_published_sheet_is_downloaded_once_for_all_its_columns(tmp_path: Path):
+    responses.get(SHEET_URL, body=TRAFFIC.encode("utf-8-sig"), content_type="text/csv")
+    csv, metrics = url_connector(tmp_path)
+    sessions = csv.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+    signups = csv.read("signups", metrics["signups"], WINDOW, AS_OF)
+    assert sessions.values[date(2026, 10, 24)] == 150.0 and signups.values[date(2026, 10, 27)] == 4.0
+    assert (sessions.api_calls, signups.api_calls) == (1, 0)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_download_retries_5xx_then_succeeds(tmp_path: Path):
+    responses.get(SHEET_URL, status=503)
+    responses.get(SHEET_URL, body=TRAFFIC, content_type="text/csv")
+    csv, metrics = url_connector(tmp_path)
+    assert csv.read("sessions", metrics["sessions"], WINDOW, AS_OF).values[date(2026, 10, 27)] == 90.0
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_download_failures_are_classified(tmp_path: Path):
+    responses.get(SHEET_URL, status=500)
+    csv, metrics = url_connector(tmp_path, retries=1)
+    with pytest.raises(RetriableSourceError, match="kept failing after retries"):
+        csv.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+    assert len(responses.calls) == 2
+    responses.replace(responses.GET, SHEET_URL, body="<html>Sign in</html>", content_type="text/html; charset=utf-8")
+    csv, metrics = url_connector(tmp_path)
+    with pytest.raises(SourceConfigurationError, match="answered a web page, not CSV; publish the sheet"):
+        csv.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+
+
+def test_a_csv_source_needs_exactly_one_of_path_and_url(tmp_path: Path):
+    from okrmodel.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"sources.sheet: give exactly one of path \(a local file\) or url"):
+        load_config(write_config(tmp_path, f"{{type: csv, path: a.csv, url: '{SHEET_URL}'}}"))
+    with pytest.raises(ConfigError, match="url must start with https://"):
+        load_config(write_config(tmp_path, "{type: csv, url: 'http://example.com/a.csv'}"))

@@ -1,0 +1,264 @@
+"""The GA4 connector through the real google-analytics-data REST client, with ``responses`` as Google.
+
+``responses`` plays the Data API's ``runReport`` and Google's OAuth token
+endpoint. The service-account key is a throwaway RSA key made here, so
+google-auth really signs its JWT, and the tests check that signature with the
+public key. The client uses self-signed JWT access (the JWT itself is the
+bearer token), so the token endpoint must never be called. Expected values are the fake report's
+numbers, placed on the days of a New York window that spans the DST change.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+import responses
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from pydantic import SecretStr
+
+from connectors import RetriableSourceError, SourceConfigurationError
+from connectors.ga4 import GA4Connector
+from connectors.ga4.client import READ_ONLY_SCOPE, default_ga4_retry
+from okrmodel.config import GA4Source, parse_config
+from okrmodel.periods import Window
+
+ZONE = ZoneInfo("America/New_York")
+WINDOW = Window.from_days(date(2026, 10, 30), date(2026, 11, 3), ZONE)  # 1 Nov: clocks go back
+AS_OF = date(2026, 11, 3)
+PROPERTY = "123456789"
+TOKEN_URI = "https://oauth2.googleapis.com/token"
+REPORT_URL = f"https://analyticsdata.googleapis.com/v1beta/properties/{PROPERTY}:runReport"
+EMAIL = "okr-reader@acme-analytics.iam.gserviceaccount.com"
+
+METRICS = parse_config(
+    f"""
+company: Acme
+timezone: America/New_York
+period: 2026-Q4
+sources: {{ga4: {{type: ga4, property_id: {PROPERTY}}}}}
+metrics:
+  sessions: {{source: ga4, kind: ga4_metric, metric: sessions}}
+  organic_sessions: {{source: ga4, kind: ga4_metric, metric: sessions, where: {{sessionDefaultChannelGroup: Organic Search}}}}
+  search_users:
+    source: ga4
+    kind: ga4_metric
+    metric: totalUsers
+    where: {{sessionDefaultChannelGroup: [Organic Search, Paid Search], country: Germany}}
+"""
+).metrics
+
+
+@pytest.fixture(scope="module")
+def private_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def key_json(private_key) -> SecretStr:
+    pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    return SecretStr(json.dumps({
+        "type": "service_account", "project_id": "acme-analytics", "private_key_id": "0123abcd", "private_key": pem,
+        "client_email": EMAIL, "client_id": "1000", "token_uri": TOKEN_URI,
+    }))
+
+
+def connector(key_json: SecretStr, page_size: int = 10_000, deadline: float = 1.0) -> GA4Connector:
+    source = GA4Source(type="ga4", property_id=PROPERTY, timeout_seconds=5)
+    return GA4Connector("ga4", source, key_json=key_json, retry=default_ga4_retry(initial=0.01, maximum=0.02, deadline=deadline), page_size=page_size)
+
+
+def token_endpoint() -> responses.BaseResponse:
+    return responses.post(TOKEN_URI, json={"access_token": "ya29.never-used", "expires_in": 3600, "token_type": "Bearer"})
+
+
+def bearer_claims(call, private_key: rsa.RSAPrivateKey) -> dict:
+    """The claims of the request's bearer JWT, after checking its RS256 signature with the key's public half."""
+    scheme, jwt = call.request.headers["Authorization"].split(" ")
+    assert scheme == "Bearer"
+    header, payload, signature = jwt.split(".")
+    private_key.public_key().verify(b64url(signature), f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return json.loads(b64url(payload))
+
+
+def report(metric: str, values: dict[date, int], *, row_count: int | None = None, time_zone: str = "America/New_York") -> dict:
+    return {
+        "dimensionHeaders": [{"name": "date"}],
+        "metricHeaders": [{"name": metric, "type": "TYPE_INTEGER"}],
+        "rows": [{"dimensionValues": [{"value": day.strftime("%Y%m%d")}], "metricValues": [{"value": str(value)}]} for day, value in values.items()],
+        "rowCount": len(values) if row_count is None else row_count,
+        "metadata": {"currencyCode": "USD", "timeZone": time_zone},
+        "kind": "analyticsData#runReport",
+    }
+
+
+def google_error(code: int, status: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message, "status": status}}
+
+
+def b64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def report_calls() -> list:
+    return [call for call in responses.calls if call.request.url.startswith(REPORT_URL)]
+
+
+@responses.activate
+def test_daily_values_and_the_report_request(private_key, key_json):
+    # GA4 leaves out days without data; 1 Nov is the 25-hour day.
+    served = {date(2026, 11, 3): 30, date(2026, 10, 30): 12, date(2026, 11, 1): 7}
+    responses.post(REPORT_URL, json=report("totalUsers", served))
+
+    reading = connector(key_json).read("search_users", METRICS["search_users"], WINDOW, AS_OF)
+
+    assert reading.values == {date(2026, 10, 30): 12.0, date(2026, 10, 31): 0.0, date(2026, 11, 1): 7.0, date(2026, 11, 2): 0.0, date(2026, 11, 3): 30.0}
+    assert reading.api_calls == 1
+    [call] = report_calls()
+    assert bearer_claims(call, private_key)["iss"] == EMAIL
+    body = json.loads(call.request.body)
+    assert body["dateRanges"] == [{"startDate": "2026-10-30", "endDate": "2026-11-03"}]
+    assert body["dimensions"] == [{"name": "date"}]
+    assert body["metrics"] == [{"name": "totalUsers"}]
+    assert int(body["limit"]) == 10_000 and int(body.get("offset", 0)) == 0
+    assert body["dimensionFilter"] == {"andGroup": {"expressions": [
+        {"filter": {"fieldName": "sessionDefaultChannelGroup", "inListFilter": {"values": ["Organic Search", "Paid Search"]}}},
+        {"filter": {"fieldName": "country", "stringFilter": {"value": "Germany", "matchType": 1}}},
+    ]}}
+
+
+@responses.activate
+def test_requests_carry_a_jwt_signed_with_the_key_and_no_token_endpoint_is_called(private_key, key_json):
+    token = token_endpoint()
+    responses.post(REPORT_URL, json=report("sessions", {date(2026, 11, 2): 5}))
+    ga4 = connector(key_json)
+    ga4.read("sessions", METRICS["sessions"], WINDOW, AS_OF)
+    ga4.read("organic_sessions", METRICS["organic_sessions"], WINDOW, AS_OF)
+
+    assert token.call_count == 0
+    first, second = report_calls()
+    claims = bearer_claims(first, private_key)
+    assert (claims["iss"], claims["sub"], claims["scope"]) == (EMAIL, EMAIL, READ_ONLY_SCOPE)
+    assert claims["exp"] - claims["iat"] <= 3600
+    assert bearer_claims(second, private_key)["iss"] == EMAIL
+    organic = json.loads(second.request.body)["dimensionFilter"]
+    assert organic == {"filter": {"fieldName": "sessionDefaultChannelGroup", "stringFilter": {"value": "Organic Search", "matchType": 1}}}
+
+
+@responses.activate
+def test_more_rows_than_the_page_size_are_read_with_offsets(key_json):
+    days = {day: index + 1 for index, day in enumerate(WINDOW.days())}
+    ordered = list(days.items())
+
+    def page(request):
+        body = json.loads(request.body)
+        offset, limit = int(body.get("offset", 0)), int(body["limit"])
+        return 200, {}, json.dumps(report("sessions", dict(ordered[offset:offset + limit]), row_count=len(ordered)))
+
+    responses.add_callback(responses.POST, REPORT_URL, callback=page)
+    reading = connector(key_json, page_size=2).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
+    assert reading.values == {day: float(value) for day, value in days.items()}
+    assert reading.api_calls == 3
+    assert [int(json.loads(call.request.body).get("offset", 0)) for call in report_calls()] == [0, 2, 4]
+
+
+@responses.activate
+def test_429_resource_exhausted_then_success_is_retried(key_json):
+    responses.post(REPORT_URL, status=429, json=google_error(429, "RESOURCE_EXHAUSTED", "Exhausted concurrent requests quota."))
+    responses.post(REPORT_URL, json=report("sessions", {date(2026, 11, 3): 9}))
+    reading = connector(key_json).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
+    assert reading.values[date(2026, 11, 3)] == 9.0
+    assert len(report_calls()) == 2
+    assert reading.api_calls == 1  # one report; its retry is not a new one
+
+
+@responses.activate
+def test_5xx_until_the_deadline_is_retriable(key_json):
+    responses.post(REPORT_URL, status=503, json=google_error(503, "UNAVAILABLE", "The service is currently unavailable."))
+    with pytest.raises(RetriableSourceError, match="after retries: The service is currently unavailable") as caught:
+        connector(key_json, deadline=0.1).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
+    assert caught.value.status == 503
+    assert len(report_calls()) > 1
+
+
+@responses.activate
+def test_an_unreachable_api_is_retried_then_retriable(key_json):
+    # No registered URL: responses raises ConnectionError, as a refused connection would.
+    with pytest.raises(RetriableSourceError, match="Google unreachable after retries: ConnectionError"):
+        connector(key_json, deadline=0.05).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
+    assert len(responses.calls) > 1
+
+
+@responses.activate
+def test_403_says_whom_to_add_as_viewer(key_json):
+    responses.post(REPORT_URL, status=403, json=google_error(403, "PERMISSION_DENIED", "User does not have sufficient permissions for this property."))
+    with pytest.raises(SourceConfigurationError) as caught:
+        connector(key_json).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
+    message = str(caught.value)
+    assert message == (
+        "ga4: permission denied: User does not have sufficient permissions for this property.; "
+        f"add the service account's email ({EMAIL}) as a Viewer of property {PROPERTY} (GA4 Admin > Property access management) (HTTP 403)"
+    )
+    assert len(report_calls()) == 1  # not retried
+
+
+@responses.activate
+def test_401_unauthenticated_points_at_the_key_and_never_shows_it(key_json):
+    responses.post(REPORT_URL, status=401, json=google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."))
+    with pytest.raises(SourceConfigurationError) as caught:
+        connector(key_json).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
+    message = str(caught.value)
+    assert "invalid authentication credentials" in message and "GA4_CREDENTIALS_JSON" in message and "Viewer" in message
+    secret = json.loads(key_json.get_secret_value())
+    jwt = report_calls()[0].request.headers["Authorization"].split(" ")[1]
+    assert secret["private_key"].splitlines()[1] not in message and jwt not in message
+    assert len(report_calls()) == 3  # google-auth's session re-signs and resends twice on a 401, then gives up
+
+
+@responses.activate
+def test_invalid_argument_carries_googles_message(key_json):
+    message = "Field sessionDefaultChanelGroup is not a valid dimension. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema"
+    responses.post(REPORT_URL, status=400, json=google_error(400, "INVALID_ARGUMENT", message))
+    with pytest.raises(SourceConfigurationError, match="sessionDefaultChanelGroup is not a valid dimension") as caught:
+        connector(key_json).read("organic_sessions", METRICS["organic_sessions"], WINDOW, AS_OF)
+    assert caught.value.status == 400
+
+
+@responses.activate
+def test_a_property_in_another_time_zone_fails_instead_of_shifting_days(key_json):
+    responses.post(REPORT_URL, json=report("sessions", {date(2026, 11, 3): 9}, time_zone="America/Los_Angeles"))
+    with pytest.raises(SourceConfigurationError, match="reports days in America/Los_Angeles, but the config's timezone is America/New_York"):
+        connector(key_json).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("not json {", "it is not JSON"),
+        ('{"type": "authorized_user", "client_id": "x"}', "it holds 'authorized_user', not type 'service_account'"),
+        ('{"type": "service_account", "client_email": "a@b"}', "it lacks private_key, token_uri"),
+        ('{"type": "service_account", "client_email": "a@b", "token_uri": "https://x", "private_key": "-----BEGIN PRIVATE KEY-----\\nsecretbits\\n-----END PRIVATE KEY-----\\n"}',
+         "its private_key is not a readable PEM key"),
+    ],
+)
+def test_a_bad_key_is_named_without_quoting_it(text, problem):
+    with pytest.raises(SourceConfigurationError) as caught:
+        connector(SecretStr(text))
+    assert str(caught.value) == f"ga4: GA4_CREDENTIALS_JSON must hold the JSON of a service-account key file; {problem}"
+    assert "secretbits" not in str(caught.value)
+
+
+def test_a_missing_variable_fails_when_the_connector_is_built(monkeypatch):
+    monkeypatch.delenv("GA4_CREDENTIALS_JSON", raising=False)
+    with pytest.raises(SourceConfigurationError, match="GA4_CREDENTIALS_JSON is not set"):
+        GA4Connector("ga4", GA4Source(type="ga4", property_id=PROPERTY))
+
+
+def test_the_key_comes_from_the_named_variable(monkeypatch, key_json):
+    monkeypatch.setenv("ACME_GA4_KEY", key_json.get_secret_value())
+    ga4 = GA4Connector("ga4", GA4Source(type="ga4", property_id=PROPERTY, credentials_env="ACME_GA4_KEY"))
+    assert ga4.client.email == EMAIL
