@@ -14,19 +14,23 @@ StoredDays = Callable[[str, date, date], set[date]]
 """``(metric, first_day, last_day) -> days stored``, such as ``Store.stored_days``."""
 
 
-def fetch_windows(config: Config, as_of: date) -> dict[str, Window]:
+def fetch_windows(config: Config, as_of: date, *, today: date) -> dict[str, Window]:
     """For each metric, the smallest window covering every KR that reads it as of ``as_of``.
 
     Flow metrics always cover the period to date, so reports can draw the
     quarter's trend even for a metric no KR reads yet; a ``last_30_days`` KR
     early in a quarter stretches the window back into the previous one.
-    Snapshot metrics are read once, for ``as_of``.
+    Snapshot metrics are read once, for ``as_of``, and only when ``as_of`` is
+    ``today`` or later (today in the config's zone): a source can count what
+    is in a stage now, not what was there on a past day, so a sync as of a past
+    day leaves them out instead of storing today's count under that day.
     """
     period, zone = config.current_period(as_of), config.zone
     windows: dict[str, Window] = {}
     for name, metric in config.metrics.items():
         if metric.nature is MetricNature.SNAPSHOT:
-            windows[name] = window_for(WindowKind.LATEST, period, as_of, zone)
+            if as_of >= today:
+                windows[name] = window_for(WindowKind.LATEST, period, as_of, zone)
         else:
             windows[name] = window_for(WindowKind.PERIOD, period, as_of, zone)
     for objective in config.objectives:
@@ -56,17 +60,27 @@ def incremental_window(window: Window, stored: set[date], as_of: date, look_back
     return None
 
 
-def incremental_windows(config: Config, as_of: date, stored_days: StoredDays) -> dict[str, Window]:
+def incremental_windows(config: Config, as_of: date, stored_days: StoredDays, *, today: date) -> dict[str, Window]:
     """``fetch_windows`` narrowed to the days not yet final (see ``incremental_window``), with
     each source's ``look_back_days``. Metrics with nothing left to read are left out; snapshots
-    are always read."""
+    are read whenever ``fetch_windows`` plans them.
+
+    A flow metric's window also covers the days still in flux, ``as_of - look_back_days``
+    through ``as_of``, within the listed periods whichever period they belong to: on the
+    first days of a quarter the last days of the previous one can still grow.
+    """
+    listed = config.periods
     windows: dict[str, Window] = {}
-    for name, window in fetch_windows(config, as_of).items():
+    for name, window in fetch_windows(config, as_of, today=today).items():
         metric = config.metrics[name]
         if metric.nature is MetricNature.SNAPSHOT:
             windows[name] = window
             continue
         look_back = getattr(config.sources.get(metric.source), "look_back_days", 0)
+        in_flux_first = max(as_of - timedelta(days=look_back), listed[0].first_day)
+        in_flux_last = min(as_of, listed[-1].last_day)
+        if in_flux_first <= in_flux_last:
+            window = window.union(Window.from_days(in_flux_first, in_flux_last, config.zone))
         narrowed = incremental_window(window, stored_days(name, window.first_day, window.last_day), as_of, look_back)
         if narrowed is not None:
             windows[name] = narrowed

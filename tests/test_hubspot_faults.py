@@ -12,7 +12,7 @@ import logging
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from connectors import FatalSourceError, RetriableSourceError, SourceConfigurationError
 from connectors.hubspot import HubSpotConnector
 from connectors.hubspot.client import default_retry
-from connectors.sandbox import Fault, RateLimits, SandboxDataset, SandboxServer, generate_dataset, timestamp_burst
+from connectors.sandbox import Fault, RateLimits, SandboxDataset, SandboxServer, contact, generate_dataset, timestamp_burst
 from okrmodel.config import HubSpotSource, parse_config
 from okrmodel.periods import Window
 
@@ -238,3 +238,82 @@ def test_source_errors_survive_copy_and_pickle():
         assert type(clone) is SourceConfigurationError
         assert str(clone) == str(error) == "hubspot: token invalid or expired (HTTP 401, correlationId abc)"
         assert (clone.status, clone.correlation_id) == (401, "abc")
+
+
+def test_a_busy_repeated_hour_on_the_25_hour_day_is_counted_exactly():
+    # 2026-10-25 in Berlin has 25 hours: 02:00-03:00 happens twice. Halving that day in
+    # wall-clock arithmetic made a slice that looked 1 ms wide but spanned the repeated hour.
+    berlin = ZoneInfo("Europe/Berlin")
+    day = Window.from_days(date(2026, 10, 25), date(2026, 10, 25), berlin)
+    second_two_oclock = datetime(2026, 10, 25, 2, 0, tzinfo=berlin, fold=1)
+    assert second_two_oclock.utcoffset() == timedelta(hours=1)
+    dataset = SandboxDataset(contacts=[], deals=[], emails=[])
+    dataset.contacts.extend(
+        contact(7_000_000 + index, second_two_oclock.astimezone(UTC) + timedelta(milliseconds=index * 300)) for index in range(12_000)
+    )
+    expected = sum(1 for record in dataset.contacts if datetime.fromisoformat(record["properties"]["createdate"].replace("Z", "+00:00")).astimezone(berlin).date() == day.first_day)
+    assert expected == 12_000
+    with SandboxServer(dataset) as server:
+        reading = connect(server).read("new_contacts", METRICS["new_contacts"], day, AS_OF)
+        assert reading.values == {day.first_day: 12_000}
+        assert 400 not in statuses(server)
+
+
+def test_a_token_with_a_trailing_newline_is_stripped_and_works(server, dataset, monkeypatch):
+    # HUBSPOT_TOKEN=$(cat token.txt) keeps the file's newline.
+    monkeypatch.setenv("HUBSPOT_TOKEN", TOKEN + "\n")
+    source = HubSpotSource(type="hubspot", base_url=server.base_url, search_requests_per_second=1000, requests_per_10_seconds=10_000)
+    assert source.token().get_secret_value() == TOKEN
+    connector = HubSpotConnector("hubspot", source, retry=default_retry(total=1, backoff_factor=0.01, backoff_jitter=0.01))
+    reading = connector.read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert reading.values == created_per_day(dataset.contacts, DAY)
+    assert HubSpotSource(type="hubspot").token({"HUBSPOT_TOKEN": " \n"}) is None
+
+
+@pytest.mark.parametrize("metric", ["new_contacts", "sessions"])
+def test_a_request_failure_of_another_kind_never_quotes_the_token(server, caplog, metric):
+    # A header value with a newline makes the HTTP stack raise a ValueError quoting the whole header.
+    caplog.set_level(logging.DEBUG)
+    connector = HubSpotConnector(
+        "hubspot", HubSpotSource(type="hubspot", base_url=server.base_url),
+        token=SecretStr(TOKEN + "\n"), retry=default_retry(total=1, backoff_factor=0.01, backoff_jitter=0.01),
+    )
+    with pytest.raises((FatalSourceError, RetriableSourceError)) as caught:
+        connector.read(metric, METRICS[metric], DAY, AS_OF)
+    message = str(caught.value) + repr(caught.value.__cause__) + repr(caught.value.__context__)
+    assert TOKEN not in message and "pat-na1" not in message
+    assert TOKEN not in caplog.text
+    if metric == "new_contacts":
+        assert isinstance(caught.value, FatalSourceError) and "request failed: ValueError" in str(caught.value)
+
+
+def test_retries_pass_the_rate_limiter_too():
+    # 8 threads, and 502s scripted for the first searches: each resend must book a search slot
+    # like a first try, or the retries burst past HubSpot's 5 searches per second.
+    dataset = generate_dataset(AS_OF, timezone="America/New_York", days=40)
+    names = ["new_contacts", "organic", "paid", "social", "mqls", "deals", "pipeline"]
+    windows = [Window.from_days(AS_OF - timedelta(days=offset), AS_OF - timedelta(days=offset), ZONE) for offset in range(3)]
+    with SandboxServer(dataset, rate_limits=RateLimits(search_per_second=None, per_10_seconds=None)) as server:
+        server.faults.push(Fault(status=502, on="/search", times=16))
+        connector = connect(server, retries=5, search_requests_per_second=5, requests_per_10_seconds=100)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            readings = list(pool.map(lambda job: connector.read(job[0], METRICS[job[0]], job[1], AS_OF), [(n, w) for n in names for w in windows]))
+        log = server.call_log
+    assert len(readings) == 21
+    statuses_seen = [call.status for call in log]
+    assert statuses_seen.count(502) == 16
+    searches = [call.arrived for call in log if call.path.endswith("/search")]
+    assert max(sum(1 for other in searches if start <= other < start + 1.0) for start in searches) <= 5
+    # api_calls counts the requests the connector asked for, not urllib3's resends of them.
+    assert sum(reading.api_calls for reading in readings) == len(log) - 16
+
+
+def test_a_401_on_the_analytics_reports_stops_the_runs_other_reads(server):
+    server.faults.push(Fault(status=401, on="/analytics/"))
+    connector = connect(server)
+    with pytest.raises(SourceConfigurationError, match="token invalid or expired"):
+        connector.read("sessions", METRICS["sessions"], DAY, AS_OF)
+    calls = server.call_count
+    with pytest.raises(SourceConfigurationError, match="token invalid or expired"):
+        connector.read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert server.call_count == calls, "the portal rejected the token: no further call"

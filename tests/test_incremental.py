@@ -15,7 +15,7 @@ import pytest
 from connectors import connector_for
 from flows.pipeline import record_reading
 from okrmodel.config import parse_config
-from okrmodel.fetch_plan import incremental_window, incremental_windows
+from okrmodel.fetch_plan import fetch_windows, incremental_window, incremental_windows
 from okrmodel.periods import Window
 from okrmodel.storage import Store
 
@@ -64,7 +64,7 @@ metrics:
 
 def night(config, store: Store, as_of: date, sandbox) -> tuple[dict[str, Window], int]:
     """One night of the sync's plain steps; returns the windows read and the API calls made."""
-    windows = incremental_windows(config, as_of, store.stored_days)
+    windows = incremental_windows(config, as_of, store.stored_days, today=as_of)
     connector = connector_for("hubspot", config.sources["hubspot"], config.metrics)
     run_id = store.start_run(as_of)
     before = sandbox.call_count
@@ -105,7 +105,7 @@ def test_a_failed_metric_keeps_its_stored_values_and_is_recorded_failed(sandbox,
         night(config, store, date(2026, 11, 26), sandbox)
         before = store.daily_values("new_contacts", date(2026, 10, 1), date(2026, 11, 26))
         sandbox.faults.push(Fault(status=403, on="/contacts/search", missing_scopes=("crm.objects.contacts.read",)))
-        windows = incremental_windows(config, AS_OF, store.stored_days)
+        windows = incremental_windows(config, AS_OF, store.stored_days, today=AS_OF)
         connector = connector_for("hubspot", config.sources["hubspot"], config.metrics)
         run_id = store.start_run(AS_OF)
         with pytest.raises(Exception) as caught:
@@ -117,3 +117,53 @@ def test_a_failed_metric_keeps_its_stored_values_and_is_recorded_failed(sandbox,
         outcomes = {fetch.metric: fetch for fetch in store.fetches(run_id)}
         assert outcomes["new_contacts"].status == "failed" and "missing scopes" in outcomes["new_contacts"].error
         assert outcomes["deals"].status == "succeeded"
+
+
+TWO_QUARTERS = """
+company: Acme
+timezone: Europe/Berlin
+period: [2026-Q4, 2027-Q1]
+sources:
+  hubspot: {type: hubspot, look_back_days: 2}
+metrics:
+  new_contacts: {source: hubspot, kind: contacts_created}
+  sqls_now: {source: hubspot, kind: contacts_in_stage, stage: salesqualifiedlead}
+"""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_first_nights_of_a_quarter_re_read_the_previous_quarters_last_days(database_url):
+    # Dec 31 was synced at 03:00 that night with three hours of data: it is still in flux on Jan 1 and 2.
+    config = parse_config(TWO_QUARTERS)
+    with Store(database_url) as store:
+        run_id = store.start_run(date(2026, 12, 31))
+        store.save_observations(run_id, "new_contacts", "hubspot", dict.fromkeys(days(date(2026, 10, 1), date(2026, 12, 31)), 1.0))
+        store.finish_run(run_id, "succeeded")
+        for as_of, first in ((date(2027, 1, 1), date(2026, 12, 30)), (date(2027, 1, 2), date(2026, 12, 31))):
+            windows = incremental_windows(config, as_of, store.stored_days, today=as_of)
+            assert windows["new_contacts"] == Window.from_days(first, as_of, ZONE), as_of
+            run_id = store.start_run(as_of)
+            store.save_observations(run_id, "new_contacts", "hubspot", dict.fromkeys(windows["new_contacts"].days(), 2.0))
+            store.finish_run(run_id, "succeeded")
+        # Jan 3: Dec 31 is final now.
+        windows = incremental_windows(config, date(2027, 1, 3), store.stored_days, today=date(2027, 1, 3))
+        assert windows["new_contacts"] == Window.from_days(date(2027, 1, 1), date(2027, 1, 3), ZONE)
+        assert store.stored_days("new_contacts", date(2026, 12, 29), date(2027, 1, 2)) == days(date(2026, 12, 29), date(2027, 1, 2))
+
+
+def test_days_after_every_listed_period_are_not_read_for_the_look_back():
+    config = parse_config(TWO_QUARTERS.replace("[2026-Q4, 2027-Q1]", "2026-Q4"))
+    stored = days(date(2026, 10, 1), date(2026, 12, 31))
+    assert "new_contacts" not in incremental_windows(config, date(2027, 1, 5), lambda *_: stored, today=date(2027, 1, 5))
+
+
+def test_a_snapshot_is_only_planned_for_the_present():
+    config = parse_config(TWO_QUARTERS)
+    today = date(2026, 11, 27)
+    assert incremental_windows(config, today, lambda *_: set(), today=today)["sqls_now"] == Window.from_days(today, today, ZONE)
+    assert fetch_windows(config, today, today=today)["sqls_now"] == Window.from_days(today, today, ZONE)
+    past = date(2026, 11, 20)
+    # Today's count stored under Nov 20 would be a new revision over that day's true value.
+    assert "sqls_now" not in fetch_windows(config, past, today=today)
+    assert "sqls_now" not in incremental_windows(config, past, lambda *_: set(), today=today)
+    assert "new_contacts" in fetch_windows(config, past, today=today)

@@ -25,7 +25,7 @@ from google.auth.exceptions import GoogleAuthError
 from google.oauth2 import service_account
 from pydantic import SecretStr
 
-from connectors.errors import SourceConfigurationError
+from connectors.errors import FatalSourceError, SourceConfigurationError
 from connectors.ga4.errors import classify_google_error, is_retriable
 from okrmodel.config import GA4Source
 
@@ -81,6 +81,11 @@ class GA4Client:
             raise classify_google_error(
                 self.source_name, error, property_id=self.source.property_id, email=self.email, credentials_env=self.source.credentials_env
             ) from None
+        except Exception as error:
+            # Any other failure's text may quote the request or the key: name only its type,
+            # raised outside the handler so that not even __context__ keeps the original.
+            failure = type(error).__name__
+        raise FatalSourceError(self.source_name, f"request failed: {failure}")
 
     def close(self) -> None:
         """Close the REST transport's session."""

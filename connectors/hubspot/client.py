@@ -8,7 +8,10 @@ exponentially with jitter when HubSpot sends no ``Retry-After`` (from the
 first retry on: urllib3 would retry a 429 at once), and returns the last
 response instead of raising, letting the SDK turn it into an
 ``ApiException`` we can classify. Every request first
-passes the portal's ``PortalRateLimiter`` and carries a timeout.
+passes the portal's ``PortalRateLimiter`` and carries a timeout; so does
+every resend of it by the ``Retry`` (``_rate_limited``), which books its slot
+after backing off. ``calls`` and a reading's ``api_calls`` still count the
+requests asked for, once each, however often the transport resent them.
 
 The analytics reports have no SDK module: they are built with the SDK's own
 ``api_request`` request builder (auth, base URL) and sent through a
@@ -77,7 +80,8 @@ class HubSpotClient:
     def __init__(self, source_name: str, source: HubSpotSource, token: SecretStr, retry: Retry | None = None):
         self.source_name = source_name
         self.timeout = source.timeout_seconds
-        retry = retry or default_retry()
+        self.rate_limiter = PortalRateLimiter(source.search_requests_per_second, source.requests_per_10_seconds)
+        retry = _rate_limited(retry or default_retry(), self.rate_limiter)
         self.base_url = source.base_url
         # base_url is what the SDK's api_request builder reads; host is what the generated APIs read.
         sdk = HubSpot(access_token=token.get_secret_value(), host=source.base_url, base_url=source.base_url, retry=retry)
@@ -87,7 +91,6 @@ class HubSpotClient:
         self._emails_api = sdk.marketing.emails.marketing_emails_api
         self._session = requests.Session()
         self._session.mount(source.base_url, HTTPAdapter(max_retries=retry))
-        self.rate_limiter = PortalRateLimiter(source.search_requests_per_second, source.requests_per_10_seconds)
         self._calls = 0
         self._shared_lock = threading.Lock()
         # Shared by every fork: once the portal rejects the token, the run's
@@ -108,7 +111,8 @@ class HubSpotClient:
 
     @property
     def calls(self) -> int:
-        """API requests this client sent (urllib3's retries of one request count once)."""
+        """API requests this client asked for (urllib3's resends of one request count once,
+        though each passes the rate limiter)."""
         return self._calls
 
     def search(
@@ -163,9 +167,18 @@ class HubSpotClient:
         try:
             response = self._call(send)
         except requests.RequestException as error:
-            raise RetriableSourceError(self.source_name, f"HubSpot at {self.base_url} unreachable after retries: {type(error).__name__}") from None
+            # Its text may quote the request's headers (InvalidHeader), the token included:
+            # only its type, raised outside the handler so that __context__ keeps nothing.
+            failure = type(error).__name__
+        else:
+            failure = None
+        if failure is not None:
+            raise RetriableSourceError(self.source_name, f"HubSpot at {self.base_url} unreachable after retries: {failure}")
         if response.status_code >= 400:
-            raise self._classify_answer(response.status_code, _json_body(response.content), response.reason)
+            classified = self._classify_answer(response.status_code, _json_body(response.content), response.reason)
+            if classified.status == 401:
+                self._rejected_token.append(classified)  # as _call does for the SDK's calls
+            raise classified
         try:
             return response.json()
         except ValueError:
@@ -211,6 +224,14 @@ class HubSpotClient:
             raise classified from None
         except urllib3.exceptions.HTTPError as error:
             raise RetriableSourceError(self.source_name, f"HubSpot at {self.base_url} unreachable after retries: {_cause(error)}") from None
+        except requests.RequestException:
+            raise  # the analytics session's: analytics_report classifies it by type
+        except Exception as error:
+            # Anything else (a ValueError for a header value, say) may quote the request,
+            # the token included: name only its type, raised outside the handler so that
+            # not even __context__ keeps the original.
+            failure = type(error).__name__
+        raise FatalSourceError(self.source_name, f"request failed: {failure}")
 
     def _classify_answer(self, status: int | None, body: dict[str, Any], reason: str | None) -> SourceError:
         message = str(body.get("message") or reason or "no message")
@@ -228,6 +249,39 @@ class HubSpotClient:
         if status is not None and 400 <= status < 500:
             return SourceConfigurationError(self.source_name, f"HubSpot rejected the request: {message}", status=status, correlation_id=correlation_id)
         return FatalSourceError(self.source_name, f"unexpected answer: {message}", status=status, correlation_id=correlation_id)
+
+
+class _RateLimitedRetry(Retry):
+    """Mixed into the run's ``Retry`` class: each resend passes the portal's rate limiter after
+    the backoff, as the first try did in ``_call``. ``new()`` (urllib3 makes one per attempt)
+    hands the limiter on."""
+
+    rate_limiter: PortalRateLimiter | None = None
+
+    def new(self, **kw: Any) -> _RateLimitedRetry:
+        retry = super().new(**kw)
+        retry.rate_limiter = self.rate_limiter
+        return retry
+
+    def sleep(self, response: urllib3.BaseHTTPResponse | None = None) -> None:
+        super().sleep(response)
+        if self.rate_limiter is not None:
+            last = self.history[-1] if self.history else None
+            self.rate_limiter.acquire(search=bool(last is not None and last.url and "/search" in last.url))
+
+
+_RATE_LIMITED_CLASSES: dict[type[Retry], type[Retry]] = {}
+
+
+def _rate_limited(retry: Retry, limiter: PortalRateLimiter) -> Retry:
+    """A copy of ``retry`` (any ``Retry`` class, its backoff kept) whose resends pass ``limiter``."""
+    cls = type(retry)
+    if not issubclass(cls, _RateLimitedRetry):
+        cls = _RATE_LIMITED_CLASSES.setdefault(cls, type(f"RateLimited{cls.__name__}", (_RateLimitedRetry, cls), {}))
+    limited = cls.__new__(cls)
+    limited.__dict__.update(retry.__dict__)
+    limited.rate_limiter = limiter  # type: ignore[attr-defined]
+    return limited
 
 
 def _cause(error: urllib3.exceptions.HTTPError) -> str:

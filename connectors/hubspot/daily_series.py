@@ -91,6 +91,10 @@ class _SeriesReader:
         self.properties = [date_property, *totals.sums]
 
     def read(self, start: datetime, end: datetime) -> None:
+        # Widths and midpoints in UTC: arithmetic on two datetimes of one local zone is wall-clock,
+        # so on a 25-hour day a part spanning the repeated hour would look one millisecond wide
+        # and lose that hour's records. The local zone only cuts days (``_days``, ``_day_bounds``).
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         scoped = self.filters + window_filters(self.date_property, start, end)
         page = self._search(scoped)
         if page.after is None:
@@ -163,6 +167,7 @@ class _SeriesReader:
         stamps = Counter(moment for record in records if (moment := parse_datetime(record.get(self.date_property))) is not None)
         if stamps:
             moment, seen = stamps.most_common(1)[0]
+            moment = moment.astimezone(UTC)
             if seen * 2 > sum(stamps.values()) and start <= moment < end:
                 parts = [(start, moment), (moment, moment + _MILLISECOND), (moment + _MILLISECOND, end)]
                 return [(a, b) for a, b in parts if a < b]

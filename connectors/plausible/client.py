@@ -33,11 +33,18 @@ class PlausibleClient:
 
     def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         """``GET base_url + path`` as a JSON object; raise a ``SourceError`` for any other answer."""
+        failure: SourceError | None = None
         try:
             response = self._session.get(f"{self.base_url}{path}", params=params, timeout=self.timeout)
         except requests.RequestException as error:
-            # The exception's text holds the URL (with site_id, never the key); its type says what happened.
-            raise RetriableSourceError(self.source_name, f"Plausible at {self.base_url} unreachable after retries: {type(error).__name__}") from None
+            # The exception's text may quote the request's headers (InvalidHeader), the key included;
+            # its type says what happened.
+            failure = RetriableSourceError(self.source_name, f"Plausible at {self.base_url} unreachable after retries: {type(error).__name__}")
+        except Exception as error:
+            # Any other failure's text may quote the request too: name only its type.
+            failure = FatalSourceError(self.source_name, f"request failed: {type(error).__name__}")
+        if failure is not None:
+            raise failure  # outside the handler, so that not even __context__ keeps the original
         if response.status_code >= 400:
             raise self._classify(response)
         try:
