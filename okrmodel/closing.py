@@ -7,13 +7,19 @@ the quarter's score is what leadership saw at its end.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol
 
 from okrmodel.config import Config
 from okrmodel.evaluation import ObservationReader, StatusReport, evaluate
+from okrmodel.periods import today_in
 from okrmodel.storage.models import PeriodScore
 
-__all__ = ["PeriodCloser", "close_period"]
+__all__ = ["PeriodCloser", "PeriodNotOver", "close_period"]
+
+
+class PeriodNotOver(ValueError):
+    """Closing a period before its last day would freeze partial data for good."""
 
 
 class PeriodCloser(ObservationReader, Protocol):
@@ -22,16 +28,26 @@ class PeriodCloser(ObservationReader, Protocol):
     def freeze_period(self, period: str, scores: list[PeriodScore]) -> bool: ...
 
 
-def close_period(config: Config, store: PeriodCloser, period_label: str, closed_by: str) -> tuple[StatusReport, bool]:
+def close_period(
+    config: Config, store: PeriodCloser, period_label: str, closed_by: str, *, as_of: date | None = None, force: bool = False,
+) -> tuple[StatusReport, bool]:
     """Evaluate ``period_label`` as of its last day and freeze the result.
 
     Returns the report and whether this call froze it (False: it was closed
     already, and the report shows the earlier frozen values). Raises
-    KeyError for a period the config does not list.
+    KeyError for a period the config does not list, and PeriodNotOver (a
+    ValueError) when ``as_of`` (default: today in the config's zone) is
+    before the period's last day, unless ``force`` is set.
     """
     period = next((period for period in config.periods if period.label == period_label), None)
     if period is None:
         raise KeyError(f"period {period_label} is not listed in the config ({config.period_label})")
+    as_of = as_of or today_in(config.zone)
+    if as_of < period.last_day and not force:
+        raise PeriodNotOver(
+            f"period {period.label} runs until {period.last_day} (as of {as_of}); closing it now would freeze "
+            "partial data for good; close it after its last day, or force it"
+        )
     report = evaluate(config, store, period.last_day)
     rows: list[PeriodScore] = []
     for objective in report.objectives:

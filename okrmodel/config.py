@@ -59,8 +59,9 @@ ScalarValue = str | int | float | bool
 
 
 class _Strict(BaseModel):
-    # A misspelt key is an error, not a silently ignored setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # A misspelt key is an error, not a silently ignored setting; .nan and .inf
+    # are not numbers a target, baseline or threshold can mean (and not JSON).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PropertyCondition(_Strict):
@@ -71,7 +72,7 @@ class PropertyCondition(_Strict):
     set (true) or empty (false).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     gte: ScalarValue | None = None
     lt: ScalarValue | None = None
@@ -96,12 +97,15 @@ WhereFilters = dict[str, ScalarValue | list[ScalarValue] | PropertyCondition]
 
 
 def secret_from_environment(variable: str, environ: dict[str, str] | None = None) -> SecretStr | None:
-    """A credential from environment variable ``variable``; None when unset or blank.
+    """A credential from environment variable ``variable``, without surrounding whitespace;
+    None when unset or blank.
 
     Credentials live only in the environment: the config names the variable.
+    Whitespace is stripped because ``$(cat token.txt)``-style exports often keep
+    a trailing newline, which HTTP libraries reject as a header value (quoting it).
     """
-    value = (environ if environ is not None else os.environ).get(variable, "")
-    return SecretStr(value) if value.strip() else None
+    value = (environ if environ is not None else os.environ).get(variable, "").strip()
+    return SecretStr(value) if value else None
 
 
 class _WebApiSource(_Strict):
@@ -524,6 +528,8 @@ class EmailSettings(_Strict):
     recipients: list[str] = Field(min_length=1)
     subject: str = "{company}: OKR status {period}, as of {as_of}"
     timeout_seconds: float = Field(default=30.0, gt=0)
+    allow_plaintext_login: bool = False
+    """With ``security: none``, send the username and password unencrypted anyway (a trusted local relay only)."""
 
     @field_validator("sender")
     @classmethod
@@ -548,6 +554,11 @@ class EmailSettings(_Strict):
     def _password_with_username(self) -> "EmailSettings":
         if self.username and not self.password_env:
             raise ValueError("username needs password_env: the environment variable holding the SMTP password")
+        if self.security == "none" and self.username and not self.allow_plaintext_login:
+            raise ValueError(
+                "security: none with a username would send the SMTP password unencrypted; use starttls or ssl, "
+                "or set allow_plaintext_login: true for a trusted local relay"
+            )
         return self
 
     def password(self, environ: dict[str, str] | None = None) -> SecretStr | None:
@@ -800,6 +811,21 @@ def _check_key_result_semantics(config: Config, key_result: KeyResult, where: tu
             problems.append(ConfigProblem(where + ("aggregation",), f"a snapshot metric ({metric.kind}) does not add up over days; use latest or average"))
         if key_result.average_per is AveragePer.MONTH:
             problems.append(ConfigProblem(where + ("average_per",), f"a snapshot metric ({metric.kind}) has no per-month rate; use average_per: day"))
+    if (
+        metric is not None
+        and metric.nature is MetricNature.FLOW
+        and aggregation is Aggregation.SUM
+        and config.window_kind(key_result) is WindowKind.PERIOD
+        and key_result.target is not None
+        and key_result.effective_direction in (Direction.DECREASE, Direction.STAY_ABOVE)
+    ):
+        # A period total starts at 0 and only grows: a decrease is "done" on day one and
+        # a floor is broken until enough days add up. A cap (stay_below) on it is fine.
+        problems.append(ConfigProblem(
+            where + ("direction",),
+            f"direction {key_result.effective_direction} on the period's sum of {key_result.metric!r}: a running total only grows: "
+            "use window last_30_days/month, or aggregation latest/average",
+        ))
     if key_result.window is WindowKind.LATEST and key_result.aggregation not in (None, Aggregation.LATEST):
         problems.append(ConfigProblem(where + ("window",), f"window 'latest' is one day; aggregation {key_result.aggregation} needs period, month or last_30_days"))
     period_labels = [period.label for period in config.periods]

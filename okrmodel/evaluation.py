@@ -10,15 +10,15 @@ was frozen when it closed, never a recomputation over later revisions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, UTC
+from datetime import date, datetime, timedelta, UTC
 from typing import Any, Protocol
 
 from okrmodel.aggregation import Aggregation, AveragePer, aggregate, missing_days
 from okrmodel.config import Action, Config, KeyResult, MetricNature, Objective
 from okrmodel.forecast import project_level, project_total
-from okrmodel.periods import Period, WindowKind, window_for
+from okrmodel.periods import Period, Window, WindowKind, window_for
 from okrmodel.progress import Direction, Status, StatusThresholds, clamp_progress, progress, status_for, worst_status
-from okrmodel.scoring import key_result_score, score_label, weighted_mean
+from okrmodel.scoring import key_result_score, score_label, weighted_mean, weighted_mean_counting_missing
 from okrmodel.staleness import is_stale
 from okrmodel.storage.models import CheckIn, PeriodScore
 from okrmodel.storage.store import DailyValue
@@ -249,7 +249,8 @@ def evaluate(config: Config, reader: ObservationReader, as_of: date, thresholds:
         expected=period.elapsed_share(as_of),
         generated_at=datetime.now(UTC),
         objectives=objectives,
-        score=weighted_mean((objective.score, objective.weight) for objective in top_level) if period_over else None,
+        # An objective whose KRs never got data scores 0, not "missing"; one without KRs this period is left out.
+        score=weighted_mean_counting_missing((objective.score, objective.weight) for objective in top_level if objective.key_results) if period_over else None,
         closed=bool(frozen),
     )
 
@@ -262,14 +263,15 @@ def _evaluate_objective(context: _Context, objective: Objective) -> ObjectiveSta
         id=objective.id,
         title=objective.title,
         owner=objective.owner,
-        progress=weighted_mean((kr.clamped_progress, kr.weight) for kr in key_results),
+        # A KR without data counts as 0, so silence pulls the objective down; None only when no KR has data.
+        progress=weighted_mean_counting_missing((kr.clamped_progress, kr.weight) for kr in key_results),
         status=objective.status or computed,
         key_results=key_results,
         actions=context.config.actions_in(objective, context.period),
         parent=objective.parent,
         weight=objective.weight,
         computed_status=computed,
-        score=weighted_mean((kr.score, kr.weight) for kr in key_results) if period_over else None,
+        score=weighted_mean_counting_missing((kr.score, kr.weight) for kr in key_results) if period_over else None,
     )
 
 
@@ -281,22 +283,26 @@ def _roll_up(objectives: list[ObjectiveStatus]) -> list[ObjectiveStatus]:
         if objective.parent in children:
             children[objective.parent].append(objective.id)
 
-    def rollup(objective_id: str) -> tuple[float | None, Status]:
-        # Config validation rejects cycles, so this recursion ends.
+    def rollup(objective_id: str) -> tuple[float | None, Status | None]:
+        # Config validation rejects cycles, so this recursion ends. An
+        # objective without KRs this period (and no status set by hand) has
+        # nothing to report, so its own no_data does not mask its children's.
         objective = by_id[objective_id]
         parts = [(objective.progress, objective.weight)]
-        statuses = [objective.status]
+        measured = bool(objective.key_results) or objective.status is not objective.computed_status
+        statuses = [objective.status] if measured else []
         for child_id in children[objective_id]:
             child_progress, child_status = rollup(child_id)
             parts.append((child_progress, by_id[child_id].weight))
-            statuses.append(child_status)
-        return weighted_mean(parts), worst_status(statuses)
+            if child_status is not None:
+                statuses.append(child_status)
+        return weighted_mean(parts), worst_status(statuses) if statuses else None
 
     rolled = []
     for objective in objectives:
         if children[objective.id]:
             rollup_progress, rollup_status = rollup(objective.id)
-            objective = replace(objective, children=children[objective.id], rollup_progress=rollup_progress, rollup_status=rollup_status)
+            objective = replace(objective, children=children[objective.id], rollup_progress=rollup_progress, rollup_status=rollup_status or Status.NO_DATA)
         rolled.append(objective)
     return rolled
 
@@ -339,16 +345,31 @@ def _key_result_period(context: _Context, key_result: KeyResult) -> Period:
     )
 
 
+def _month_of(window: Window, own_period: Period) -> Period:
+    """The calendar month of a month window's last day, bounded by the KR's own span."""
+    month_first = window.last_day.replace(day=1)
+    next_month_first = (month_first + timedelta(days=32)).replace(day=1)
+    return Period(
+        label=own_period.label,
+        first_day=max(month_first, own_period.first_day),
+        last_day=min(next_month_first - timedelta(days=1), own_period.last_day),
+    )
+
+
 def _evaluate_key_result(context: _Context, objective: Objective, key_result: KeyResult) -> KeyResultStatus:
     config, as_of = context.config, context.as_of
     own_period = _key_result_period(context, key_result)
-    expected = own_period.elapsed_share(as_of)
     direction = key_result.effective_direction
     target = key_result.target_value
     started = as_of >= own_period.first_day
     window_kind = config.window_kind(key_result) if key_result.metric and started else None
     window = window_for(window_kind, own_period, as_of, config.zone) if window_kind else None
     aggregation = config.aggregation(key_result) if key_result.metric else None
+    # The pace a KR is held to: a month window's total restarts every month, so
+    # it is compared with the elapsed share of that month (within the KR's own
+    # span); every other window with the elapsed share of the KR's period.
+    pace_period = _month_of(window, own_period) if window is not None and window_kind is WindowKind.MONTH else own_period
+    expected = pace_period.elapsed_share(as_of)
 
     measurement: _Measurement | None = None
     source: str | None = None
@@ -378,7 +399,7 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
 
     if measurement is not None and measurement.actual is not None and not (checkin and checkin.wins):
         # Data through yesterday is compared with yesterday's pace, not today's.
-        expected = own_period.elapsed_share(measurement.last_day)
+        expected = pace_period.elapsed_share(measurement.last_day)
     key_result_progress = progress(actual, key_result.start_value, target, direction) if actual is not None and target is not None else None
     if target is None:
         status = Status.NO_DATA

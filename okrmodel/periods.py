@@ -126,21 +126,23 @@ class Window:
 def window_for(kind: WindowKind, period: Period, as_of: date, zone: ZoneInfo) -> Window:
     """The window a key result with window ``kind`` covers as of ``as_of``.
 
-    ``period`` runs from the period's first day to ``as_of`` (capped at the
-    period's last day), ``month`` from the first of ``as_of``'s month, and
-    ``last_30_days`` over the 30 days ending with ``as_of``, which may reach
-    back into the previous period. ``latest`` reads the newest snapshot on or
-    before ``as_of``, so its window is that one day.
+    Every window ends on the reference day, ``min(as_of, period.last_day)``:
+    after the period (or a KR's own ``due``, passed as its period) nothing
+    later counts. ``period`` runs from the period's first day, ``month`` from
+    the first of the reference day's month (not before the period starts),
+    and ``last_30_days`` over the 30 days ending with the reference day,
+    which may reach back into the previous period. ``latest`` reads the
+    newest snapshot on or before the reference day, so its window is that day.
     """
-    last_day = min(as_of, period.last_day) if kind is WindowKind.PERIOD else as_of
+    last_day = min(as_of, period.last_day)
     if kind is WindowKind.PERIOD:
         first_day = period.first_day
     elif kind is WindowKind.MONTH:
-        first_day = as_of.replace(day=1)
+        first_day = max(last_day.replace(day=1), period.first_day)
     elif kind is WindowKind.LAST_30_DAYS:
-        first_day = as_of - timedelta(days=29)
+        first_day = last_day - timedelta(days=29)
     else:
-        first_day = as_of
+        first_day = last_day
     if first_day > last_day:
         raise ValueError(f"as-of day {as_of} is before period {period.label} starts ({period.first_day})")
     return Window.from_days(first_day, last_day, zone)

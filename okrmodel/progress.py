@@ -53,9 +53,10 @@ class Direction(StrEnum):
         return self in (Direction.STAY_ABOVE, Direction.STAY_BELOW)
 
 
-# Worst first: an objective is as healthy as its weakest key result. Stale
-# ranks just above off track, so silence can never make an objective look green.
-_SEVERITY = [Status.OFF_TRACK, Status.STALE, Status.AT_RISK, Status.ON_TRACK, Status.DONE]
+# Worst first: an objective is as healthy as its weakest key result. No data
+# and stale rank just above off track, so silence can never make an objective
+# look green.
+_SEVERITY = [Status.OFF_TRACK, Status.STALE, Status.NO_DATA, Status.AT_RISK, Status.ON_TRACK, Status.DONE]
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,7 @@ def status_for(
 
 
 def worst_status(statuses: list[Status]) -> Status:
-    """The weakest status among those with data; ``no_data`` when none has any."""
-    measured = [status for status in statuses if status is not Status.NO_DATA]
-    if not measured:
+    """The weakest status; ``no_data`` counts like ``stale`` (worse than at risk), and when empty."""
+    if not statuses:
         return Status.NO_DATA
-    return min(measured, key=_SEVERITY.index)
+    return min(statuses, key=_SEVERITY.index)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from okrmodel.progress import clamp_progress
 
-__all__ = ["GOOD_SCORE", "key_result_score", "score_label", "weighted_mean"]
+__all__ = ["GOOD_SCORE", "key_result_score", "score_label", "weighted_mean", "weighted_mean_counting_missing"]
 
 GOOD_SCORE = 0.7
 """At or above: the KR was met as well as a stretch target should be."""
@@ -29,6 +29,18 @@ def weighted_mean(pairs: Iterable[tuple[float | None, float]]) -> float | None:
     if not present or total_weight <= 0:
         return None
     return sum(value * weight for value, weight in present) / total_weight
+
+
+def weighted_mean_counting_missing(pairs: Iterable[tuple[float | None, float]]) -> float | None:
+    """Mean of ``(value, weight)`` pairs where a missing value counts as 0; None only when all are missing.
+
+    An objective's progress and score: a KR that never got data pulls its
+    objective down instead of vanishing from the mean (silence is never green).
+    """
+    pairs = list(pairs)
+    if all(value is None for value, _ in pairs):
+        return None
+    return weighted_mean((value if value is not None else 0.0, weight) for value, weight in pairs)
 
 
 def score_label(score: float | None) -> str | None:

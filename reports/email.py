@@ -75,7 +75,7 @@ def send_email(message: EmailMessage, settings: EmailSettings, password: SecretS
                 connection.login(settings.username, password.get_secret_value())
             refused = connection.send_message(message)
     except smtplib.SMTPNotSupportedError:
-        raise EmailDeliveryError(f"{where} does not offer STARTTLS; set security: ssl or none") from None
+        raise EmailDeliveryError(f"{where} does not offer STARTTLS; set security: ssl (or none, which needs allow_plaintext_login: true to log in)") from None
     except smtplib.SMTPAuthenticationError as error:
         raise EmailDeliveryError(f"{where} refused the login of {settings.username}: {error.smtp_code} {_text(error.smtp_error)}") from None
     except smtplib.SMTPRecipientsRefused as error:

@@ -115,6 +115,42 @@ def test_not_a_mapping():
     assert problems("- just\n- a list\n") == ["okrs.yaml: the file must be a mapping with company, period, metrics and objectives"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("? [a, b]\n: 1\n", "okrs.yaml: not valid YAML: a key must be a plain value such as a name, not a list or mapping (line 1)"),
+        ("company: Acme\n? {a: 1}\n: 2\n", "okrs.yaml: not valid YAML: a key must be a plain value such as a name, not a list or mapping (line 2)"),
+        ("objectives: &a\n  - *a\n", "okrs.yaml: objectives[0]: not valid YAML: an alias refers to a node that contains it (a cycle) (line 1)"),
+        ("company: Acme\nmetrics: &m\n  x: *m\n", "okrs.yaml: metrics.x: not valid YAML: an alias refers to a node that contains it (a cycle) (line 2)"),
+        ("company: !custom Acme\n", "okrs.yaml: not valid YAML: could not determine a constructor for the tag '!custom' (line 1)"),
+        ("company: Acme\nperiod: 2026-Q4\ntarget: !!int five\n", "okrs.yaml: not valid YAML: invalid literal for int() with base 10: 'five' (line 3)"),
+    ],
+)
+def test_malformed_yaml_is_a_located_problem_not_a_traceback(text, expected):
+    assert problems(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "location"),
+    [
+        ("target: 5}", "target: .nan}", "objectives[0].key_results[3].target"),
+        ("target: 5}", "target: .inf}", "objectives[0].key_results[3].target"),
+        ("baseline: 20", "baseline: -.inf", "objectives[0].key_results[0].baseline"),
+        ("period: 2026-Q4", "period: 2026-Q4\nthresholds: {on_track: .nan}", "thresholds.on_track"),
+        ("where: {hs_analytics_source: [ORGANIC_SEARCH, SOCIAL_MEDIA]}", "where: {amount: {gte: .nan}}", "metrics.inbound_mqls.where.amount"),
+    ],
+)
+def test_nan_and_infinity_are_not_numbers_a_config_can_mean(old, new, location):
+    found = problems(VALID.replace(old, new, 1))
+    assert any(line.startswith(f"okrs.yaml: {location}") and "Input should be a finite number" in line for line in found), found
+
+
+def test_an_alias_used_twice_without_a_cycle_still_loads():
+    shared = VALID.replace("    owner: maria@acme.example\n    key_results:", "    owner: &owner maria@acme.example\n    key_results:", 1)
+    shared = shared.replace("target: 5}", "target: 5, owner: *owner}", 1)
+    assert parse_config(shared).objectives[0].key_results[3].owner == "maria@acme.example"
+
+
 def test_missing_file_names_the_path(tmp_path: Path):
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "nope.yaml")
@@ -194,6 +230,38 @@ KR = "      - {id: crm-training, title: Train 5 team members to use the marketin
 )
 def test_bad_model_keys_are_located(replacement, message):
     assert problems(VALID.replace(KR, replacement)) == [f"okrs.yaml: {message}"]
+
+
+RUNNING_TOTAL = "a running total only grows: use window last_30_days/month, or aggregation latest/average (line 27)"
+
+
+@pytest.mark.parametrize(
+    ("replacement", "direction"),
+    [
+        ("      - {id: crm-training, title: T, metric: newsletters, baseline: 120, target: 90}", "decrease"),  # inferred
+        ("      - {id: crm-training, title: T, metric: newsletters, direction: decrease, baseline: 120, target: 90, aggregation: sum, window: period}", "decrease"),
+        ("      - {id: crm-training, title: T, metric: newsletters, direction: stay_above, target: 5}", "stay_above"),
+    ],
+)
+def test_a_decrease_or_floor_on_a_period_sum_is_a_located_error(replacement, direction):
+    assert problems(VALID.replace(KR, replacement)) == [
+        f"okrs.yaml: objectives[0].key_results[3].direction: direction {direction} on the period's sum of 'newsletters': {RUNNING_TOTAL}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "replacement",
+    [
+        "      - {id: crm-training, title: T, metric: newsletters, direction: stay_below, target: 5}",  # a cap on a total holds
+        "      - {id: crm-training, title: T, metric: newsletters, baseline: 120, target: 90, window: month}",
+        "      - {id: crm-training, title: T, metric: newsletters, baseline: 120, target: 90, window: last_30_days}",
+        "      - {id: crm-training, title: T, metric: newsletters, baseline: 120, target: 90, aggregation: average}",
+        "      - {id: crm-training, title: T, metric: mqls_now, baseline: 120, target: 90}",  # a snapshot: latest
+        "      - {id: crm-training, title: T, metric: newsletters, direction: stay_above, target: 1, window: month}",
+    ],
+)
+def test_decrease_and_floors_over_windows_or_levels_stay_valid(replacement):
+    parse_config(VALID.replace(KR, replacement))
 
 
 @pytest.mark.parametrize(

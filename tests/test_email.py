@@ -69,6 +69,7 @@ def settings_for(port: int, **changes) -> EmailSettings:
         "smtp_host": "127.0.0.1", "smtp_port": port, "security": "none", "username": "reports",
         "password_env": "OKR_TEST_SMTP_PASSWORD", "sender": "OKR Autopilot <reports@acme.example>",
         "recipients": ["ceo@acme.example", "cmo@acme.example"], "timeout_seconds": 5,
+        "allow_plaintext_login": True,  # the test server offers no TLS
     }
     return EmailSettings.model_validate({**values, **changes})
 
@@ -122,7 +123,7 @@ def test_a_wrong_password_is_a_clear_error_without_the_password(smtp, status_rep
 def test_starttls_required_but_not_offered(smtp, status_report):
     controller, _inbox = smtp
     settings = settings_for(controller.port, security="starttls")
-    with pytest.raises(EmailDeliveryError, match="does not offer STARTTLS; set security: ssl or none"):
+    with pytest.raises(EmailDeliveryError, match=r"does not offer STARTTLS; set security: ssl \(or none, which needs allow_plaintext_login: true to log in\)"):
         send_email(build_status_email(status_report, "<p>x</p>", settings), settings, SecretStr(PASSWORD))
 
 
@@ -145,6 +146,7 @@ def test_missing_password_is_named_before_connecting(status_report):
         ({"recipients": ["ceo@acme.example", "cmo"]}, "email.recipients: 'cmo' is not an email address"),
         ({"recipients": []}, "email.recipients: List should have at least 1 item"),
         ({"password_env": None}, "email: username needs password_env"),
+        ({"allow_plaintext_login": False}, "email: security: none with a username would send the SMTP password unencrypted; use starttls or ssl"),
         ({"subject": "{company} {quarter}"}, "email.subject: subject may use {company}, {period} and {as_of} only"),
     ],
 )
@@ -159,6 +161,18 @@ def test_bad_email_settings_are_located(change, message):
     assert str(caught.value).startswith(f"okrs.yaml: {message}"), str(caught.value)
 
 
+def test_plaintext_without_login_needs_no_opt_in():
+    settings = settings_for(25, username=None, password_env=None, allow_plaintext_login=False)
+    assert (settings.security, settings.username) == ("none", None)
+
+
+def test_bad_email_settings_name_their_line():
+    text = "company: Acme\nperiod: 2026-Q4\nemail:\n  smtp_host: mail\n  security: none\n  username: reports\n  password_env: P\n  sender: r@acme.example\n  recipients: [c@acme.example]\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    assert str(caught.value).endswith("or set allow_plaintext_login: true for a trusted local relay (line 3)"), str(caught.value)
+
+
 def with_email(demo_config: Path, port: int) -> None:
     demo_config.write_text(
         demo_config.read_text()
@@ -166,6 +180,7 @@ def with_email(demo_config: Path, port: int) -> None:
   smtp_host: 127.0.0.1
   smtp_port: {port}
   security: none
+  allow_plaintext_login: true
   username: reports
   password_env: OKR_TEST_SMTP_PASSWORD
   sender: reports@acme.example

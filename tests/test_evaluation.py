@@ -69,7 +69,7 @@ def test_actuals_progress_and_rollup(store):
     assert krs["pool"].status is Status.OFF_TRACK
     assert krs["training"].status is Status.NO_DATA
     objective = report.objectives[0]
-    assert objective.progress == pytest.approx((15 / 40 + 0.46 + 0.3) / 3)
+    assert objective.progress == pytest.approx((15 / 40 + 0.46 + 0.3 + 0) / 4)  # training has no data: counts as 0
     assert objective.status is Status.OFF_TRACK
 
 

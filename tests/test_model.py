@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from okrmodel.aggregation import DAYS_PER_MONTH
-from okrmodel.closing import close_period
+from okrmodel.closing import PeriodNotOver, close_period
 from okrmodel.config import parse_config
 from okrmodel.evaluation import evaluate
 from okrmodel.history import key_result_history
@@ -162,6 +162,31 @@ def test_a_key_result_paces_over_its_own_start_and_due(store):
     assert (krs["later"].expected, krs["later"].actual, krs["later"].status) == (0.0, None, Status.NO_DATA)  # not started
 
 
+def test_a_month_window_is_paced_over_its_month_not_the_quarter(store):
+    cfg = config("""
+  - id: o
+    title: Build a new demand generation channel
+    key_results:
+      - {id: monthly, title: Reach 300 MQLs a month, metric: mqls, window: month, target: 300}
+""")
+    fill(store, "mqls", Q4_START, Q4_END, 10)  # exactly on pace: 10 a day, 300 in a 30-day month
+    golden = [
+        # as of, month-to-date total, days through the as-of day / days in its month, status
+        (date(2026, 10, 1), 10, 1 / 31, Status.ON_TRACK),
+        (date(2026, 10, 15), 150, 15 / 31, Status.ON_TRACK),
+        (date(2026, 10, 31), 310, 1.0, Status.DONE),
+        (date(2026, 11, 1), 10, 1 / 30, Status.ON_TRACK),
+        (date(2026, 11, 15), 150, 15 / 30, Status.ON_TRACK),
+        (date(2026, 11, 30), 300, 1.0, Status.DONE),
+        (date(2026, 12, 1), 10, 1 / 31, Status.ON_TRACK),
+        (date(2026, 12, 20), 200, 20 / 31, Status.ON_TRACK),
+        (date(2026, 12, 31), 310, 1.0, Status.DONE),
+    ]
+    for as_of, actual, expected, status in golden:
+        kr = krs_of(evaluate(cfg, store, as_of))["monthly"]
+        assert (as_of, kr.actual, kr.expected, kr.status) == (as_of, actual, pytest.approx(expected), status)
+
+
 # --- several periods ---------------------------------------------------------
 
 
@@ -256,6 +281,34 @@ def test_a_failed_fetch_writes_no_zero_and_the_kr_turns_stale(store):
     assert "stale: newest data 15 Nov 2026" in render_report(report)
 
 
+def test_key_results_without_data_are_never_green_and_count_as_zero(store):
+    cfg = config("""
+  - id: o
+    title: Increase website traffic
+    key_results:
+      - {id: paced, title: Add 92 MQLs, metric: mqls, target: 92}
+      - {id: silent-a, title: Add 100 contacts, metric: contacts, target: 100}
+      - {id: silent-b, title: Add 50 deals, metric: weekly, target: 50}
+  - id: dark
+    title: Improve the sales pipeline
+    key_results:
+      - {id: silent-c, title: Add 10 deals, metric: weekly, target: 10}
+""")
+    fill(store, "mqls", Q4_START, Q4_END, 1)  # exactly on pace all quarter
+    report = evaluate(cfg, store, AS_OF)
+    objective, dark = report.objectives
+    assert [kr.status for kr in objective.key_results] == [Status.ON_TRACK, Status.NO_DATA, Status.NO_DATA]
+    assert (objective.status, objective.progress) == (Status.NO_DATA, pytest.approx(0.5 / 3))
+    assert (dark.status, dark.progress) == (Status.NO_DATA, None)  # nothing measured at all
+    at_end = evaluate(cfg, store, Q4_END)
+    objective, dark = at_end.objectives
+    assert [kr.score for kr in objective.key_results] == [1.0, None, None]
+    assert (objective.status, objective.score, dark.score) == (Status.NO_DATA, pytest.approx(1 / 3), None)
+    assert at_end.score == pytest.approx((1 / 3 + 0) / 2)  # the dark objective scores 0, not "missing"
+    document = at_end.to_json()
+    assert document["objectives"][0]["status"] == "no_data" and document["score"] == pytest.approx(1 / 6, abs=1e-4)
+
+
 def test_a_key_result_without_target_is_never_measured(store):
     cfg = config("""
   - id: o
@@ -324,7 +377,7 @@ def test_history_keeps_every_revision_and_check_in_with_provenance(store):
 def test_closing_freezes_final_values_against_later_revisions(store):
     cfg = config(MQL_KR)
     fill(store, "mqls", Q4_START, Q4_END, 1)
-    report, frozen_now = close_period(cfg, store, "2026-Q4", "maria")
+    report, frozen_now = close_period(cfg, store, "2026-Q4", "maria", as_of=Q4_END)
     assert frozen_now and report.closed
     k = krs_of(report)["k"]
     assert (k.actual, k.score, k.status, k.frozen) == (92, 0.92, Status.ON_TRACK, True)  # 0.92 >= 0.9 x a full period
@@ -332,8 +385,20 @@ def test_closing_freezes_final_values_against_later_revisions(store):
     fill(store, "mqls", Q4_END, Q4_END, 30)  # a late revision after closing
     again = evaluate(cfg, store, Q4_END)
     assert (krs_of(again)["k"].actual, krs_of(again)["k"].score, again.objectives[0].score) == (92, 0.92, pytest.approx(0.92))
-    _, second_close = close_period(cfg, store, "2026-Q4", "sam")
+    _, second_close = close_period(cfg, store, "2026-Q4", "sam", as_of=Q4_END + timedelta(days=3))
     assert second_close is False
     assert [row.closed_by for row in store.frozen_scores("2026-Q4")] == ["maria", "maria"]
     with pytest.raises(KeyError, match="2026-Q1 is not listed"):
-        close_period(cfg, store, "2026-Q1", "maria")
+        close_period(cfg, store, "2026-Q1", "maria", as_of=Q4_END)
+
+
+def test_closing_refuses_a_period_that_has_not_ended_unless_forced(store):
+    cfg = config(MQL_KR)
+    fill(store, "mqls", Q4_START, AS_OF, 1)
+    with pytest.raises(PeriodNotOver, match=r"period 2026-Q4 runs until 2026-12-31 \(as of 2026-11-15\)"):
+        close_period(cfg, store, "2026-Q4", "maria", as_of=AS_OF)
+    with pytest.raises(ValueError):  # the CLI can catch it as a plain ValueError
+        close_period(cfg, store, "2026-Q4", "maria", as_of=Q4_END - timedelta(days=1))
+    assert store.frozen_scores("2026-Q4") == []  # nothing was frozen
+    report, frozen_now = close_period(cfg, store, "2026-Q4", "maria", as_of=AS_OF, force=True)
+    assert frozen_now and report.closed and krs_of(report)["k"].actual == 46

@@ -9,7 +9,7 @@ import pytest
 
 from okrmodel.config import parse_config
 from okrmodel.fetch_plan import fetch_windows
-from okrmodel.periods import WindowKind, parse_period, quarter_of, window_for
+from okrmodel.periods import Period, WindowKind, parse_period, quarter_of, window_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
 Q4 = parse_period("2026-Q4")
@@ -49,6 +49,29 @@ def test_period_window_runs_from_period_start_through_the_as_of_day():
 def test_period_window_stops_at_period_end():
     window = window_for(WindowKind.PERIOD, Q4, date(2027, 1, 10), BERLIN)
     assert window.last_day == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("kind", "first_day"),
+    [
+        (WindowKind.MONTH, date(2026, 12, 1)),
+        (WindowKind.LAST_30_DAYS, date(2026, 12, 2)),
+        (WindowKind.LATEST, date(2026, 12, 31)),
+    ],
+)
+def test_every_window_stops_at_period_end(kind, first_day):
+    # As of Jan 20 a Q4 KR is scored on its quarter's last month/30 days/day, never on January.
+    window = window_for(kind, Q4, date(2027, 1, 20), BERLIN)
+    assert (window.first_day, window.last_day) == (first_day, date(2026, 12, 31))
+
+
+def test_windows_stop_at_a_key_results_own_due_day():
+    own = Period(label="2026-Q4", first_day=date(2026, 10, 15), last_day=date(2026, 11, 20))
+    month = window_for(WindowKind.MONTH, own, date(2026, 12, 5), BERLIN)
+    assert (month.first_day, month.last_day) == (date(2026, 11, 1), date(2026, 11, 20))
+    assert window_for(WindowKind.LAST_30_DAYS, own, date(2026, 12, 5), BERLIN).last_day == date(2026, 11, 20)
+    # A month window starts no earlier than the KR's own start.
+    assert window_for(WindowKind.MONTH, own, date(2026, 10, 20), BERLIN).first_day == date(2026, 10, 15)
 
 
 def test_month_window():
@@ -98,7 +121,7 @@ objectives:
       - {id: b, title: Pool, metric: pool, target: 30}
 """
     )
-    windows = fetch_windows(config, date(2026, 10, 10))
+    windows = fetch_windows(config, date(2026, 10, 10), today=date(2026, 10, 10))
     assert (windows["mqls"].first_day, windows["mqls"].last_day) == (date(2026, 9, 11), date(2026, 10, 10))
     assert (windows["unused"].first_day, windows["unused"].last_day) == (date(2026, 10, 1), date(2026, 10, 10))
     assert windows["pool"].days() == [date(2026, 10, 10)]

@@ -138,3 +138,31 @@ def test_racing_closers_freeze_a_period_once(database_url):
             thread.join()
         assert sorted(outcomes) == [False, False, False, True]
         assert len(store.frozen_scores("2026-Q4")) == 1
+
+
+def _open_store(url: str, barrier, results) -> None:
+    barrier.wait()  # every process runs the first migration at the same moment
+    try:
+        with Store(url) as store:
+            store.start_run(D1)
+        results.put("ok")
+    except Exception as error:  # reported to the test, which shows it
+        results.put(f"{type(error).__name__}: {error}")
+
+
+def test_processes_opening_one_new_sqlite_database_at_once_all_succeed(tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    count = 8
+    barrier, results = context.Barrier(count), context.Queue()
+    processes = [context.Process(target=_open_store, args=(url, barrier, results)) for _ in range(count)]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join()
+    assert outcomes == ["ok"] * count
+    with Store(url) as store:
+        assert len(store.runs(limit=20)) == count

@@ -6,6 +6,7 @@ database and an old one both work without a separate migrate step.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, UTC
@@ -13,8 +14,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, SyncRun
@@ -46,12 +47,39 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
     return config
 
 
+MIGRATION_LOCK_KEY = 0x4F4B52  # "OKR": the PostgreSQL advisory lock serializing migrations
+MIGRATION_ATTEMPTS = 5
+
+
 def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> None:
-    """Upgrade (or downgrade) the schema of ``engine``'s database to ``revision``."""
+    """Upgrade (or downgrade) the schema of ``engine``'s database to ``revision``.
+
+    Processes opening one database at once take turns: PostgreSQL through a
+    transaction-scoped advisory lock, SQLite through a write transaction
+    begun before the first DDL (its driver would otherwise commit each
+    CREATE TABLE on its own), so the second finds the schema at its head.
+    """
     config = _alembic_config(engine)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        elif connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         (command.downgrade if downgrade else command.upgrade)(config, revision)
+
+
+def _migrate_on_open(engine: Engine) -> None:
+    """Bring the schema to its head, retrying when another process migrated the same new database meanwhile."""
+    for attempt in range(1, MIGRATION_ATTEMPTS + 1):
+        try:
+            migrate(engine)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError):
+            # "table ... already exists": the other process won; the next try finds its version table.
+            if attempt == MIGRATION_ATTEMPTS:
+                raise
+            time.sleep(0.1 * attempt)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -75,7 +103,9 @@ class Store:
         self.engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        migrate(self.engine)
+        with self.engine.connect():
+            pass  # an unreachable database fails here once, not after every retry below
+        _migrate_on_open(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
