@@ -5,7 +5,8 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -13,9 +14,11 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from flows.pipeline import SyncSummary
-from okrmodel.closing import close_period
+from okrmodel.closing import PeriodNotOver, close_period
 from okrmodel.config import Config, ConfigError, KeyResult, load_config
 from okrmodel.evaluation import KeyResultStatus, StatusReport, evaluate
 from okrmodel.history import key_result_history
@@ -84,8 +87,34 @@ def _key_result(config: Config, config_path: Path, key_result_id: str) -> KeyRes
         _fail(f"{config_path}: {error.args[0]}")
 
 
+@contextmanager
+def _store(config: Config) -> Iterator[Store]:
+    """The config's store, or one clear line (password hidden) when the database cannot be opened."""
+    url = config.storage_url()
+    try:
+        store = Store(url)
+    except (SQLAlchemyError, OSError, ImportError) as error:
+        _fail(f"cannot open the database {_safe_url(url)}: {_first_line(error)}")
+    with store:
+        yield store
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "(an unparseable database URL)"
+
+
+def _first_line(error: BaseException) -> str:
+    # SQLAlchemy wraps the driver's error and appends its SQL and a help link.
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__
+
+
 def _report(config: Config, as_of: date) -> StatusReport:
-    with Store(config.storage_url()) as store:
+    with _store(config) as store:
         return evaluate(config, store, as_of)
 
 
@@ -131,6 +160,9 @@ def sync(
     """Run the nightly flow once: fetch every metric, store it, recompute, render (and email) the report."""
     config = _config(config_path)
     day = _as_of(as_of, config)
+    _check_report_path(out)
+    with _store(config):
+        pass  # a database that cannot be opened fails here, in one line, before any HubSpot call
     from flows.nightly import SyncIncomplete, nightly_sync
 
     try:
@@ -166,6 +198,8 @@ def _print_sync(summary: SyncSummary) -> None:
         console.print(f"Report: {summary.report_path}", markup=False, highlight=False, soft_wrap=True)
     if summary.emailed_to:
         console.print(f"Emailed to: {', '.join(summary.emailed_to)}", markup=False, highlight=False, soft_wrap=True)
+    if summary.report_error:
+        errors.print(f"Report not written: {summary.report_error}", markup=False, highlight=False, soft_wrap=True)
     if summary.email_error:
         errors.print(f"Report not emailed: {summary.email_error}", markup=False, highlight=False, soft_wrap=True)
 
@@ -180,8 +214,25 @@ def report(
     from reports import write_report
 
     config = _config(config_path)
-    path = write_report(_report(config, _as_of(as_of, config)), out)
+    status_report = _report(config, _as_of(as_of, config))
+    _check_report_path(out)
+    try:
+        path = write_report(status_report, out)
+    except OSError as error:
+        _fail(f"--out: cannot write {out}: {error.strerror or error}")
     console.print(f"Report: {path}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _check_report_path(out: Path | None) -> None:
+    """Refuse a report path that cannot be written before any work is done."""
+    if out is None:
+        return
+    if out.is_dir():
+        _fail(f"--out: {out} is a folder; give the HTML file's path")
+    try:
+        out.expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _fail(f"--out: cannot create the folder of {out}: {error.strerror or error}")
 
 
 @app.command()
@@ -246,7 +297,7 @@ def checkin(
     config = _config(config_path)
     key_result = _key_result(config, config_path, key_result_id)
     day = _as_of(as_of, config)
-    with Store(config.storage_url()) as store:
+    with _store(config) as store:
         store.add_checkin(key_result.id, day, value, author or getpass.getuser(), note, pinned=pin)
     pinned = " (pinned)" if pin else ""
     console.print(f"Checked in {key_result.id} = {value:,.10g} for {day}{pinned}", markup=False, highlight=False, soft_wrap=True)
@@ -261,7 +312,7 @@ def history(
     config = _config(config_path)
     key_result = _key_result(config, config_path, key_result_id)
     period = next(period for period in config.periods if period.label == config.key_result_period(key_result))
-    with Store(config.storage_url()) as store:
+    with _store(config) as store:
         entries = key_result_history(store, key_result.id, key_result.metric, period.first_day, period.last_day)
     console.print(f"History of {key_result.id}: {key_result.title} ({period.label}), oldest first", markup=False, highlight=False, soft_wrap=True)
     for entry in entries:
@@ -280,15 +331,20 @@ def history(
 def close(
     period: Annotated[str, typer.Argument(metavar="PERIOD", help="The period to close, such as 2026-Q3.")],
     by: Annotated[str | None, typer.Option("--by", envvar="OKR_AUTHOR", help="Who closes it (default: your login).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Close a period that has not ended yet (its values freeze as they are now).")] = False,
     config_path: ConfigOption = DEFAULT_CONFIG,
+    as_of: AsOfOption = None,
 ) -> None:
     """Freeze a period's final values and scores; later syncs no longer change its report."""
     config = _config(config_path)
+    day = _as_of(as_of, config)
     try:
-        with Store(config.storage_url()) as store:
-            report, frozen_now = close_period(config, store, period.strip().upper(), by or getpass.getuser())
+        with _store(config) as store:
+            report, frozen_now = close_period(config, store, period.strip().upper(), by or getpass.getuser(), as_of=day, force=force)
     except KeyError as error:
         _fail(f"{config_path}: {error.args[0]}")
+    except PeriodNotOver as error:
+        _fail(f"{config_path}: {error}")
     verb = "Closed" if frozen_now else "Already closed:"
     score = f"{report.score:.2f}" if report.score is not None else "-"
     console.print(f"{verb} {report.period}, score {score}", markup=False, highlight=False, soft_wrap=True)
@@ -332,7 +388,7 @@ def runs(
     """Show recent sync runs and each metric's freshness: newest day stored, last success, last error."""
     config = _config(config_path)
     day = _as_of(as_of, config)
-    with Store(config.storage_url()) as store:
+    with _store(config) as store:
         run_rows = recent_runs(store, limit)
         freshness = metric_freshness(config, store, day)
     if as_json:
@@ -374,6 +430,7 @@ def serve(
     from flows.schedule import nightly_deployment
 
     deployments = []
+    storage_urls: dict[str, Path] = {}
     for config_path in config_paths or [DEFAULT_CONFIG]:
         config = _config(config_path)
         try:
@@ -382,6 +439,10 @@ def serve(
             _fail(f"--cron: {cron!r} is not a cron expression ({error})")
         if any(existing.name == deployment.name for existing in deployments):
             _fail(f"{config_path}: another config already serves {deployment.name!r}; give each company its own name")
+        # Rows carry no company: two companies in one database would mix their metrics.
+        if config.storage_url() in storage_urls:
+            _fail(f"{config_path}: shares its database with {storage_urls[config.storage_url()]}; give each company its own database_url (and leave OKR_DATABASE_URL unset)")
+        storage_urls[config.storage_url()] = config_path
         deployments.append(deployment)
     prefect_serve(*deployments)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger, runtime, task
@@ -28,6 +28,8 @@ class SyncIncomplete(Exception):
     def __init__(self, summary: SyncSummary):
         self.summary = summary
         details = [f"{outcome.metric} ({outcome.error})" for outcome in summary.failed]
+        if summary.report_error:
+            details.append(f"report ({summary.report_error})")
         if summary.email_error:
             details.append(f"email ({summary.email_error})")
         super().__init__(f"sync incomplete: {', '.join(details)}")
@@ -41,18 +43,32 @@ def read_metric(connector: Connector, name: str, spec: MetricSpec, window: Windo
 
 @flow(name="okr-nightly-sync", validate_parameters=False)
 def nightly_sync(
-    config_path: str, as_of: date | None = None, report_path: str | None = None, full_refresh: bool = False, send_email: bool = True
+    config_path: str,
+    as_of: date | None = None,
+    report_path: str | None = None,
+    full_refresh: bool = False,
+    send_email: bool = True,
+    as_of_days_ago: int = 0,
+    today: date | None = None,
 ) -> SyncSummary:
-    """Read every metric of ``config_path`` as of ``as_of`` (default: today in
-    the config's time zone), store what changed, render the status report and,
-    when the config has ``email:`` (and ``send_email``), email it to leadership.
+    """Read every metric of ``config_path`` as of ``as_of``, store what changed,
+    render the status report and, when the config has ``email:`` (and
+    ``send_email``), email it to leadership.
+
+    Without ``as_of`` the run reports on ``today`` minus ``as_of_days_ago``:
+    the nightly schedule passes 1, so a run shortly after midnight reports on
+    the day that just closed rather than on three hours of a new one, and the
+    snapshots it takes stand for that day's close. ``today`` is the day the
+    run takes place in the config's zone (default: the clock's); snapshots are
+    only read for it (a count taken now is no value for a past day).
 
     Raises ``SyncIncomplete`` (after storing, rendering and emailing) when any
-    metric failed or the email could not be sent.
+    metric failed or the report could not be written or emailed.
     """
     logger = get_run_logger()
     config = load_config(config_path)
-    as_of = as_of or today_in(config.zone)
+    present = (today or today_in(config.zone)) - timedelta(days=as_of_days_ago)
+    as_of = as_of or present
     with Store(config.storage_url()) as store:
         run_id = store.start_run(as_of, flow_run_id=str(runtime.flow_run.id))
         summary = SyncSummary(run_id=run_id, as_of=as_of)
@@ -60,7 +76,7 @@ def nightly_sync(
         try:
             # Only days not yet final are read again (metrics whose days are all final are
             # skipped), unless a full refresh asks for every day of every window.
-            windows = fetch_windows(config, as_of) if full_refresh else incremental_windows(config, as_of, store.stored_days)
+            windows = fetch_windows(config, as_of, today=present) if full_refresh else incremental_windows(config, as_of, store.stored_days, today=present)
             futures = {
                 name: read_metric.submit(connectors[spec.source], name, spec, windows[name], as_of)
                 for name, spec in config.metrics.items()
@@ -80,7 +96,11 @@ def nightly_sync(
                 summary.metrics.append(record_reading(store, run_id, spec.source, reading))
             report = evaluate(config, store, as_of)
             html = render_report(report)
-            summary.report_path = write_html(html, Path(report_path) if report_path else default_report_path(config, as_of))
+            target = Path(report_path) if report_path else default_report_path(config, as_of)
+            try:
+                summary.report_path = write_html(html, target)
+            except OSError as error:  # the data is stored; only the file is missing
+                summary.report_error = f"cannot write {target}: {error.strerror or error}"
             if send_email and config.email is not None:
                 summary.emailed_to, summary.email_error = email_report(config.email, report, html)
         except BaseException as error:

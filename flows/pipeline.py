@@ -48,6 +48,7 @@ class SyncSummary:
     status: str = "running"
     metrics: list[MetricOutcome] = field(default_factory=list)
     report_path: Path | None = None
+    report_error: str | None = None
     emailed_to: list[str] = field(default_factory=list)
     email_error: str | None = None
 
@@ -61,8 +62,8 @@ class SyncSummary:
 
     @property
     def incomplete(self) -> bool:
-        """Some metric failed, or the report could not be emailed."""
-        return bool(self.failed) or self.email_error is not None
+        """Some metric failed, or the report could not be written or emailed."""
+        return bool(self.failed) or self.report_error is not None or self.email_error is not None
 
     def final_status(self) -> str:
         if self.failed and len(self.failed) == len(self.metrics):
@@ -72,6 +73,8 @@ class SyncSummary:
     def problems(self) -> str | None:
         """One line on what went wrong, for the run record; None when nothing did."""
         parts = [f"{len(self.failed)} metrics failed"] if self.failed else []
+        if self.report_error:
+            parts.append(f"report not written: {self.report_error}")
         if self.email_error:
             parts.append(f"report not emailed: {self.email_error}")
         return "; ".join(parts) or None

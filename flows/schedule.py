@@ -24,7 +24,8 @@ def nightly_deployment(config: Config, config_path: Path, cron: str) -> RunnerDe
     return nightly_sync.to_deployment(
         name=f"okr-nightly-{slug}",
         schedule=Cron(cron, timezone=config.timezone),
-        parameters={"config_path": str(config_path.resolve())},
+        # Report on the day that just closed: at 03:00 today has barely begun.
+        parameters={"config_path": str(config_path.resolve()), "as_of_days_ago": 1},
         description=f"Nightly OKR sync for {config.company}: fetch, store, compute, render.",
         tags=["okr-autopilot", slug],
     )

@@ -125,13 +125,39 @@ def test_pinned_checkin_and_history(demo_config: Path):
 
 def test_close_freezes_the_period(demo_config: Path):
     assert okr("checkin", "exec-approval", "3", "--author", "lee", "-c", str(demo_config), "--as-of", "2026-12-31").exit_code == 0
-    closed = okr("close", "2026-q4", "--by", "maria", "-c", str(demo_config))
+    early = okr("close", "2026-Q4", "-c", str(demo_config), "--as-of", AS_OF)
+    assert early.exit_code == 2 and "force it" in early.stderr, early.output  # the quarter has not ended on Nov 27
+    closed = okr("close", "2026-q4", "--by", "maria", "-c", str(demo_config), "--as-of", "2026-12-31")
     assert closed.exit_code == 0, closed.output
     assert closed.stdout.startswith("Closed 2026-Q4, score ")
-    assert okr("close", "2026-Q4", "-c", str(demo_config)).stdout.startswith("Already closed: 2026-Q4")
+    assert okr("close", "2026-Q4", "-c", str(demo_config), "--as-of", "2026-12-31").stdout.startswith("Already closed: 2026-Q4")
     document = json.loads(okr("status", "--json", "-c", str(demo_config), "--as-of", "2026-12-31").stdout)
     assert document["closed"] is True
     exec_approval = {kr["id"]: kr for kr in document["objectives"][2]["key_results"]}["exec-approval"]
     assert (exec_approval["score"], exec_approval["frozen"], exec_approval["status"]) == (1.0, True, "done")
     unknown = okr("close", "2027-Q1", "-c", str(demo_config))
     assert unknown.exit_code == 2 and "period 2027-Q1 is not listed in the config (2026-Q4)" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+psycopg://nobody:secret-pw@127.0.0.1:1/x", "sqlite:////proc/okr-missing/okr.db", "notaurl"],
+)
+def test_a_database_that_cannot_be_opened_is_one_line_without_the_password(demo_config: Path, monkeypatch, url):
+    monkeypatch.setenv("OKR_DATABASE_URL", url)
+    for command in (["status"], ["runs"], ["sync", "--as-of", AS_OF]):
+        result = okr(*command, "-c", str(demo_config))
+        assert result.exit_code == 2, (command, result.output)
+        assert result.stderr.startswith("cannot open the database ")
+        assert "secret-pw" not in result.output and "Traceback" not in result.output
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_report_path_that_cannot_be_written_is_refused(demo_config: Path, tmp_path: Path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    assert okr("report", "-c", str(demo_config), "--as-of", AS_OF, "--out", str(folder)).stderr.startswith(f"--out: {folder} is a folder")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = okr("sync", "-c", str(demo_config), "--as-of", AS_OF, "--out", str(blocker / "r.html"))
+    assert result.exit_code == 2 and result.stderr.startswith(f"--out: cannot create the folder of {blocker / 'r.html'}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ def quarter_contacts(dataset) -> int:
 
 def test_sync_stores_computes_renders_and_is_idempotent(prefect_harness, demo_config: Path, sandbox, tmp_path):
     report_path = tmp_path / "out" / "report.html"
-    summary = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(report_path))
+    summary = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(report_path), today=AS_OF)
 
     assert summary.status == "succeeded"
     assert {outcome.metric for outcome in summary.metrics} == set(load_config(demo_config).metrics)
@@ -52,7 +52,7 @@ def test_sync_stores_computes_renders_and_is_idempotent(prefect_harness, demo_co
     assert "<link" not in html and "<script" not in html  # self-contained
 
     calls_before = sandbox.call_count
-    again = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(report_path))
+    again = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(report_path), today=AS_OF)
     assert all(outcome.values_added == 0 for outcome in again.metrics)
     with Store(config.storage_url()) as store:
         assert store.observation_count() == stored
@@ -61,7 +61,7 @@ def test_sync_stores_computes_renders_and_is_idempotent(prefect_harness, demo_co
     # The second night re-reads only the look-back days: every metric's window shrinks to 3 days.
     assert {(o.last_day - o.first_day).days + 1 for o in again.metrics if o.metric != "mqls_now"} == {3}
 
-    full = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(report_path), full_refresh=True)
+    full = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(report_path), full_refresh=True, today=AS_OF)
     assert {(o.first_day, o.last_day) for o in full.metrics if o.metric == "new_contacts"} == {(date(2026, 10, 1), AS_OF)}
     assert full.api_calls == summary.api_calls  # the same reads as the first night
     assert all(outcome.values_added == 0 for outcome in full.metrics)  # nothing changed, nothing written
@@ -112,3 +112,24 @@ def test_a_csv_source_syncs_beside_hubspot(prefect_harness, demo_config: Path, s
     with Store(load_config(demo_config).storage_url()) as store:
         stored = {value.day: value.value for value in store.daily_values("webinar_signups", date(2026, 10, 1), AS_OF)}
     assert stored == expected
+
+
+def test_an_unwritable_report_keeps_the_data_and_marks_the_run_partial(prefect_harness, demo_config: Path, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(SyncIncomplete, match="report \\(cannot write") as caught:
+        nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(blocker / "r.html"))
+    summary = caught.value.summary
+    assert (summary.status, summary.failed, summary.report_path) == ("partial", [], None)
+    config = load_config(demo_config)
+    with Store(config.storage_url()) as store:
+        [run] = store.runs()
+        assert run.status == "partial" and run.message.startswith("report not written: cannot write")
+        assert store.observation_count() > 0
+
+
+def test_the_scheduled_run_reports_on_the_day_that_just_closed(prefect_harness, demo_config: Path, tmp_path):
+    # What the nightly deployment does at 03:00 on Nov 28: report as of Nov 27, snapshots included.
+    summary = nightly_sync(str(demo_config), report_path=str(tmp_path / "r.html"), as_of_days_ago=1, today=AS_OF + timedelta(days=1))
+    assert summary.as_of == AS_OF
+    assert {(o.metric, o.first_day) for o in summary.metrics if o.metric == "mqls_now"} == {("mqls_now", AS_OF)}

@@ -21,7 +21,7 @@ def test_deployment_runs_the_sync_for_this_config_in_its_zone(demo_config: Path,
     [schedule] = deployment.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 2 * * 1-5", "Europe/Berlin")
     # Absolute, so the served flow finds the file whatever its working directory.
-    assert deployment.parameters == {"config_path": str(demo_config.resolve())}
+    assert deployment.parameters == {"config_path": str(demo_config.resolve()), "as_of_days_ago": 1}
 
 
 def test_a_bad_cron_is_refused_before_serving(demo_config: Path):
@@ -41,3 +41,12 @@ def test_two_configs_of_one_company_are_refused(demo_config: Path, tmp_path: Pat
     result = CliRunner().invoke(app, ["serve", "-c", str(demo_config), "-c", str(twin)])
     assert result.exit_code == 2
     assert f"{twin}: another config already serves 'okr-nightly-acme-cloud'" in result.stderr
+
+
+def test_two_companies_in_one_database_are_refused(demo_config: Path, tmp_path: Path):
+    other = tmp_path / "beta.yaml"
+    other.write_text(demo_config.read_text().replace("company: Acme Cloud", "company: Beta Corp"))
+    # demo_config's fixture points OKR_DATABASE_URL at one database for every config.
+    result = CliRunner().invoke(app, ["serve", "-c", str(demo_config), "-c", str(other)])
+    assert result.exit_code == 2
+    assert f"{other}: shares its database with {demo_config}" in result.stderr
