@@ -84,7 +84,9 @@ _ACTIVITY_VERBS = frozenset(
 )
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|hundred|thousand|dozen|million"
 _KEY_RESULT_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
+# A quantity stands on its own ("53 MQLs", "$2,000", "40%"); digits inside a name
+# ("COVID-19", "Q4", "B2B") are not a target.
+_QUANTITY = re.compile(r"(?<![\w-])[$€£]?\d[\d,.]*%?(?![\w-])")
 _PERCENT = re.compile(r"%|\bper\s?cent\b|\bpercentage\b", re.IGNORECASE)
 _PERCENT_UNITS = frozenset({"%", "percent", "pct", "percentage"})
 _AMOUNT = r"\$?(\d[\d,]*(?:\.\d+)?)"
@@ -129,7 +131,7 @@ def _count_checks(config: Config) -> Iterator[LintFinding]:
 
 def _objective_checks(objective: Objective, location: tuple[str | int, ...]) -> Iterator[LintFinding]:
     title = objective.title.strip()
-    if _DIGIT.search(title):
+    if _QUANTITY.search(title):
         yield LintFinding("objective-has-number", location + ("title",), f"objective {title!r} contains a number; move it into a key result")
     first_word = _first_word(title)
     if first_word not in _VERBS_OF_CHANGE:

@@ -181,3 +181,19 @@ def test_the_demo_follows_the_method():
     from flows.demo import render_demo_config
 
     assert lint(parse_config(render_demo_config(date(2026, 11, 27), "http://127.0.0.1:1"))) == []
+
+
+@pytest.mark.parametrize(
+    ("title", "fires"),
+    [
+        ("Generate 53 MQLs", True),
+        ("Grow website traffic by 40%", True),
+        ("Reach $2,000 of new revenue", True),
+        ("Lead the marketing department through COVID-19", False),
+        ("Improve the Q4 launch pipeline", False),
+        ("Build a B2B demand generation channel", False),
+    ],
+)
+def test_objective_numbers_are_quantities_not_digits_inside_names(title, fires):
+    text = config_text([(title, good_key_results())] + clean_objectives(2))
+    assert ("objective-has-number" in checks_for(text, ("objectives", 0, "title"))) is fires
