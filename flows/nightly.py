@@ -90,8 +90,9 @@ def nightly_sync(
                         raise source_errors[spec.source]
                     reading = futures[name].result()
                 except Exception as error:  # one broken metric must not stop the others
-                    logger.warning("metric %s failed: %s", name, error)
-                    summary.metrics.append(record_failure(store, run_id, name, spec.source, windows[name], error))
+                    failure = record_failure(store, run_id, name, spec.source, windows[name], error)
+                    logger.warning("metric %s failed: %s", name, failure.error)
+                    summary.metrics.append(failure)
                     continue
                 summary.metrics.append(record_reading(store, run_id, spec.source, reading))
             report = evaluate(config, store, as_of)

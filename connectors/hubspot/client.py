@@ -43,11 +43,10 @@ from hubspot.crm.properties import ApiException as PropertiesApiException
 from hubspot.marketing.emails import ApiException as EmailsApiException
 from hubspot.utils.requests.http_request_builder import Request as SdkRequest
 from pydantic import SecretStr
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from connectors.errors import FatalSourceError, RetriableSourceError, SourceConfigurationError, SourceError
-from connectors.http import default_retry
+from connectors.http import default_retry, retrying_session
 from connectors.hubspot.rate_limit import PortalRateLimiter
 from okrmodel.config import HubSpotSource
 
@@ -89,8 +88,7 @@ class HubSpotClient:
         self._search_apis = {"contacts": sdk.crm.contacts.search_api, "deals": sdk.crm.deals.search_api}
         self._properties_api = sdk.crm.properties.core_api
         self._emails_api = sdk.marketing.emails.marketing_emails_api
-        self._session = requests.Session()
-        self._session.mount(source.base_url, HTTPAdapter(max_retries=retry))
+        self._session = retrying_session(retry)
         self._calls = 0
         self._shared_lock = threading.Lock()
         # Shared by every fork: once the portal rejects the token, the run's
@@ -175,10 +173,7 @@ class HubSpotClient:
         if failure is not None:
             raise RetriableSourceError(self.source_name, f"HubSpot at {self.base_url} unreachable after retries: {failure}")
         if response.status_code >= 400:
-            classified = self._classify_answer(response.status_code, _json_body(response.content), response.reason)
-            if classified.status == 401:
-                self._rejected_token.append(classified)  # as _call does for the SDK's calls
-            raise classified
+            raise self._error_answer(response.status_code, _json_body(response.content), response.reason)
         try:
             return response.json()
         except ValueError:
@@ -218,10 +213,7 @@ class HubSpotClient:
         try:
             return request()
         except _ApiExceptions as error:
-            classified = self._classify_answer(getattr(error, "status", None), _json_body(getattr(error, "body", None)), getattr(error, "reason", ""))
-            if classified.status == 401:
-                self._rejected_token.append(classified)
-            raise classified from None
+            raise self._error_answer(getattr(error, "status", None), _json_body(getattr(error, "body", None)), getattr(error, "reason", "")) from None
         except urllib3.exceptions.HTTPError as error:
             raise RetriableSourceError(self.source_name, f"HubSpot at {self.base_url} unreachable after retries: {_cause(error)}") from None
         except requests.RequestException:
@@ -232,6 +224,13 @@ class HubSpotClient:
             # not even __context__ keeps the original.
             failure = type(error).__name__
         raise FatalSourceError(self.source_name, f"request failed: {failure}")
+
+    def _error_answer(self, status: int | None, body: dict[str, Any], reason: str | None) -> SourceError:
+        """The typed error for an error answer; a 401 also stops the run's other reads (see ``_call``)."""
+        classified = self._classify_answer(status, body, reason)
+        if classified.status == 401:
+            self._rejected_token.append(classified)
+        return classified
 
     def _classify_answer(self, status: int | None, body: dict[str, Any], reason: str | None) -> SourceError:
         message = str(body.get("message") or reason or "no message")
