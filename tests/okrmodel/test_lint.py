@@ -12,7 +12,7 @@ from okrmodel.lint import CHECKS, lint
 
 # The steering repository's shared/ copy is the source of truth where it sits
 # beside the checkout (as in CI); docs/ keeps a copy so a bare clone tests too.
-REPOSITORY = Path(__file__).resolve().parents[1]
+REPOSITORY = Path(__file__).resolve().parents[2]
 METHOD = next(path for path in (REPOSITORY.parent / "shared" / "OKR-METHOD.md", REPOSITORY / "docs" / "OKR-METHOD.md") if path.exists())
 
 # Every example of the method, with the fields a team would plausibly write
