@@ -27,9 +27,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from connectors.hubspot import HubSpotConnector
+from connectors import parse_config
+from connectors.hubspot.config import HubSpotSource
+from connectors.hubspot.connector import HubSpotConnector
 from connectors.sandbox import SandboxServer, generate_dataset
-from okrmodel.config import HubSpotSource, parse_config
 from okrmodel.periods import Window
 
 ANCHOR = date(2026, 11, 27)

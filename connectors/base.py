@@ -1,15 +1,19 @@
-"""The interface every source connector implements."""
+"""The interface every source implements: its connector, and the kind that registers it."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from pathlib import Path
+from typing import Protocol, get_args
 
-from okrmodel.config import MetricSpec
+from connectors.catalog import Catalogue
+from okrmodel.config import MetricSettings, SourceSettings
 from okrmodel.periods import Window
 
-__all__ = ["Connector", "MetricReading"]
+__all__ = ["Connector", "MetricReading", "SourceKind"]
 
 
 @dataclass(frozen=True)
@@ -23,10 +27,46 @@ class MetricReading:
 
 
 class Connector(Protocol):
-    """Reads metrics from one source. Build once per run; not tied to Prefect."""
+    """Reads metrics from one source. Build once per run (lists it looks up, such as a
+    portal's stages, are read once and shared by every metric); not tied to Prefect."""
 
-    def read(self, name: str, spec: MetricSpec, window: Window, as_of: date) -> MetricReading:
-        """Read metric ``name`` over ``window``; raise a ``SourceError`` on failure."""
+    def check(self, name: str, spec: MetricSettings) -> int:
+        """Check every value metric ``name`` maps against the source (stages, properties,
+        options, campaigns...) without reading its data; return the API calls it took.
+        Raise ``MappingError`` for a value the source does not know."""
+        ...
+
+    def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
+        """Check metric ``name``'s mapping, then read it over ``window``; raise a ``SourceError`` on failure."""
+        ...
+
+    def catalog(self) -> Catalogue:
+        """What can be mapped on this source, read live."""
         ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    """One source type as the registry knows it: its settings (``sources:`` entries), its metric
+    kinds (``metrics:`` entries) and its connector, named as ``module:Class`` so the source's
+    client libraries load only when a config uses it.
+
+    The connector class is built with ``from_settings(name, settings, metrics=, base_dir=)``.
+    """
+
+    settings: type[SourceSettings]
+    metrics: tuple[type[MetricSettings], ...]
+    connector: str
+
+    @property
+    def type(self) -> str:
+        (value,) = get_args(self.settings.model_fields["type"].annotation)
+        return value
+
+    def open(self, name: str, settings: SourceSettings, *, metrics: Mapping[str, MetricSettings], base_dir: Path) -> Connector:
+        """The connector for source ``name``; ``metrics`` are those it will read this run."""
+        module, _, class_name = self.connector.partition(":")
+        connector_class = getattr(importlib.import_module(module), class_name)
+        return connector_class.from_settings(name, settings, metrics=metrics, base_dir=base_dir)

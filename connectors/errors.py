@@ -1,7 +1,9 @@
 """What can go wrong when reading a source, sorted by what to do about it.
 
 - ``SourceConfigurationError``: a person must fix something (token, scopes,
-  a property name). Retrying will not help.
+  a property name). Retrying will not help. ``MappingError`` is the case
+  where a value in ``okrs.yaml`` names something the source does not have:
+  it carries that value's location, so the message points at the line.
 - ``RetriableSourceError``: the source was busy or unreachable and our own
   retries ran out; the next run will likely succeed.
 - ``FatalSourceError``: the source answered something we do not understand.
@@ -12,7 +14,7 @@ find the request, and never carry a credential.
 
 from __future__ import annotations
 
-__all__ = ["FatalSourceError", "RetriableSourceError", "SourceConfigurationError", "SourceError"]
+__all__ = ["FatalSourceError", "MappingError", "RetriableSourceError", "SourceConfigurationError", "SourceError"]
 
 
 class SourceError(Exception):
@@ -49,3 +51,22 @@ class RetriableSourceError(SourceError):
 
 class FatalSourceError(SourceError):
     """The source answered in a way we cannot interpret."""
+
+
+class MappingError(SourceConfigurationError):
+    """A mapped value the source does not know (a stage, pipeline, option, campaign, metric name):
+    ``field`` is where it sits under ``metrics.<metric>`` (``("dealstage",)``,
+    ``("where", "hs_analytics_source")``), so it can be shown at its line in the file."""
+
+    def __init__(self, source: str, metric: str, field: tuple[str | int, ...], message: str):
+        self.metric = metric
+        self.field = tuple(field)
+        super().__init__(source, message)
+
+    @property
+    def location(self) -> tuple[str | int, ...]:
+        """The value's location in ``okrs.yaml``."""
+        return ("metrics", self.metric, *self.field)
+
+    def __reduce__(self):
+        return MappingError, (self.source, self.metric, self.field, self.message)

@@ -17,9 +17,10 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors import load_config
 from flows.pipeline import SyncSummary
 from okrmodel.closing import PeriodNotOver, close_period
-from okrmodel.config import Config, ConfigError, KeyResult, load_config
+from okrmodel.config import Config, ConfigError, KeyResult
 from okrmodel.evaluation import KeyResultStatus, StatusReport, evaluate
 from okrmodel.history import key_result_history
 from okrmodel.lint import lint as lint_config

@@ -12,10 +12,10 @@ from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from connectors import load_config
 from connectors.sandbox import SandboxServer, generate_dataset
 from flows.nightly import SyncIncomplete, nightly_sync
 from flows.pipeline import SyncSummary
-from okrmodel.config import load_config
 from okrmodel.periods import quarter_of, today_in
 from okrmodel.storage import Store
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NONE
 
-from connectors import Connector, MetricReading
+from connectors import Connector, MetricReading, load_config
 from flows.pipeline import SyncSummary, default_report_path, email_report, open_connectors, record_failure, record_reading
-from okrmodel.config import MetricSpec, load_config
+from okrmodel.config import MetricSettings
 from okrmodel.evaluation import evaluate
 from okrmodel.fetch_plan import fetch_windows, incremental_windows
 from okrmodel.periods import Window, today_in
@@ -37,7 +37,7 @@ class SyncIncomplete(Exception):
 
 # Connectors hold sockets and locks: never hash them for Prefect's cache.
 @task(cache_policy=NONE, task_run_name="read-{name}")
-def read_metric(connector: Connector, name: str, spec: MetricSpec, window: Window, as_of: date) -> MetricReading:
+def read_metric(connector: Connector, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
     return connector.read(name, spec, window, as_of)
 
 

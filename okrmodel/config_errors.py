@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-__all__ = ["ConfigError", "ConfigProblem", "format_location"]
+__all__ = ["ConfigError", "ConfigProblem", "did_you_mean", "format_location"]
 
 
 def format_location(location: tuple[str | int, ...]) -> str:
@@ -42,3 +44,9 @@ class ConfigError(Exception):
         self.file_name = file_name
         self.problems = problems
         super().__init__("\n".join(problem.render(file_name) for problem in problems))
+
+
+def did_you_mean(word: str, candidates: Iterable[str], n: int = 1) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``candidates``, or an empty string."""
+    close = difflib.get_close_matches(word, list(candidates), n=n)
+    return f" (did you mean {', '.join(map(repr, close))}?)" if close else ""

@@ -10,7 +10,7 @@ was frozen when it closed, never a recomputation over later revisions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, UTC
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from okrmodel.aggregation import Aggregation, AveragePer, aggregate, missing_days

@@ -52,8 +52,9 @@ def database_url(request, tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect server for every test that runs a flow (it takes seconds to start)."""
-    import flows  # noqa: F401  (sets the quiet Prefect defaults before Prefect is imported)
     from prefect.testing.utilities import prefect_test_harness
+
+    import flows  # noqa: F401  (sets the quiet Prefect defaults before Prefect is imported)
 
     with prefect_test_harness(server_startup_timeout=120):
         yield

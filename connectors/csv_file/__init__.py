@@ -1,5 +1,8 @@
 """CSV files (local, or a published sheet over https): numeric columns summed per date."""
 
-from connectors.csv_file.connector import CsvConnector
+from connectors.base import SourceKind
+from connectors.csv_file.config import CsvColumn, CsvSource
 
-__all__ = ["CsvConnector"]
+__all__ = ["SOURCE"]
+
+SOURCE = SourceKind(CsvSource, (CsvColumn,), "connectors.csv_file.connector:CsvConnector")

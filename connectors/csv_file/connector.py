@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 from urllib3.util.retry import Retry
 
 from connectors.base import MetricReading
+from connectors.csv_file.config import CsvColumn, CsvSource
 from connectors.csv_file.fetch import CsvFetcher
 from connectors.csv_file.parse import CsvProblem, column_series
 from connectors.errors import SourceConfigurationError
-from okrmodel.config import CsvColumn, CsvSource, MetricSpec
+from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
 __all__ = ["CsvConnector"]
@@ -26,6 +28,11 @@ class CsvConnector:
     download and one version of the file.
     """
 
+    @classmethod
+    def from_settings(cls, name: str, settings: CsvSource, *, metrics: Mapping[str, MetricSettings], base_dir: Path) -> CsvConnector:
+        """The connector for source ``name`` as configured (see ``connectors.base.SourceKind``)."""
+        return cls(name, settings, base_dir=base_dir)
+
     def __init__(self, source_name: str, source: CsvSource, base_dir: Path = Path("."), retry: Retry | None = None):
         self.source_name = source_name
         self.source = source
@@ -33,7 +40,7 @@ class CsvConnector:
         self._text: str | None = None
         self._lock = threading.Lock()
 
-    def read(self, name: str, spec: MetricSpec, window: Window, as_of: date) -> MetricReading:
+    def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
         """Read metric ``name`` (its ``column``) over ``window``; raise a ``SourceError`` on failure."""
         if not isinstance(spec, CsvColumn):
             raise SourceConfigurationError(self.source_name, f"metric {name!r}: kind {spec.kind!r} is not read from a CSV file")

@@ -12,9 +12,9 @@ from pathlib import Path
 import requests
 from urllib3.util.retry import Retry
 
+from connectors.csv_file.config import CsvSource
 from connectors.errors import RetriableSourceError, SourceConfigurationError
 from connectors.http import retrying_session
-from okrmodel.config import CsvSource
 
 __all__ = ["CsvFetcher"]
 

@@ -1,5 +1,8 @@
 """Google Analytics 4: daily sessions, users, page views, events from the Data API (REST), via google-analytics-data."""
 
-from connectors.ga4.connector import GA4Connector
+from connectors.base import SourceKind
+from connectors.ga4.config import GA4Metric, GA4Source
 
-__all__ = ["GA4Connector"]
+__all__ = ["SOURCE"]
+
+SOURCE = SourceKind(GA4Source, (GA4Metric,), "connectors.ga4.connector:GA4Connector")

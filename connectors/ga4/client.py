@@ -26,8 +26,8 @@ from google.oauth2 import service_account
 from pydantic import SecretStr
 
 from connectors.errors import FatalSourceError, SourceConfigurationError
+from connectors.ga4.config import GA4Source
 from connectors.ga4.errors import classify_google_error, is_retriable
-from okrmodel.config import GA4Source
 
 __all__ = ["GA4Client", "READ_ONLY_SCOPE", "default_ga4_retry", "service_account_credentials"]
 

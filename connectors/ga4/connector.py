@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 
 from google.api_core.retry import Retry
 from pydantic import SecretStr
@@ -10,8 +12,9 @@ from pydantic import SecretStr
 from connectors.base import MetricReading
 from connectors.errors import SourceConfigurationError
 from connectors.ga4.client import GA4Client
+from connectors.ga4.config import GA4Metric, GA4Source
 from connectors.ga4.report import DEFAULT_PAGE_SIZE, daily_metric
-from okrmodel.config import GA4Metric, GA4Source, MetricSpec
+from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
 __all__ = ["GA4Connector"]
@@ -20,6 +23,11 @@ __all__ = ["GA4Connector"]
 class GA4Connector:
     """Reads ``ga4_metric`` metrics of one GA4 property with a service account. Build once per run;
     ``read`` is thread-safe (the REST session is shared)."""
+
+    @classmethod
+    def from_settings(cls, name: str, settings: GA4Source, *, metrics: Mapping[str, MetricSettings], base_dir: Path) -> GA4Connector:
+        """The connector for source ``name`` as configured (see ``connectors.base.SourceKind``)."""
+        return cls(name, settings)
 
     def __init__(
         self,
@@ -37,7 +45,7 @@ class GA4Connector:
         self.client = GA4Client(source_name, source, key_json, retry=retry)
         self.page_size = page_size
 
-    def read(self, name: str, spec: MetricSpec, window: Window, as_of: date) -> MetricReading:
+    def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
         """Read metric ``name`` over ``window``; raise a ``SourceError`` on failure."""
         if not isinstance(spec, GA4Metric):
             raise SourceConfigurationError(self.client.source_name, f"metric {name!r}: kind {spec.kind!r} is not read from GA4")

@@ -1,5 +1,8 @@
-"""HubSpot: CRM search counts and sums, marketing emails, via hubspot-api-client."""
+"""HubSpot: CRM search counts and sums, marketing emails, web analytics, via hubspot-api-client."""
 
-from connectors.hubspot.connector import HubSpotConnector
+from connectors.base import SourceKind
+from connectors.hubspot.config import HUBSPOT_METRICS, HubSpotSource
 
-__all__ = ["HubSpotConnector"]
+__all__ = ["SOURCE"]
+
+SOURCE = SourceKind(HubSpotSource, HUBSPOT_METRICS, "connectors.hubspot.connector:HubSpotConnector")

@@ -47,8 +47,8 @@ from urllib3.util.retry import Retry
 
 from connectors.errors import FatalSourceError, RetriableSourceError, SourceConfigurationError, SourceError
 from connectors.http import default_retry, retrying_session
+from connectors.hubspot.config import HubSpotSource
 from connectors.hubspot.rate_limit import PortalRateLimiter
-from okrmodel.config import HubSpotSource
 
 __all__ = ["HubSpotClient", "SearchFilter", "SearchPage", "default_retry"]
 

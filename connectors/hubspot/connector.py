@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
@@ -20,12 +21,7 @@ from urllib3.util.retry import Retry
 from connectors.base import MetricReading
 from connectors.errors import SourceConfigurationError
 from connectors.hubspot.client import HubSpotClient, SearchFilter
-from connectors.hubspot.daily_series import DailyTotals, count_matching, daily_totals
-from connectors.hubspot.emails import emails_sent_series
-from connectors.hubspot.filters import check_filter_budget, where_filters
-from connectors.hubspot.properties import require_properties, stage_entered_property
-from connectors.hubspot.web_analytics import web_traffic_series
-from okrmodel.config import (
+from connectors.hubspot.config import (
     ContactsCreated,
     ContactsEnteredStage,
     ContactsInStage,
@@ -33,9 +29,14 @@ from okrmodel.config import (
     DealsCreated,
     HubSpotSource,
     MarketingEmailsSent,
-    MetricSpec,
     WebSessions,
 )
+from connectors.hubspot.daily_series import DailyTotals, count_matching, daily_totals
+from connectors.hubspot.emails import emails_sent_series
+from connectors.hubspot.filters import check_filter_budget, where_filters
+from connectors.hubspot.properties import require_properties, stage_entered_property
+from connectors.hubspot.web_analytics import web_traffic_series
+from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
 __all__ = ["HubSpotConnector", "where_filters"]
@@ -69,13 +70,18 @@ class HubSpotConnector:
     source) lets reads of the same search share their calls.
     """
 
+    @classmethod
+    def from_settings(cls, name: str, settings: HubSpotSource, *, metrics: Mapping[str, MetricSettings], base_dir: Path) -> HubSpotConnector:
+        """The connector for source ``name`` as configured (see ``connectors.base.SourceKind``)."""
+        return cls(name, settings, metrics=metrics)
+
     def __init__(
         self,
         source_name: str,
         source: HubSpotSource,
         token: SecretStr | None = None,
         retry: Retry | None = None,
-        metrics: Mapping[str, MetricSpec] | None = None,
+        metrics: Mapping[str, MetricSettings] | None = None,
     ):
         token = token or source.token()
         if token is None:
@@ -90,12 +96,12 @@ class HubSpotConnector:
             if query is not None and query.sum_property:
                 self._sums_wanted.setdefault(query.key, set()).add(query.sum_property)
 
-    def read(self, name: str, spec: MetricSpec, window: Window, as_of: date) -> MetricReading:
+    def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
         """Read metric ``name`` over ``window`` (snapshots: as of ``as_of``); raise a ``SourceError`` on failure."""
         client = self.client.fork()
         return MetricReading(metric=name, values=self._read_values(client, name, spec, window, as_of), api_calls=client.calls)
 
-    def _read_values(self, client: HubSpotClient, name: str, spec: MetricSpec, window: Window, as_of: date) -> dict[date, float]:
+    def _read_values(self, client: HubSpotClient, name: str, spec: MetricSettings, window: Window, as_of: date) -> dict[date, float]:
         match spec:
             case MarketingEmailsSent():
                 return emails_sent_series(client, window, name_contains=spec.name_contains, statistic=spec.sum, campaign=spec.campaign)
@@ -110,7 +116,7 @@ class HubSpotConnector:
         totals = self._daily_totals(client, query, window)
         return totals.sums[query.sum_property] if query.sum_property else totals.counts
 
-    def _query(self, client: HubSpotClient, name: str, spec: MetricSpec) -> _SeriesQuery:
+    def _query(self, client: HubSpotClient, name: str, spec: MetricSettings) -> _SeriesQuery:
         """The metric's search, its property names checked against the portal's."""
         query = self._plain_query(spec)
         if query is None:
@@ -124,7 +130,7 @@ class HubSpotConnector:
         return query
 
     @staticmethod
-    def _plain_query(spec: MetricSpec) -> _SeriesQuery | None:
+    def _plain_query(spec: MetricSettings) -> _SeriesQuery | None:
         match spec:
             case ContactsEnteredStage():
                 return _query_of("contacts", f"hs_v2_date_entered_{spec.stage}", where_filters(spec.where), None)

@@ -22,7 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo, UTC
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from connectors.errors import FatalSourceError
 from connectors.hubspot.client import HubSpotClient, SearchFilter, SearchPage

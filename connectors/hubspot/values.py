@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 __all__ = ["epoch_millis", "filter_value", "parse_datetime", "parse_number"]
 

@@ -1,5 +1,8 @@
-"""Plausible: daily visitors, visits, pageviews or events from the Stats API v1, via ``requests``."""
+"""Plausible: daily visitors, visits, pageviews or events from the Stats API, via ``requests``."""
 
-from connectors.plausible.connector import PlausibleConnector
+from connectors.base import SourceKind
+from connectors.plausible.config import PlausibleMetric, PlausibleSource
 
-__all__ = ["PlausibleConnector"]
+__all__ = ["SOURCE"]
+
+SOURCE = SourceKind(PlausibleSource, (PlausibleMetric,), "connectors.plausible.connector:PlausibleConnector")

@@ -16,7 +16,7 @@ from urllib3.util.retry import Retry
 
 from connectors.errors import FatalSourceError, RetriableSourceError, SourceConfigurationError, SourceError
 from connectors.http import retrying_session
-from okrmodel.config import PlausibleSource
+from connectors.plausible.config import PlausibleSource
 
 __all__ = ["PlausibleClient"]
 

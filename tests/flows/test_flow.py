@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from connectors import load_config
 from flows.nightly import SyncIncomplete, nightly_sync
-from okrmodel.config import load_config
 from okrmodel.evaluation import evaluate
 from okrmodel.progress import Status
 from okrmodel.storage import Store

@@ -6,8 +6,9 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from connectors import load_config
 from flows.nightly import nightly_sync
-from okrmodel.config import MetricNature, load_config
+from okrmodel.config import MetricNature
 from okrmodel.periods import today_in
 from okrmodel.storage import Store
 

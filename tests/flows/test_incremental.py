@@ -12,9 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors import connector_for
+from connectors import connector_for, parse_config
 from flows.pipeline import record_reading
-from okrmodel.config import parse_config
 from okrmodel.fetch_plan import fetch_windows, incremental_window, incremental_windows
 from okrmodel.periods import Window
 from okrmodel.storage import Store

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from connectors import load_config
 from flows.cli import app
 from flows.schedule import nightly_deployment
-from okrmodel.config import load_config
 
 
 def test_deployment_runs_the_sync_for_this_config_in_its_zone(demo_config: Path, monkeypatch):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from okrmodel.config import ConfigError, load_config, parse_config
+from connectors import load_config, parse_config
+from okrmodel.config import ConfigError
 from okrmodel.periods import WindowKind
 
 VALID = """\

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from okrmodel.config import parse_config
+from connectors import parse_config
 from okrmodel.evaluation import evaluate
 from okrmodel.progress import Status
 from okrmodel.storage import Store

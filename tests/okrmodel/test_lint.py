@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from okrmodel.config import parse_config
+from connectors import parse_config
 from okrmodel.lint import CHECKS, lint
 
 # The steering repository's shared/ copy is the source of truth where it sits

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from connectors import parse_config
 from okrmodel.aggregation import DAYS_PER_MONTH
 from okrmodel.closing import PeriodNotOver, close_period
-from okrmodel.config import parse_config
 from okrmodel.evaluation import evaluate
 from okrmodel.history import key_result_history
 from okrmodel.progress import Direction, Status

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from okrmodel.config import parse_config
+from connectors import parse_config
 from okrmodel.fetch_plan import fetch_windows
 from okrmodel.periods import Period, WindowKind, parse_period, quarter_of, window_for
 

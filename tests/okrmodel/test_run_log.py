@@ -8,8 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from connectors import load_config
 from flows.cli import app
-from okrmodel.config import load_config
 from okrmodel.run_log import metric_freshness, recent_runs
 from okrmodel.storage import Store
 

@@ -14,9 +14,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from connectors import load_config, parse_config
 from flows.cli import app
 from flows.nightly import SyncIncomplete, nightly_sync
-from okrmodel.config import ConfigError, EmailSettings, load_config, parse_config
+from okrmodel.config import ConfigError, EmailSettings
 from okrmodel.evaluation import evaluate
 from okrmodel.storage import Store
 from reports import EmailDeliveryError, build_status_email, render_report, send_email

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from okrmodel.config import parse_config
+from connectors import parse_config
 from okrmodel.evaluation import evaluate
 from okrmodel.storage import Store
 from reports import write_report

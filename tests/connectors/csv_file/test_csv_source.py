@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import responses
 
-from connectors import RetriableSourceError, SourceConfigurationError, connector_for
-from connectors.csv_file import CsvConnector
+from connectors import RetriableSourceError, SourceConfigurationError, connector_for, load_config
+from connectors.csv_file.config import CsvSource
+from connectors.csv_file.connector import CsvConnector
 from connectors.http import default_retry
-from okrmodel.config import CsvSource, load_config
 from okrmodel.periods import Window
 
 ZONE = ZoneInfo("Europe/Berlin")

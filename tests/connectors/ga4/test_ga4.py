@@ -21,10 +21,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import SecretStr
 
-from connectors import RetriableSourceError, SourceConfigurationError
-from connectors.ga4 import GA4Connector
+from connectors import RetriableSourceError, SourceConfigurationError, parse_config
 from connectors.ga4.client import READ_ONLY_SCOPE, default_ga4_retry
-from okrmodel.config import GA4Source, parse_config
+from connectors.ga4.config import GA4Source
+from connectors.ga4.connector import GA4Connector
 from okrmodel.periods import Window
 
 ZONE = ZoneInfo("America/New_York")

@@ -7,17 +7,17 @@ plain lines per metric: they share no code with the connector.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, UTC
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
-from connectors import RetriableSourceError, SourceConfigurationError
-from connectors.hubspot import HubSpotConnector
+from connectors import RetriableSourceError, SourceConfigurationError, parse_config
+from connectors.hubspot.config import HubSpotSource
+from connectors.hubspot.connector import HubSpotConnector
 from connectors.sandbox import SandboxDataset, SandboxServer, contact, deal, email, generate_dataset
-from okrmodel.config import HubSpotSource, parse_config
 from okrmodel.periods import Window, WindowKind, parse_period, window_for
 
 ZONE = ZoneInfo("America/New_York")

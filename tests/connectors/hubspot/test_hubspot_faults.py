@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from connectors import FatalSourceError, RetriableSourceError, SourceConfigurationError
-from connectors.hubspot import HubSpotConnector
+from connectors import FatalSourceError, RetriableSourceError, SourceConfigurationError, parse_config
 from connectors.hubspot.client import default_retry
+from connectors.hubspot.config import HubSpotSource
+from connectors.hubspot.connector import HubSpotConnector
 from connectors.sandbox import Fault, RateLimits, SandboxDataset, SandboxServer, contact, generate_dataset, timestamp_burst
-from okrmodel.config import HubSpotSource, parse_config
 from okrmodel.periods import Window
 
 ZONE = ZoneInfo("America/New_York")

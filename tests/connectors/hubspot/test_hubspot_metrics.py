@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from connectors import SourceConfigurationError
-from connectors.hubspot import HubSpotConnector
+from connectors import SourceConfigurationError, parse_config
+from connectors.hubspot.config import HubSpotSource
+from connectors.hubspot.connector import HubSpotConnector
 from connectors.sandbox import SandboxServer, contact, email, generate_dataset, with_legacy_stage_dates
-from okrmodel.config import HubSpotSource, parse_config
 from okrmodel.periods import Window
 
 ZONE = ZoneInfo("America/New_York")

@@ -14,10 +14,10 @@ import responses
 from pydantic import SecretStr
 from responses import matchers
 
-from connectors import RetriableSourceError, SourceConfigurationError
+from connectors import RetriableSourceError, SourceConfigurationError, parse_config
 from connectors.http import default_retry
-from connectors.plausible import PlausibleConnector
-from okrmodel.config import PlausibleSource, parse_config
+from connectors.plausible.config import PlausibleSource
+from connectors.plausible.connector import PlausibleConnector
 from okrmodel.periods import Window
 
 ZONE = ZoneInfo("America/New_York")

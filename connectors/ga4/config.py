@@ -1,0 +1,65 @@
+"""GA4's settings and metric kind, as written under ``sources:`` and ``metrics:``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+
+from okrmodel.config import DimensionFilters, MetricSettings, SourceSettings, check_dimension_filters, secret_from_environment
+
+__all__ = ["GA4Metric", "GA4MetricName", "GA4Source"]
+
+GA4MetricName = Literal["sessions", "engagedSessions", "totalUsers", "newUsers", "activeUsers", "screenPageViews", "eventCount", "keyEvents", "conversions"]
+"""GA4 metrics that add up over days (users add up to user-days: a person back on two days counts twice)."""
+
+_GA4_DIMENSION = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(:[A-Za-z0-9_]+)?$")  # sessionDefaultChannelGroup, customEvent:plan
+
+
+class GA4Source(SourceSettings):
+    """A Google Analytics 4 property, read with a service account whose JSON key sits in the
+    environment variable ``credentials_env`` (never in the file).
+
+    GA4 cuts days in the property's time zone: the config's ``timezone`` must be the property's.
+    """
+
+    type: Literal["ga4"]
+    property_id: str
+    """The numeric property id (Admin > Property details), not the ``G-...`` measurement id."""
+    credentials_env: str = "GA4_CREDENTIALS_JSON"
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    look_back_days: int = Field(default=3, ge=0)
+    """Days before the as-of day read again each night: GA4 may take up to 48 hours to process a day."""
+
+    @field_validator("property_id", mode="before")
+    @classmethod
+    def _numeric_id(cls, value: Any) -> Any:
+        # An unquoted id in YAML is an int; it means the same property.
+        value = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if isinstance(value, str) and not re.fullmatch(r"[0-9]+", value):
+            raise ValueError(f"property_id is the numeric GA4 property id (Admin > Property details), such as '123456789', not {value!r}")
+        return value
+
+    def credentials_json(self, environ: dict[str, str] | None = None) -> SecretStr | None:
+        """The service-account key (JSON text) from ``credentials_env``, or None when unset or empty."""
+        return secret_from_environment(self.credentials_env, environ)
+
+
+
+class GA4Metric(MetricSettings):
+    """A GA4 metric per day (one ``runReport`` by ``date``), optionally only for the rows whose
+    dimensions match ``where``: ``{sessionDefaultChannelGroup: Organic Search}`` (equals) or a
+    list (any of); several dimensions must all match."""
+
+    kind: Literal["ga4_metric"]
+    metric: GA4MetricName
+    where: DimensionFilters = Field(default_factory=dict)
+
+    def unfiltered(self) -> GA4Metric | None:
+        return self.model_copy(update={"where": {}}) if self.where else None
+
+    @field_validator("where")
+    @classmethod
+    def _dimension_names(cls, where: DimensionFilters) -> DimensionFilters:
+        return check_dimension_filters(where, _GA4_DIMENSION, "sessionDefaultChannelGroup or customEvent:plan")

@@ -1,0 +1,144 @@
+"""HubSpot's settings and metric kinds, as written under ``sources:`` and ``metrics:``."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from okrmodel.config import MetricNature, MetricSettings, WebApiSettings, WhereFilters
+
+__all__ = [
+    "HUBSPOT_METRICS",
+    "ContactsCreated",
+    "ContactsEnteredStage",
+    "ContactsInStage",
+    "DealsClosedWon",
+    "DealsCreated",
+    "HubSpotSource",
+    "MarketingEmailsSent",
+    "WebSessions",
+]
+
+
+class HubSpotSource(WebApiSettings):
+    """A HubSpot portal, reached with a private-app token read from the environment."""
+
+    type: Literal["hubspot"]
+    token_env: str = "HUBSPOT_TOKEN"
+    base_url: str = "https://api.hubapi.com"
+    look_back_days: int = Field(default=2, ge=0)
+    """Days before the as-of day read again each night: HubSpot's search index lags writes."""
+    search_requests_per_second: float = Field(default=5.0, gt=0)
+    """CRM search limit per portal (HubSpot: 5/s); the connector stays under it."""
+    requests_per_10_seconds: int = Field(default=100, gt=0)
+    """Burst limit per portal (Free/Starter 100, Professional/Enterprise 190)."""
+
+
+
+_STAGE_ID = r"^[A-Za-z0-9_]+$"  # default stage names and numeric custom stage ids; part of a property name
+
+
+class ContactsEnteredStage(MetricSettings):
+    """Contacts whose date of entering ``stage`` falls in the window (``hs_v2_date_entered_<stage>``,
+    or the legacy ``hs_lifecyclestage_<stage>_date`` on portals without it)."""
+
+    kind: Literal["contacts_entered_stage"]
+    stage: str = Field(pattern=_STAGE_ID)
+    where: WhereFilters = Field(default_factory=dict)
+
+    def unfiltered(self) -> ContactsEnteredStage | None:
+        return self.model_copy(update={"where": {}}) if self.where else None
+
+
+class ContactsCreated(MetricSettings):
+    """Contacts created in the window."""
+
+    kind: Literal["contacts_created"]
+    where: WhereFilters = Field(default_factory=dict)
+
+    def unfiltered(self) -> ContactsCreated | None:
+        return self.model_copy(update={"where": {}}) if self.where else None
+
+
+class ContactsInStage(MetricSettings):
+    """Contacts currently in ``stage``: a snapshot taken on each sync."""
+
+    kind: Literal["contacts_in_stage"]
+    stage: str = Field(min_length=1)
+    where: WhereFilters = Field(default_factory=dict)
+    nature: ClassVar[MetricNature] = MetricNature.SNAPSHOT
+
+    def unfiltered(self) -> ContactsInStage | None:
+        return self.model_copy(update={"where": {}}) if self.where else None
+
+
+class DealsCreated(MetricSettings):
+    """Deals created in the window: their count, or the sum of a numeric property."""
+
+    kind: Literal["deals_created"]
+    sum: str | None = None
+    pipeline: str | None = None
+    dealstage: str | None = None
+    where: WhereFilters = Field(default_factory=dict)
+
+    def unfiltered(self) -> DealsCreated | None:
+        if not (self.where or self.pipeline or self.dealstage):
+            return None
+        return self.model_copy(update={"where": {}, "pipeline": None, "dealstage": None})
+
+
+class DealsClosedWon(MetricSettings):
+    """Deals whose ``closedate`` falls in the window and that sit in ``dealstage`` (default
+    ``closedwon``; custom pipelines have their own won-stage id): a count or a sum."""
+
+    kind: Literal["deals_closed_won"]
+    sum: str | None = None
+    pipeline: str | None = None
+    dealstage: str = "closedwon"
+    where: WhereFilters = Field(default_factory=dict)
+
+    def unfiltered(self) -> DealsClosedWon | None:
+        # The won stage stays: without it every closed deal, lost ones too, would count.
+        if not (self.where or self.pipeline):
+            return None
+        return self.model_copy(update={"where": {}, "pipeline": None, "dealstage": "closedwon" if self.pipeline else self.dealstage})
+
+
+class MarketingEmailsSent(MetricSettings):
+    """Marketing emails published in the window: their count, or a summed statistic."""
+
+    kind: Literal["marketing_emails_sent"]
+    name_contains: str | None = None
+    campaign: str | None = None
+    """A campaign id or name (exact, case-insensitive)."""
+    sum: Literal["sent", "delivered", "open", "click"] | None = None
+
+    def unfiltered(self) -> MarketingEmailsSent | None:
+        if not (self.name_contains or self.campaign):
+            return None
+        return self.model_copy(update={"name_contains": None, "campaign": None})
+
+    @property
+    def caveats(self) -> list[str]:
+        if self.sum == "open":
+            # HubSpot's own warning: Apple Mail Privacy Protection opens every email it delivers.
+            return ["opens are inflated by Apple Mail Privacy Protection (machine opens); clicks and deliveries are not"]
+        return []
+
+
+class WebSessions(MetricSettings):
+    """Website traffic per day from HubSpot's analytics reports: sessions (visits),
+    visitors or page views, optionally only from some traffic ``sources``."""
+
+    kind: Literal["web_sessions"]
+    measure: Literal["visits", "visitors", "page_views"] = "visits"
+    sources: list[str] | None = Field(default=None, min_length=1)
+    """Breakdown ids of the sources report (``organic``, ``paid``, ``social``, ``email``, ``referrals``, ``direct``, ...)."""
+
+    def unfiltered(self) -> WebSessions | None:
+        return self.model_copy(update={"sources": None}) if self.sources else None
+
+
+
+HUBSPOT_METRICS = (ContactsEnteredStage, ContactsCreated, ContactsInStage, DealsCreated, DealsClosedWon, MarketingEmailsSent, WebSessions)

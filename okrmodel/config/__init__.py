@@ -1,0 +1,62 @@
+"""The ``okrs.yaml`` schema: company, sources, metrics, objectives, key results, actions.
+
+Validation is pydantic's, in two passes: the shape of each entry, then the
+references between entries (a key result's metric, a metric's source, unique
+ids). Both passes report every problem they find, each with its location in
+the file, so a user fixes a file in one round instead of one error at a time.
+
+Sources and metric kinds are not listed here: each source's package in
+``connectors`` defines its settings and kinds, and ``config_model`` assembles
+the schema from that registry (``connectors.load_config`` reads a file with it).
+"""
+
+from okrmodel.config.base import (
+    DimensionFilters,
+    MetricNature,
+    MetricSettings,
+    PropertyCondition,
+    ScalarValue,
+    SourceSettings,
+    StrictModel,
+    WebApiSettings,
+    WhereFilters,
+    check_dimension_filters,
+    http_base_url,
+    secret_from_environment,
+)
+from okrmodel.config.document import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, Config, SourceSchema, config_model
+from okrmodel.config.email import EmailSettings
+from okrmodel.config.loading import load_config, parse_config
+from okrmodel.config.objectives import Action, ActionStatus, CheckinCadence, KeyResult, Objective, Thresholds
+from okrmodel.config_errors import ConfigError, ConfigProblem
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "DEFAULT_DATABASE_URL",
+    "Action",
+    "ActionStatus",
+    "CheckinCadence",
+    "Config",
+    "ConfigError",
+    "ConfigProblem",
+    "DimensionFilters",
+    "EmailSettings",
+    "KeyResult",
+    "MetricNature",
+    "MetricSettings",
+    "Objective",
+    "PropertyCondition",
+    "ScalarValue",
+    "SourceSchema",
+    "SourceSettings",
+    "StrictModel",
+    "Thresholds",
+    "WebApiSettings",
+    "WhereFilters",
+    "check_dimension_filters",
+    "config_model",
+    "http_base_url",
+    "load_config",
+    "parse_config",
+    "secret_from_environment",
+]

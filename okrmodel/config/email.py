@@ -1,0 +1,71 @@
+"""``email:``: where the status report is mailed, and how."""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from okrmodel.config.base import StrictModel, secret_from_environment
+
+__all__ = ["EmailSettings"]
+_SUBJECT_FIELDS = {"company": "Acme", "period": "2026-Q4", "as_of": "2026-11-27"}
+
+
+class EmailSettings(StrictModel):
+    """Where the status report is emailed after each sync; the SMTP password is read from
+    the environment variable ``password_env``, never from the file."""
+
+    smtp_host: str = Field(min_length=1)
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    sender: str
+    recipients: list[str] = Field(min_length=1)
+    subject: str = "{company}: OKR status {period}, as of {as_of}"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    allow_plaintext_login: bool = False
+    """With ``security: none``, send the username and password unencrypted anyway (a trusted local relay only)."""
+
+    @field_validator("sender")
+    @classmethod
+    def _sender_address(cls, value: str) -> str:
+        return _email_address(value)
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipient_addresses(cls, values: list[str]) -> list[str]:
+        return [_email_address(value) for value in values]
+
+    @field_validator("subject")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        try:
+            value.format(**_SUBJECT_FIELDS)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"subject may use {{company}}, {{period}} and {{as_of}} only ({error!r} is not one)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _password_with_username(self) -> EmailSettings:
+        if self.username and not self.password_env:
+            raise ValueError("username needs password_env: the environment variable holding the SMTP password")
+        if self.security == "none" and self.username and not self.allow_plaintext_login:
+            raise ValueError(
+                "security: none with a username would send the SMTP password unencrypted; use starttls or ssl, "
+                "or set allow_plaintext_login: true for a trusted local relay"
+            )
+        return self
+
+    def password(self, environ: dict[str, str] | None = None) -> SecretStr | None:
+        """The SMTP password from ``password_env``, or None when unset or empty."""
+        return secret_from_environment(self.password_env, environ) if self.password_env else None
+
+
+def _email_address(value: str) -> str:
+    _name, address = parseaddr(value)
+    if "@" not in address or address.startswith("@") or address.endswith("@"):
+        raise ValueError(f"{value!r} is not an email address")
+    return value

@@ -1,0 +1,44 @@
+"""Reading ``okrs.yaml``: YAML with line numbers, the schema, then the cross-checks, every problem at once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from okrmodel.config.checks import cross_check, problem_from_pydantic
+from okrmodel.config.document import Config
+from okrmodel.config_errors import ConfigError, ConfigProblem
+from okrmodel.yaml_source import YamlDocument
+
+__all__ = ["load_config", "parse_config"]
+
+
+def load_config(path: str | os.PathLike[str], schema: type[Config]) -> Config:
+    """Read, validate and cross-check a config file against ``schema`` (see ``config_model``);
+    raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), [ConfigProblem((), "file not found; pass -c PATH or set OKR_CONFIG")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(str(path), [ConfigProblem((), f"cannot read the file: {error}")]) from None
+    return parse_config(text, schema, name=str(path), base_dir=path.resolve().parent)
+
+
+def parse_config(text: str, schema: type[Config], name: str = "okrs.yaml", base_dir: Path | None = None) -> Config:
+    """Validate config text against ``schema``; ``name`` prefixes every error message."""
+    document = YamlDocument.parse(text, name)
+    if not isinstance(document.data, dict):
+        raise ConfigError(name, [ConfigProblem((), "the file must be a mapping with company, period, metrics and objectives")])
+    try:
+        config = schema.model_validate({**document.data, "base_dir": base_dir or Path("."), "file_name": name})
+    except ValidationError as error:
+        raise ConfigError(name, [problem_from_pydantic(item, schema, document) for item in error.errors()]) from None
+    config._document = document
+    problems = [problem.with_line(document.line_of(problem.location)) for problem in cross_check(config)]
+    if problems:
+        raise ConfigError(name, problems)
+    return config

@@ -1,0 +1,136 @@
+"""Objectives, their key results and actions, and the status thresholds: the OKRs themselves."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field, field_validator
+
+from okrmodel.aggregation import Aggregation, AveragePer
+from okrmodel.config.base import StrictModel
+from okrmodel.periods import WindowKind, parse_period
+from okrmodel.progress import Direction, Status, StatusThresholds, infer_direction
+
+__all__ = ["Action", "ActionStatus", "CheckinCadence", "KeyResult", "Objective", "Thresholds"]
+
+
+class ActionStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+    DROPPED = "dropped"
+
+
+class Action(StrictModel):
+    """A tactical step planned to reach the key results (an initiative).
+
+    Belongs to one period: ``period``, else the listed period containing
+    ``due``, else the newest listed period.
+    """
+
+    title: str = Field(min_length=1)
+    owner: str | None = None
+    due: date | None = None
+    status: ActionStatus = ActionStatus.PLANNED
+    period: str | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _known_period(cls, value: str | None) -> str | None:
+        return parse_period(value).label if value is not None else None
+
+
+class CheckinCadence(StrEnum):
+    """How often a manual key result is checked in; silence beyond it reads ``stale``."""
+
+    WEEK = "week"
+    TWO_WEEKS = "two_weeks"
+    MONTH = "month"
+
+    @property
+    def days(self) -> int:
+        return {"week": 7, "two_weeks": 14, "month": 31}[self.value]
+
+
+class KeyResult(StrictModel):
+    """A measurable result: progress runs from ``baseline`` (default 0) to ``target``.
+
+    With ``metric`` set the actual comes from synced data; without it, from
+    manual check-ins (``okr checkin``), expected every ``checkin_every``.
+    ``direction`` defaults to ``decrease`` when the target is below the
+    baseline, else ``increase``; a ``milestone`` is reached at ``target``
+    (default 1). ``aggregation`` defaults to ``sum`` for flow metrics and
+    ``latest`` for snapshots. ``start``/``due`` narrow the pace to part of the
+    period. ``target`` may be left out only so ``okr lint`` can say why a KR
+    needs one; such a KR is never measured.
+    """
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str = Field(min_length=1)
+    owner: str | None = None
+    metric: str | None = None
+    window: WindowKind | None = None
+    aggregation: Aggregation | None = None
+    average_per: AveragePer | None = None
+    direction: Direction | None = None
+    baseline: float | None = None
+    target: float | None = None
+    unit: str | None = None
+    weight: float = Field(default=1.0, gt=0)
+    start: date | None = None
+    due: date | None = None
+    period: str | None = None
+    checkin_every: CheckinCadence | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _known_period(cls, value: str | None) -> str | None:
+        return parse_period(value).label if value is not None else None
+
+    @property
+    def start_value(self) -> float:
+        return self.baseline if self.baseline is not None else 0.0
+
+    @property
+    def target_value(self) -> float | None:
+        """The target, with a milestone's implicit 1 (done) filled in."""
+        if self.target is None and self.direction is Direction.MILESTONE:
+            return 1.0
+        return self.target
+
+    @property
+    def effective_direction(self) -> Direction:
+        if self.direction is not None:
+            return self.direction
+        return infer_direction(self.start_value, self.target if self.target is not None else self.start_value)
+
+
+class Objective(StrictModel):
+    """A qualitative direction, measured by its key results; it persists across periods.
+
+    ``parent`` aligns it under another objective (company -> team), whose
+    roll-up then includes it with this ``weight``. ``status`` overrides the
+    computed status (its weakest KR's), e.g. when leadership knows better.
+    """
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str = Field(min_length=1)
+    owner: str | None = None
+    description: str | None = None
+    parent: str | None = None
+    weight: float = Field(default=1.0, gt=0)
+    status: Status | None = None
+    key_results: list[KeyResult] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+
+
+class Thresholds(StrictModel):
+    """Status thresholds as shares of the expected pace (``thresholds:`` in the file)."""
+
+    on_track: float = Field(default=0.9, gt=0, le=1)
+    at_risk: float = Field(default=0.7, ge=0, le=1)
+
+    def as_status_thresholds(self) -> StatusThresholds:
+        return StatusThresholds(on_track=self.on_track, at_risk=self.at_risk)
