@@ -5,28 +5,37 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
-from connectors import load_config
-from flows.pipeline import SyncSummary
+from flows.cli_common import (
+    DEFAULT_CONFIG,
+    EXIT_FAILED,
+    AsOfOption,
+    ConfigOption,
+    as_of_day,
+    console,
+    errors,
+    fail,
+    key_result_of,
+    load,
+    open_store,
+    parse_number,
+    say,
+)
+from flows.cli_mapping import catalog, metrics_app, sandbox
+from flows.pipeline import SyncSummary, local_servers_down
 from okrmodel.closing import PeriodNotOver, close_period
-from okrmodel.config import Config, ConfigError, KeyResult
+from okrmodel.config import Config
 from okrmodel.evaluation import KeyResultStatus, StatusReport, evaluate
 from okrmodel.history import key_result_history
 from okrmodel.lint import lint as lint_config
-from okrmodel.periods import today_in
 from okrmodel.run_log import metric_freshness, recent_runs
-from okrmodel.storage import Store
 from okrmodel.yaml_source import YamlDocument
 from reports.formatting import format_approximate
 
@@ -38,91 +47,33 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-errors = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path,
-    typer.Option("-c", "--config", envvar="OKR_CONFIG", help="The OKR file (else $OKR_CONFIG, else ./okrs.yaml).", show_default=False),
-]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Compute as of the end of this day, YYYY-MM-DD (default: today in the config's time zone).", show_default=False),
-]
-DEFAULT_CONFIG = Path("okrs.yaml")
 # 03:00 in the company's zone: the day has closed and HubSpot's index caught up.
 DEFAULT_CRON = "0 3 * * *"
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    errors.print(message, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _config(path: Path) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as error:
-        _fail(str(error))
-
-
-def _as_of(text: str | None, config: Config) -> date:
-    if text is None:
-        return today_in(config.zone)
-    try:
-        as_of = date.fromisoformat(text)
-    except ValueError:
-        _fail(f"--as-of: {text!r} is not a date in the form YYYY-MM-DD")
-    period = config.periods[0]
-    if as_of < period.first_day:
-        _fail(f"--as-of: {as_of} is before period {period.label} starts ({period.first_day})")
-    return as_of
-
-
-def _key_result(config: Config, config_path: Path, key_result_id: str) -> KeyResult:
-    try:
-        return config.key_result(key_result_id)[1]
-    except KeyError as error:
-        _fail(f"{config_path}: {error.args[0]}")
-
-
-@contextmanager
-def _store(config: Config) -> Iterator[Store]:
-    """The config's store, or one clear line (password hidden) when the database cannot be opened."""
-    url = config.storage_url()
-    try:
-        store = Store(url)
-    except (SQLAlchemyError, OSError, ImportError) as error:
-        _fail(f"cannot open the database {_safe_url(url)}: {_first_line(error)}")
-    with store:
-        yield store
-
-
-def _safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except SQLAlchemyError:
-        return "(an unparseable database URL)"
-
-
-def _first_line(error: BaseException) -> str:
-    # SQLAlchemy wraps the driver's error and appends its SQL and a help link.
-    original = getattr(error, "orig", None) or error
-    text = str(original).strip().splitlines()
-    return text[0] if text else type(original).__name__
 
 
 def _report(config: Config, as_of: date) -> StatusReport:
-    with _store(config) as store:
+    with open_store(config) as store:
         return evaluate(config, store, as_of)
 
 
 @app.command()
-def validate(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Check the OKR file against the schema; every problem is listed with its location."""
-    config = _config(config_path)
+def validate(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    online: Annotated[
+        bool, typer.Option("--online", help="Also check every mapped value (stages, pipelines, options, campaigns, metric names) against its source, reading no data.")
+    ] = False,
+) -> None:
+    """Check the OKR file against the schema; every problem is listed with its location (exit 2)."""
+    config = load(config_path)
+    if online:
+        from flows.mapping import check_mappings
+
+        checked = check_mappings(config)
+        for problem in checked.failed.values():
+            errors.print(problem, markup=False, highlight=False, soft_wrap=True)
+        if checked.failed:
+            fail(f"{config_path}: {len(checked.failed)} of {len(checked.problems)} metrics mapped to something their source does not have")
+        say(f"{config_path}: all {len(checked.problems)} mappings found in their sources ({checked.api_calls} API calls)")
     key_results = sum(len(objective.key_results) for objective in config.objectives)
     console.print(
         f"{config_path}: valid ({len(config.objectives)} objectives, {key_results} key results, "
@@ -137,15 +88,15 @@ def lint(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any rule of the method is broken.")] = False,
 ) -> None:
     """Check the OKRs against the method's rules (3-5 objectives, numbers not percentages, owners...)."""
-    config = _config(config_path)
+    config = load(config_path)
     findings = lint_config(config)
     document = YamlDocument.parse(config_path.read_text(encoding="utf-8"), str(config_path))
     for finding in findings:
         errors.print(f"warning: {finding.render(str(config_path), document.line_of(finding.location))}", markup=False, highlight=False, soft_wrap=True)
     if not findings:
-        console.print(f"{config_path}: follows the method (no findings)", markup=False, highlight=False, soft_wrap=True)
+        say(f"{config_path}: follows the method (no findings)")
         return
-    console.print(f"{config_path}: {len(findings)} finding{'s' if len(findings) != 1 else ''}", markup=False, highlight=False, soft_wrap=True)
+    say(f"{config_path}: {len(findings)} finding{'s' if len(findings) != 1 else ''}")
     if strict:
         raise typer.Exit(EXIT_FAILED)
 
@@ -159,11 +110,13 @@ def sync(
     email: Annotated[bool, typer.Option("--email/--no-email", help="Email the report when the config has email: (default) or not.")] = True,
 ) -> None:
     """Run the nightly flow once: fetch every metric, store it, recompute, render (and email) the report."""
-    config = _config(config_path)
-    day = _as_of(as_of, config)
+    config = load(config_path)
+    day = as_of_day(as_of, config)
     _check_report_path(out)
-    with _store(config):
+    with open_store(config):
         pass  # a database that cannot be opened fails here, in one line, before any HubSpot call
+    for problem in local_servers_down(config):
+        fail(problem, EXIT_FAILED)
     from flows.nightly import SyncIncomplete, nightly_sync
 
     try:
@@ -194,11 +147,11 @@ def _print_sync(summary: SyncSummary) -> None:
         table.add_row(outcome.metric, outcome.status, str(days), str(outcome.values_added), str(outcome.api_calls))
     console.print(table)
     _print_errors((outcome.metric, outcome.error) for outcome in summary.failed)
-    console.print(f"Run id: {summary.run_id}", markup=False, highlight=False, soft_wrap=True)
+    say(f"Run id: {summary.run_id}")
     if summary.report_path:
-        console.print(f"Report: {summary.report_path}", markup=False, highlight=False, soft_wrap=True)
+        say(f"Report: {summary.report_path}")
     if summary.emailed_to:
-        console.print(f"Emailed to: {', '.join(summary.emailed_to)}", markup=False, highlight=False, soft_wrap=True)
+        say(f"Emailed to: {', '.join(summary.emailed_to)}")
     if summary.report_error:
         errors.print(f"Report not written: {summary.report_error}", markup=False, highlight=False, soft_wrap=True)
     if summary.email_error:
@@ -214,14 +167,14 @@ def report(
     """Render the status report from stored data only (no network)."""
     from reports import write_report
 
-    config = _config(config_path)
-    status_report = _report(config, _as_of(as_of, config))
+    config = load(config_path)
+    status_report = _report(config, as_of_day(as_of, config))
     _check_report_path(out)
     try:
         path = write_report(status_report, out)
     except OSError as error:
-        _fail(f"--out: cannot write {out}: {error.strerror or error}")
-    console.print(f"Report: {path}", markup=False, highlight=False, soft_wrap=True)
+        fail(f"--out: cannot write {out}: {error.strerror or error}")
+    say(f"Report: {path}")
 
 
 def _check_report_path(out: Path | None) -> None:
@@ -229,11 +182,11 @@ def _check_report_path(out: Path | None) -> None:
     if out is None:
         return
     if out.is_dir():
-        _fail(f"--out: {out} is a folder; give the HTML file's path")
+        fail(f"--out: {out} is a folder; give the HTML file's path")
     try:
         out.expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        _fail(f"--out: cannot create the folder of {out}: {error.strerror or error}")
+        fail(f"--out: cannot create the folder of {out}: {error.strerror or error}")
 
 
 @app.command()
@@ -243,8 +196,8 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
 ) -> None:
     """Show each objective's and key result's actual, progress and status."""
-    config = _config(config_path)
-    status_report = _report(config, _as_of(as_of, config))
+    config = load(config_path)
+    status_report = _report(config, as_of_day(as_of, config))
     if as_json:
         sys.stdout.write(json.dumps(status_report.to_json(), indent=2) + "\n")
         return
@@ -287,7 +240,7 @@ def _key_result_status(key_result: KeyResultStatus) -> str:
 @app.command()
 def checkin(
     key_result_id: Annotated[str, typer.Argument(metavar="KR_ID", help="The key result's id.")],
-    value: Annotated[float, typer.Argument(help="The value reached.")],
+    value: Annotated[str, typer.Argument(help="The value reached, such as 3 or 1250.5.")],
     note: Annotated[str | None, typer.Option("--note", help="Why, or what changed.")] = None,
     author: Annotated[str | None, typer.Option("--author", envvar="OKR_AUTHOR", help="Who reports it (default: your login).")] = None,
     pin: Annotated[bool, typer.Option("--pin", help="Keep overriding the synced value until the next check-in (else only until the next sync).")] = False,
@@ -295,13 +248,14 @@ def checkin(
     as_of: AsOfOption = None,
 ) -> None:
     """Record a manual value for a key result (kept beside synced values, never replacing them)."""
-    config = _config(config_path)
-    key_result = _key_result(config, config_path, key_result_id)
-    day = _as_of(as_of, config)
-    with _store(config) as store:
-        store.add_checkin(key_result.id, day, value, author or getpass.getuser(), note, pinned=pin)
+    config = load(config_path)
+    key_result = key_result_of(config, config_path, key_result_id)
+    number = parse_number(value, "VALUE")
+    day = as_of_day(as_of, config)
+    with open_store(config) as store:
+        store.add_checkin(key_result.id, day, number, author or getpass.getuser(), note, pinned=pin)
     pinned = " (pinned)" if pin else ""
-    console.print(f"Checked in {key_result.id} = {value:,.10g} for {day}{pinned}", markup=False, highlight=False, soft_wrap=True)
+    say(f"Checked in {key_result.id} = {number:,.10g} for {day}{pinned}")
 
 
 @app.command()
@@ -310,12 +264,12 @@ def history(
     config_path: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Print every value a key result was given: synced revisions and check-ins, with provenance."""
-    config = _config(config_path)
-    key_result = _key_result(config, config_path, key_result_id)
+    config = load(config_path)
+    key_result = key_result_of(config, config_path, key_result_id)
     period = next(period for period in config.periods if period.label == config.key_result_period(key_result))
-    with _store(config) as store:
+    with open_store(config) as store:
         entries = key_result_history(store, key_result.id, key_result.metric, period.first_day, period.last_day)
-    console.print(f"History of {key_result.id}: {key_result.title} ({period.label}), oldest first", markup=False, highlight=False, soft_wrap=True)
+    say(f"History of {key_result.id}: {key_result.title} ({period.label}), oldest first")
     for entry in entries:
         flags = [flag for flag, on in (("superseded", entry.superseded), ("pinned", entry.pinned)) if on]
         origin = f"sync r{entry.revision} from {entry.source}, run {entry.sync_run_id}" if entry.kind == "sync" else f"checkin by {entry.author}"
@@ -323,7 +277,7 @@ def history(
         line += f" ({', '.join(flags)})" if flags else ""
         line += f"  note: {entry.note}" if entry.note else ""
         # One line per record, never wrapped, so it greps and diffs cleanly.
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        say(line)
     if not entries:
         console.print("Nothing recorded yet.", markup=False, highlight=False)
 
@@ -337,18 +291,18 @@ def close(
     as_of: AsOfOption = None,
 ) -> None:
     """Freeze a period's final values and scores; later syncs no longer change its report."""
-    config = _config(config_path)
-    day = _as_of(as_of, config)
+    config = load(config_path)
+    day = as_of_day(as_of, config)
     try:
-        with _store(config) as store:
+        with open_store(config) as store:
             report, frozen_now = close_period(config, store, period.strip().upper(), by or getpass.getuser(), as_of=day, force=force)
     except KeyError as error:
-        _fail(f"{config_path}: {error.args[0]}")
+        fail(f"{config_path}: {error.args[0]}")
     except PeriodNotOver as error:
-        _fail(f"{config_path}: {error}")
+        fail(f"{config_path}: {error}")
     verb = "Closed" if frozen_now else "Already closed:"
     score = f"{report.score:.2f}" if report.score is not None else "-"
-    console.print(f"{verb} {report.period}, score {score}", markup=False, highlight=False, soft_wrap=True)
+    say(f"{verb} {report.period}, score {score}")
 
 
 @app.command()
@@ -362,21 +316,21 @@ def email(
 
     from reports import EmailDeliveryError, build_status_email, render_report, send_email
 
-    config = _config(config_path)
+    config = load(config_path)
     if config.email is None:
-        _fail(f"{config_path}: email: is not configured (smtp_host, sender, recipients); see the README")
+        fail(f"{config_path}: email: is not configured (smtp_host, sender, recipients); see the README")
     settings = config.email
     if to:
         try:
             settings = settings.model_validate({**settings.model_dump(), "recipients": to})
         except ValidationError as error:
-            _fail(f"--to: {error.errors()[0]['msg'].removeprefix('Value error, ')}")
-    status_report = _report(config, _as_of(as_of, config))
+            fail(f"--to: {error.errors()[0]['msg'].removeprefix('Value error, ')}")
+    status_report = _report(config, as_of_day(as_of, config))
     try:
         send_email(build_status_email(status_report, render_report(status_report), settings), settings, settings.password())
     except EmailDeliveryError as error:
-        _fail(f"Report not emailed: {error}", EXIT_FAILED)
-    console.print(f"Emailed the {status_report.period} report as of {status_report.as_of} to {', '.join(settings.recipients)}", markup=False, highlight=False, soft_wrap=True)
+        fail(f"Report not emailed: {error}", EXIT_FAILED)
+    say(f"Emailed the {status_report.period} report as of {status_report.as_of} to {', '.join(settings.recipients)}")
 
 
 @app.command()
@@ -387,9 +341,9 @@ def runs(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for monitoring instead of tables.")] = False,
 ) -> None:
     """Show recent sync runs and each metric's freshness: newest day stored, last success, last error."""
-    config = _config(config_path)
-    day = _as_of(as_of, config)
-    with _store(config) as store:
+    config = load(config_path)
+    day = as_of_day(as_of, config)
+    with open_store(config) as store:
         run_rows = recent_runs(store, limit)
         freshness = metric_freshness(config, store, day)
     if as_json:
@@ -433,16 +387,16 @@ def serve(
     deployments = []
     storage_urls: dict[str, Path] = {}
     for config_path in config_paths or [DEFAULT_CONFIG]:
-        config = _config(config_path)
+        config = load(config_path)
         try:
             deployment = nightly_deployment(config, config_path, cron)
         except ValueError as error:
-            _fail(f"--cron: {cron!r} is not a cron expression ({error})")
+            fail(f"--cron: {cron!r} is not a cron expression ({error})")
         if any(existing.name == deployment.name for existing in deployments):
-            _fail(f"{config_path}: another config already serves {deployment.name!r}; give each company its own name")
+            fail(f"{config_path}: another config already serves {deployment.name!r}; give each company its own name")
         # Rows carry no company: two companies in one database would mix their metrics.
         if config.storage_url() in storage_urls:
-            _fail(f"{config_path}: shares its database with {storage_urls[config.storage_url()]}; give each company its own database_url (and leave OKR_DATABASE_URL unset)")
+            fail(f"{config_path}: shares its database with {storage_urls[config.storage_url()]}; give each company its own database_url (and leave OKR_DATABASE_URL unset)")
         storage_urls[config.storage_url()] = config_path
         deployments.append(deployment)
     prefect_serve(*deployments)
@@ -451,14 +405,23 @@ def serve(
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo config, database and report.")] = Path(".okr/demo"),
+    port: Annotated[int, typer.Option("--port", help="The sandbox's port, written into the demo's config (0: any free one).")] = 8765,
 ) -> None:
     """Run the whole path on the built-in HubSpot sandbox and SQLite; prints the report's path."""
-    from flows.demo import run_demo
+    from flows.demo import DemoPortTaken, run_demo
 
-    summary = run_demo(out)
+    try:
+        summary = run_demo(out, port=port)
+    except DemoPortTaken as error:
+        fail(f"--port: {error}", EXIT_FAILED)
     _print_sync(summary)
     if summary.incomplete:
         raise typer.Exit(EXIT_FAILED)
+
+
+app.command()(catalog)
+app.add_typer(metrics_app, name="metrics")
+app.command()(sandbox)
 
 
 def main() -> None:

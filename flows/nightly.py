@@ -8,8 +8,17 @@ from pathlib import Path
 from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NONE
 
-from connectors import Connector, MetricReading, load_config
-from flows.pipeline import SyncSummary, default_report_path, email_report, open_connectors, record_failure, record_reading
+from connectors import Connector, MetricReading, SourceError, load_config
+from flows.pipeline import (
+    SyncSummary,
+    default_report_path,
+    email_report,
+    failure_message,
+    open_connectors,
+    record_failure,
+    record_reading,
+    suspicious_zero,
+)
 from okrmodel.config import MetricSettings
 from okrmodel.evaluation import evaluate
 from okrmodel.fetch_plan import fetch_windows, incremental_windows
@@ -76,7 +85,8 @@ def nightly_sync(
         try:
             # Only days not yet final are read again (metrics whose days are all final are
             # skipped), unless a full refresh asks for every day of every window.
-            windows = fetch_windows(config, as_of, today=present) if full_refresh else incremental_windows(config, as_of, store.stored_days, today=present)
+            whole_windows = fetch_windows(config, as_of, today=present)
+            windows = whole_windows if full_refresh else incremental_windows(config, as_of, store.stored_days, today=present)
             futures = {
                 name: read_metric.submit(connectors[spec.source], name, spec, windows[name], as_of)
                 for name, spec in config.metrics.items()
@@ -90,11 +100,18 @@ def nightly_sync(
                         raise source_errors[spec.source]
                     reading = futures[name].result()
                 except Exception as error:  # one broken metric must not stop the others
-                    failure = record_failure(store, run_id, name, spec.source, windows[name], error)
+                    failure = record_failure(store, run_id, name, spec.source, windows[name], failure_message(config, error))
                     logger.warning("metric %s failed: %s", name, failure.error)
                     summary.metrics.append(failure)
                     continue
-                summary.metrics.append(record_reading(store, run_id, spec.source, reading))
+                try:
+                    warning, extra_calls = suspicious_zero(store, connectors[spec.source], spec, reading, whole_windows[name], as_of)
+                except SourceError as error:  # the reading itself is good; only the second opinion is missing
+                    warning, extra_calls = None, 0
+                    logger.warning("metric %s: could not compare with its unfiltered query: %s", name, error)
+                if warning:
+                    logger.warning("metric %s: %s", name, warning)
+                summary.metrics.append(record_reading(store, run_id, spec.source, reading, warning=warning, extra_calls=extra_calls))
             report = evaluate(config, store, as_of)
             html = render_report(report)
             target = Path(report_path) if report_path else default_report_path(config, as_of)

@@ -6,12 +6,15 @@ tested without Prefect.
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from connectors import Connector, MetricReading, SourceError, connector_for
-from okrmodel.config import Config, EmailSettings
+from connectors import Connector, MappingError, MetricReading, SourceError, connector_for
+from okrmodel.config import Config, EmailSettings, MetricNature, MetricSettings
 from okrmodel.evaluation import StatusReport
 from okrmodel.periods import Window
 from okrmodel.storage import Store
@@ -22,9 +25,12 @@ __all__ = [
     "SyncSummary",
     "default_report_path",
     "email_report",
+    "failure_message",
+    "local_servers_down",
     "open_connectors",
     "record_failure",
     "record_reading",
+    "suspicious_zero",
 ]
 
 
@@ -39,6 +45,8 @@ class MetricOutcome:
     api_calls: int = 0
     values_added: int = 0
     error: str | None = None
+    warning: str | None = None
+    """Read fine but doubtful (see ``suspicious_zero``)."""
 
 
 @dataclass
@@ -57,6 +65,10 @@ class SyncSummary:
         return [outcome for outcome in self.metrics if outcome.status == "failed"]
 
     @property
+    def warned(self) -> list[MetricOutcome]:
+        return [outcome for outcome in self.metrics if outcome.warning]
+
+    @property
     def api_calls(self) -> int:
         return sum(outcome.api_calls for outcome in self.metrics)
 
@@ -73,6 +85,8 @@ class SyncSummary:
     def problems(self) -> str | None:
         """One line on what went wrong, for the run record; None when nothing did."""
         parts = [f"{len(self.failed)} metrics failed"] if self.failed else []
+        if self.warned:
+            parts.append(f"{len(self.warned)} metrics read 0 over their whole window (check the mapping)")
         if self.report_error:
             parts.append(f"report not written: {self.report_error}")
         if self.email_error:
@@ -85,13 +99,14 @@ def default_report_path(config: Config, as_of: date) -> Path:
     return config.base_dir / ".okr" / "reports" / f"okr-status-{config.current_period(as_of).label}-{as_of.isoformat()}.html"
 
 
-def open_connectors(config: Config) -> tuple[dict[str, Connector], dict[str, SourceError]]:
-    """One connector per source that some metric reads; a source that cannot be
-    opened (missing token, ...) is returned as an error instead, so its metrics
+def open_connectors(config: Config, sources: Iterable[str] | None = None) -> tuple[dict[str, Connector], dict[str, SourceError]]:
+    """One connector per source that some metric reads (or per name in ``sources``); a source
+    that cannot be opened (missing token, ...) is returned as an error instead, so its metrics
     fail while the others still run."""
     connectors: dict[str, Connector] = {}
     errors: dict[str, SourceError] = {}
-    for name in sorted({metric.source for metric in config.metrics.values()}):
+    wanted = sorted(set(sources) if sources is not None else {metric.source for metric in config.metrics.values()})
+    for name in wanted:
         try:
             own_metrics = {metric: spec for metric, spec in config.metrics.items() if spec.source == name}
             connectors[name] = connector_for(name, config.sources[name], own_metrics, base_dir=config.base_dir)
@@ -100,20 +115,77 @@ def open_connectors(config: Config) -> tuple[dict[str, Connector], dict[str, Sou
     return connectors, errors
 
 
-def record_reading(store: Store, run_id: str, source: str, reading: MetricReading) -> MetricOutcome:
-    """Store a successful reading (only changed values are appended) and its outcome."""
+def local_servers_down(config: Config) -> list[str]:
+    """For each source served from this machine (``base_url`` on 127.0.0.1, localhost or ::1,
+    such as the demo's sandbox) where nothing listens, what to do: retrying a refused local
+    connection for half a minute would only delay the same answer."""
+    problems = []
+    for name, settings in config.sources.items():
+        url = urlsplit(getattr(settings, "base_url", "") or "")
+        if url.hostname not in ("127.0.0.1", "localhost", "::1"):
+            continue
+        try:
+            socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)), timeout=2).close()
+        except ConnectionRefusedError:
+            problems.append(
+                f"{name}: nothing listens at {settings.base_url}; if it is the demo's sandbox, start it with `okr sandbox` "
+                "(or run `okr demo` again)"
+            )
+        except OSError:
+            continue  # a timeout or an unusual error: let the sync's own retries and messages handle it
+    return problems
+
+
+def record_reading(store: Store, run_id: str, source: str, reading: MetricReading, *, warning: str | None = None, extra_calls: int = 0) -> MetricOutcome:
+    """Store a successful reading (only changed values are appended) and its outcome;
+    ``extra_calls`` were spent on checking it (see ``suspicious_zero``)."""
     saved = store.save_observations(run_id, reading.metric, source, reading.values)
     outcome = MetricOutcome(
         metric=reading.metric, source=source, status="succeeded", first_day=min(reading.values, default=None),
-        last_day=max(reading.values, default=None), api_calls=reading.api_calls, values_added=saved.added,
+        last_day=max(reading.values, default=None), api_calls=reading.api_calls + extra_calls, values_added=saved.added, warning=warning,
     )
     _record(store, run_id, outcome)
     return outcome
 
 
-def record_failure(store: Store, run_id: str, metric: str, source: str, window: Window, error: Exception, api_calls: int = 0) -> MetricOutcome:
-    """Record a failed metric; its previously stored values stay untouched."""
-    message = str(error) if isinstance(error, SourceError) else f"{type(error).__name__}: {error}"
+def failure_message(config: Config, error: BaseException) -> str:
+    """What went wrong, in one line: a mapped value the source does not know is located in the
+    file (``okrs.yaml: metrics.won.dealstage: ... (line 14)``) so ops can go straight to it."""
+    if isinstance(error, MappingError):
+        return config.locate(error.location, error.message)
+    return str(error) if isinstance(error, SourceError) else f"{type(error).__name__}: {error}"
+
+
+def suspicious_zero(
+    store: Store, connector: Connector, spec: MetricSettings, reading: MetricReading, window: Window, as_of: date
+) -> tuple[str | None, int]:
+    """A warning when ``reading``'s metric reads 0 over its whole ``window`` (this night's values
+    and the stored ones for the other days) while the same query without its filters does
+    not, and the calls that took.
+
+    A filter that matches nothing (a value that exists but is the wrong one) passes every
+    check and reads as a real zero; the unfiltered query is read only in that case, so a
+    healthy night costs nothing extra.
+    """
+    unfiltered = spec.unfiltered()
+    if unfiltered is None:
+        return None, 0
+    total = sum(reading.values.values())
+    if spec.nature is MetricNature.FLOW:
+        total += sum(stored.value for stored in store.daily_values(reading.metric, window.first_day, window.last_day) if stored.day not in reading.values)
+    if total != 0:
+        return None, 0
+    unfiltered_reading = connector.read(reading.metric, unfiltered, window, as_of)
+    unfiltered_total = sum(unfiltered_reading.values.values())
+    if unfiltered_total == 0:
+        return None, unfiltered_reading.api_calls
+    span = f"{window.first_day} to {window.last_day}" if spec.nature is MetricNature.FLOW else f"as of {as_of}"
+    message = f"0 over the whole window ({span}) while the same query without its filters reads {unfiltered_total:,.10g}: check the mapping"
+    return message, unfiltered_reading.api_calls
+
+
+def record_failure(store: Store, run_id: str, metric: str, source: str, window: Window, message: str, api_calls: int = 0) -> MetricOutcome:
+    """Record a failed metric (``message`` as ``failure_message`` words it); its previously stored values stay untouched."""
     outcome = MetricOutcome(
         metric=metric, source=source, status="failed", first_day=window.first_day, last_day=window.last_day,
         api_calls=api_calls, error=message,
@@ -126,6 +198,7 @@ def _record(store: Store, run_id: str, outcome: MetricOutcome) -> None:
     store.record_fetch(
         run_id, outcome.metric, outcome.source, status=outcome.status, first_day=outcome.first_day,
         last_day=outcome.last_day, api_calls=outcome.api_calls, values_added=outcome.values_added, error=outcome.error,
+        warning=outcome.warning,
     )
 
 

@@ -20,7 +20,7 @@ from okrmodel.periods import Period, Window, WindowKind, window_for
 from okrmodel.progress import Direction, Status, StatusThresholds, clamp_progress, progress, status_for, worst_status
 from okrmodel.scoring import key_result_score, score_label, weighted_mean, weighted_mean_counting_missing
 from okrmodel.staleness import is_stale
-from okrmodel.storage.models import CheckIn, PeriodScore
+from okrmodel.storage.models import CheckIn, MetricFetch, PeriodScore, SyncRun
 from okrmodel.storage.store import DailyValue
 
 __all__ = ["CheckinValue", "KeyResultStatus", "ObjectiveStatus", "ObservationReader", "StatusReport", "evaluate"]
@@ -40,6 +40,26 @@ class ObservationReader(Protocol):
     def newest_observed_day(self, metric: str, on_or_before: date) -> date | None: ...
 
     def frozen_scores(self, period: str) -> list[PeriodScore]: ...
+
+    def latest_fetch(self, metric: str, *, succeeded_only: bool = False, as_of: date | None = None) -> tuple[MetricFetch, SyncRun] | None: ...
+
+
+@dataclass(frozen=True)
+class LastFetch:
+    """How the newest sync of a KR's metric went: a failed one means the value shown is older
+    than it looks; a warning means it read fine but is probably mapped wrong."""
+
+    status: str
+    at: datetime
+    error: str | None = None
+    warning: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "at": self.at.isoformat(), "error": self.error, "warning": self.warning}
 
 
 @dataclass(frozen=True)
@@ -102,6 +122,9 @@ class KeyResultStatus:
     score: float | None = None
     """Clamped progress at period end (0.0-1.0); None while the period runs."""
     frozen: bool = False
+    last_fetch: LastFetch | None = None
+    caveats: tuple[str, ...] = ()
+    """What a reader of the metric's numbers must know (opens inflated by Apple Mail, ...)."""
 
     @property
     def clamped_progress(self) -> float | None:
@@ -134,6 +157,8 @@ class KeyResultStatus:
             "score": self.score,
             "score_label": score_label(self.score),
             "frozen": self.frozen,
+            "last_fetch": self.last_fetch.to_json() if self.last_fetch else None,
+            "caveats": list(self.caveats),
         }
 
 
@@ -379,7 +404,9 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
             source = f"{config.metrics[key_result.metric].source}:{key_result.metric}"
     actual = measurement.actual if measurement else None
     updated_at = measurement.updated_at if measurement else None
-    stale = measurement.stale if measurement else False
+    last_fetch = _last_fetch(context, key_result.metric) if key_result.metric else None
+    # A failed fetch leaves the earlier values in place: they are no fresh number.
+    stale = (measurement.stale if measurement else False) or bool(actual is not None and last_fetch and last_fetch.failed)
     note: str | None = None
 
     latest = context.reader.latest_checkin(key_result.id, as_of)
@@ -437,7 +464,17 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
         forecast=forecast,
         forecast_progress=progress(forecast, key_result.start_value, target, direction) if forecast is not None and target is not None else None,
         score=key_result_score(key_result_progress) if period_over and target is not None else None,
+        last_fetch=last_fetch,
+        caveats=tuple(config.metrics[key_result.metric].caveats) if key_result.metric else (),
     )
+
+
+def _last_fetch(context: _Context, metric: str) -> LastFetch | None:
+    latest = context.reader.latest_fetch(metric, as_of=context.as_of)
+    if latest is None:
+        return None
+    fetch, run = latest
+    return LastFetch(fetch.status, run.started_at, fetch.error, fetch.warning)
 
 
 def _measure(context: _Context, key_result: KeyResult, aggregation: Aggregation, first_day: date, last_day: date) -> _Measurement:

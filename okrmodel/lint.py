@@ -42,6 +42,8 @@ CHECKS = {
         LintCheck("key-result-no-owner", "every key result needs someone accountable: its own owner or its objective's"),
         LintCheck("key-result-unmeasured", "a key result with neither a metric nor a check-in plan (checkin_every) goes silent"),
         LintCheck("action-no-due", "an action without a due date cannot be planned or followed up"),
+        LintCheck("metric-unused", "a metric no key result reads is synced every night and shown nowhere: map it to a key result or remove it"),
+        LintCheck("metric-caveat", "some numbers mislead unless read with care (opens are inflated by Apple Mail Privacy Protection): prefer a metric without the caveat"),
         LintCheck("duplicate-id", "ids name things in check-ins, history and reports; one id for two things makes both ambiguous"),
     )
 }
@@ -105,8 +107,18 @@ def lint(config: Config) -> list[LintFinding]:
         for a_index, action in enumerate(objective.actions):
             if action.due is None:
                 findings.append(LintFinding("action-no-due", ("objectives", o_index, "actions", a_index, "due"), f"action {action.title!r} has no due date"))
+    findings.extend(_metric_checks(config))
     findings.extend(_duplicate_ids(config))
     return findings
+
+
+def _metric_checks(config: Config) -> Iterator[LintFinding]:
+    read = {key_result.metric for objective in config.objectives for key_result in objective.key_results}
+    for name, metric in config.metrics.items():
+        if name not in read:
+            yield LintFinding("metric-unused", ("metrics", name), f"metric {name!r} feeds no key result")
+        for caveat in metric.caveats:
+            yield LintFinding("metric-caveat", ("metrics", name), f"metric {name!r}: {caveat}")
 
 
 def _count_checks(config: Config) -> Iterator[LintFinding]:

@@ -69,6 +69,8 @@ class MetricFetch(Base):
     api_calls: Mapped[int] = mapped_column(Integer, default=0)
     values_added: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    warning: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Read fine but doubtful, such as 0 over the whole window while the unfiltered query is not."""
 
 
 class Observation(Base):

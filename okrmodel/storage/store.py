@@ -142,12 +142,13 @@ class Store:
         api_calls: int = 0,
         values_added: int = 0,
         error: str | None = None,
+        warning: str | None = None,
     ) -> None:
         with self._sessions.begin() as session:
             session.add(
                 MetricFetch(
                     sync_run_id=run_id, metric=metric, source=source, status=status, first_day=first_day,
-                    last_day=last_day, api_calls=api_calls, values_added=values_added, error=error,
+                    last_day=last_day, api_calls=api_calls, values_added=values_added, error=error, warning=warning,
                 )
             )
 
@@ -159,11 +160,14 @@ class Store:
         with self._sessions() as session:
             return list(session.scalars(select(MetricFetch).where(MetricFetch.sync_run_id == run_id).order_by(MetricFetch.metric)))
 
-    def latest_fetch(self, metric: str, *, succeeded_only: bool = False) -> tuple[MetricFetch, SyncRun] | None:
-        """The newest attempt to fetch ``metric`` (or its newest success) with the run it was part of."""
+    def latest_fetch(self, metric: str, *, succeeded_only: bool = False, as_of: date | None = None) -> tuple[MetricFetch, SyncRun] | None:
+        """The newest attempt to fetch ``metric`` (or its newest success) with the run it was part of;
+        with ``as_of``, only runs as of that day or earlier (a report on a past day sees its past)."""
         query = select(MetricFetch, SyncRun).join(SyncRun, MetricFetch.sync_run_id == SyncRun.id).where(MetricFetch.metric == metric)
         if succeeded_only:
             query = query.where(MetricFetch.status == "succeeded")
+        if as_of is not None:
+            query = query.where(SyncRun.as_of <= as_of)
         with self._sessions() as session:
             row = session.execute(query.order_by(SyncRun.started_at.desc(), MetricFetch.id.desc()).limit(1)).first()
         return (row[0], row[1]) if row else None

@@ -21,7 +21,7 @@ def okr(*args: str):
 def test_validate_ok(demo_config: Path):
     result = okr("validate", "-c", str(demo_config))
     assert result.exit_code == 0, result.output
-    assert "valid (3 objectives, 9 key results, 7 metrics, period 2026-Q4)" in result.stdout
+    assert "valid (3 objectives, 10 key results, 7 metrics, period 2026-Q4)" in result.stdout
 
 
 def test_validate_reports_located_errors_with_exit_2_and_no_traceback(demo_config: Path):
@@ -62,7 +62,7 @@ def test_checkin_then_status_json_contract(demo_config: Path):
     key_result = {kr["id"]: kr for kr in objective["key_results"]}["crm-training"]
     assert set(key_result) == {"id", "title", "owner", "metric", "actual", "baseline", "target", "progress", "expected", "status", "source", "updated_at"} | {
         "unit", "direction", "aggregation", "weight", "automated_actual", "checkin", "stale", "newest_data_day",
-        "forecast", "forecast_progress", "score", "score_label", "frozen"}
+        "forecast", "forecast_progress", "score", "score_label", "frozen", "last_fetch", "caveats"}
     assert (key_result["actual"], key_result["progress"], key_result["source"]) == (3.0, 0.6, "checkin:lee")
     assert key_result["expected"] == pytest.approx(58 / 92, abs=1e-4)
     assert key_result["status"] == "on_track"  # 0.6 >= 0.9 x the expected 0.63
@@ -99,7 +99,7 @@ def test_lint_demo_is_clean_and_strict_fails_on_findings(demo_config: Path):
     demo_config.write_text(demo_config.read_text().replace("title: Improve the sales pipeline", "title: Market research"))
     relaxed = okr("lint", "-c", str(demo_config))
     assert relaxed.exit_code == 0 and "1 finding" in relaxed.stdout
-    assert "objectives[1].title (line 44): objective 'Market research' does not start with a verb of change" in relaxed.stderr
+    assert "objectives[1].title (line 46): objective 'Market research' does not start with a verb of change" in relaxed.stderr
     assert "[objective-lacks-verb: " in relaxed.stderr
     assert okr("lint", "--strict", "-c", str(demo_config)).exit_code == 1
 

@@ -109,7 +109,7 @@ def test_a_failed_metric_keeps_its_stored_values_and_is_recorded_failed(sandbox,
         run_id = store.start_run(AS_OF)
         with pytest.raises(Exception) as caught:
             connector.read("new_contacts", config.metrics["new_contacts"], windows["new_contacts"], AS_OF)
-        record_failure(store, run_id, "new_contacts", "hubspot", windows["new_contacts"], caught.value)
+        record_failure(store, run_id, "new_contacts", "hubspot", windows["new_contacts"], str(caught.value))
         deals = connector.read("deals", config.metrics["deals"], windows["deals"], AS_OF)  # the rest of the run goes on
         record_reading(store, run_id, "hubspot", deals)
         assert store.daily_values("new_contacts", date(2026, 10, 1), date(2026, 11, 26)) == before

@@ -47,14 +47,14 @@ FILLER_KEY_RESULTS = ["Send 3 email newsletters", "Train 5 team members to use t
 
 
 def config_text(objectives: list[tuple[str, list[tuple[str, str]]]], actions: str = "", period: str = "2026-Q4") -> str:
-    """A file with the given objectives, each with (title, fields) key results, all owned."""
-    lines = [
-        "company: Acme", f"period: {period}", "sources: {hubspot: {type: hubspot}}",
-        "metrics:",
-        "  mqls: {source: hubspot, kind: contacts_entered_stage, stage: marketingqualifiedlead}",
-        "  newsletters: {source: hubspot, kind: marketing_emails_sent}",
-        "objectives:",
-    ]
+    """A file with the given objectives, each with (title, fields) key results, all owned; only
+    the metrics some key result reads (an unused one is a finding of its own)."""
+    metrics = {
+        "mqls": "  mqls: {source: hubspot, kind: contacts_entered_stage, stage: marketingqualifiedlead}",
+        "newsletters": "  newsletters: {source: hubspot, kind: marketing_emails_sent}",
+    }
+    used = [line for name, line in metrics.items() if any(f"metric: {name}" in fields for _, key_results in objectives for _, fields in key_results)]
+    lines = ["company: Acme", f"period: {period}", "sources: {hubspot: {type: hubspot}}", *(["metrics:", *used] if used else []), "objectives:"]
     kr_number = 0
     for o_number, (title, key_results) in enumerate(objectives):
         lines += [f"  - id: o{o_number}", f"    title: {title!r}", "    owner: maria@acme.example", "    key_results:"]
@@ -197,3 +197,15 @@ def test_the_demo_follows_the_method():
 def test_objective_numbers_are_quantities_not_digits_inside_names(title, fires):
     text = config_text([(title, good_key_results())] + clean_objectives(2))
     assert ("objective-has-number" in checks_for(text, ("objectives", 0, "title"))) is fires
+
+
+def test_a_metric_no_key_result_reads_and_a_metric_with_a_caveat_are_findings():
+    text = config_text([(GOOD_OBJECTIVES[0], good_key_results())] + clean_objectives(2))
+    assert "metrics:\n" in text
+    text = text.replace(
+        "metrics:\n", "metrics:\n  spare: {source: hubspot, kind: contacts_created}\n  opens: {source: hubspot, kind: marketing_emails_sent, sum: open}\n", 1
+    )
+    findings = {(finding.check, finding.location) for finding in lint(parse_config(text))}
+    assert ("metric-unused", ("metrics", "spare")) in findings
+    assert ("metric-caveat", ("metrics", "opens")) in findings
+    assert ("metric-caveat", ("metrics", "spare")) not in findings
