@@ -7,24 +7,45 @@ official SDK against it over a socket, with answers known in advance::
     with SandboxServer(dataset) as server:
         client = hubspot.HubSpot(access_token=server.token, host=server.base_url)
 
-Run it standalone with ``python -m connectors.sandbox --port 8765``.
+Besides CRM records and marketing emails it serves the portal's catalogue
+(deal pipelines and stages, properties with their options, campaigns), and
+portal quirks are switches: ``with_legacy_stage_dates``,
+``SandboxDataset.v2_properties_listed``, ``generate_dataset(mpp_open_share=)``,
+and on the server ``rate_limits``, ``latency_seconds`` and
+``arrival_delay_seconds``/``arrival_jitter_seconds``.
+
+Run it standalone with ``python -m connectors.sandbox --port 8765``, or from
+code with ``serve_sandbox(SandboxOptions(...))``.
 """
 
-from connectors.sandbox.dataset import SandboxDataset, contact, deal, email, generate_dataset, timestamp_burst, with_legacy_stage_dates
+from connectors.sandbox.catalogue import DEFAULT_PIPELINE, PARTNER_PIPELINE, Pipeline, PipelineStage
+from connectors.sandbox.dataset import SandboxDataset, campaign, contact, deal, email, generate_dataset, timestamp_burst, with_legacy_stage_dates
 from connectors.sandbox.faults import Fault, RateLimits
+from connectors.sandbox.marketing import with_machine_opens
 from connectors.sandbox.server import DEFAULT_TOKEN, SandboxCall, SandboxServer
+from connectors.sandbox.standalone import SandboxOptions, build_sandbox, parse_options, serve_sandbox
 
 __all__ = [
+    "DEFAULT_PIPELINE",
     "DEFAULT_TOKEN",
+    "PARTNER_PIPELINE",
     "Fault",
+    "Pipeline",
+    "PipelineStage",
     "RateLimits",
     "SandboxCall",
     "SandboxDataset",
+    "SandboxOptions",
     "SandboxServer",
+    "build_sandbox",
+    "campaign",
     "contact",
     "deal",
     "email",
     "generate_dataset",
+    "parse_options",
+    "serve_sandbox",
     "timestamp_burst",
     "with_legacy_stage_dates",
+    "with_machine_opens",
 ]

@@ -7,7 +7,9 @@
   HubSpot's error body (429 with or without ``Retry-After``, 5xx, 400 with a
   message, 403 with missing scopes), and/or a delay before answering (a
   timeout when longer than the client's).
-- ``latency_seconds`` on the server delays every answer.
+- ``latency_seconds`` on the server delays every answer;
+  ``arrival_delay_seconds`` (plus random ``arrival_jitter_seconds``) delays
+  each call before it counts as arrived against the rate limits.
 
 Everything here is thread-safe: the server answers from one thread per connection.
 """

@@ -8,11 +8,14 @@ property (or with an empty value) fails every operator but
 ``NOT_HAS_PROPERTY``, ``NEQ`` and ``NOT_IN`` included. The documented limits
 raise ``SearchValidationError``, which the server answers as HubSpot does:
 400 ``VALIDATION_ERROR``. ``list_marketing_emails`` does the same for
-``GET /marketing/v3/emails``.
+``GET /marketing/v3/emails``, ``list_campaigns`` and ``campaign_answer`` for
+``GET /marketing/v3/campaigns`` and ``.../{campaignGuid}``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import json
 import operator as op
@@ -22,8 +25,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 __all__ = [
+    "DEFAULT_CAMPAIGN_PAGE_SIZE",
     "DEFAULT_EMAIL_PAGE_SIZE",
     "DEFAULT_PAGE_SIZE",
+    "MAX_CAMPAIGN_PAGE_SIZE",
     "MAX_EMAIL_PAGE_SIZE",
     "MAX_FILTERS_PER_GROUP",
     "MAX_FILTERS_TOTAL",
@@ -31,6 +36,8 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "MAX_REACHABLE_RESULTS",
     "SearchValidationError",
+    "campaign_answer",
+    "list_campaigns",
     "list_marketing_emails",
     "parse_epoch_millis",
     "search_records",
@@ -45,6 +52,8 @@ MAX_REACHABLE_RESULTS = 10_000
 """Search pages cannot start at or past this offset; ``total`` itself is not capped."""
 DEFAULT_EMAIL_PAGE_SIZE = 100
 MAX_EMAIL_PAGE_SIZE = 300
+DEFAULT_CAMPAIGN_PAGE_SIZE = 50
+MAX_CAMPAIGN_PAGE_SIZE = 100
 
 Properties = Mapping[str, str | None]
 Predicate = Callable[[Properties], bool]
@@ -61,7 +70,9 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _SORT_DIRECTIONS = {"ASCENDING": False, "DESCENDING": True}  # -> reverse
-_EMAIL_PARAMETERS = frozenset({"limit", "after", "includeStats", "isPublished", "createdAfter", "createdBefore", "archived"})
+_EMAIL_PARAMETERS = frozenset({"limit", "after", "includeStats", "isPublished", "createdAfter", "createdBefore", "archived", "marketingCampaignNames"})
+_CAMPAIGN_PARAMETERS = frozenset({"limit", "after", "name", "properties", "sort"})
+_CAMPAIGN_SORTS = ("hs_name", "createdAt", "updatedAt")
 
 
 class SearchValidationError(ValueError):
@@ -138,13 +149,17 @@ def search_records(
     return body
 
 
-def list_marketing_emails(emails: Iterable[Mapping[str, Any]], params: Mapping[str, str], *, link_base: str) -> dict[str, Any]:
+def list_marketing_emails(
+    emails: Iterable[Mapping[str, Any]], params: Mapping[str, str], *, link_base: str, campaign_names_on_request: bool = False
+) -> dict[str, Any]:
     """The body HubSpot answers to ``GET /marketing/v3/emails`` with query ``params`` (one value each).
 
     Supported: ``limit`` (default 100), ``after`` (an offset cursor),
     ``includeStats`` (default false: ``stats`` left out), ``isPublished``,
-    ``archived`` (default false), and ``createdAfter``/``createdBefore``
-    (exclusive; ISO-8601 or millisecond epochs). Any other parameter is
+    ``archived`` (default false), ``createdAfter``/``createdBefore``
+    (exclusive; ISO-8601 or millisecond epochs) and
+    ``marketingCampaignNames``: with ``campaign_names_on_request``, emails
+    carry ``campaignName`` only when it is true. Any other parameter is
     rejected rather than silently ignored, so a caller never mistakes an
     unfiltered answer for a filtered one. Results are ascending by
     ``createdAt``, then id.
@@ -159,6 +174,8 @@ def list_marketing_emails(emails: Iterable[Mapping[str, Any]], params: Mapping[s
     archived = bool(_parse_bool(params.get("archived"), "archived"))
     created_after = _parse_datetime_param(params.get("createdAfter"), "createdAfter")
     created_before = _parse_datetime_param(params.get("createdBefore"), "createdBefore")
+    names_asked = bool(_parse_bool(params.get("marketingCampaignNames"), "marketingCampaignNames"))
+    left_out = {key for key, drop in (("stats", not include_stats), ("campaignName", campaign_names_on_request and not names_asked)) if drop}
 
     def wanted(mail: Mapping[str, Any]) -> bool:
         created = parse_epoch_millis(mail["createdAt"])
@@ -173,12 +190,77 @@ def list_marketing_emails(emails: Iterable[Mapping[str, Any]], params: Mapping[s
     page = found[after : after + limit]
     body: dict[str, Any] = {
         "total": len(found),
-        "results": [dict(mail) if include_stats else {key: value for key, value in mail.items() if key != "stats"} for mail in page],
+        "results": [{key: value for key, value in mail.items() if key not in left_out} for mail in page],
     }
     if limit and after + limit < len(found):
         next_after = str(after + limit)
         body["paging"] = {"next": {"after": next_after, "link": f"{link_base}?{urlencode({**params, 'after': next_after})}"}}
     return body
+
+
+def list_campaigns(
+    campaigns: Iterable[Mapping[str, Any]], params: Mapping[str, str], *, properties: Sequence[str], known: Sequence[str], link_base: str
+) -> dict[str, Any]:
+    """The body HubSpot answers to ``GET /marketing/v3/campaigns`` with query ``params``.
+
+    ``limit`` 1 to 100 (default 50), ``after`` the opaque cursor of
+    ``paging.next.after``, ``name`` a case-insensitive substring of
+    ``hs_name``, ``sort`` ``hs_name`` (default), ``createdAt`` or
+    ``updatedAt``, ``-`` first for descending. Each result carries the
+    requested ``properties`` that are ``known`` (null when unset; unknown
+    ones are ignored, as HubSpot does), none when none are asked.
+    """
+    unsupported = sorted(set(params) - _CAMPAIGN_PARAMETERS)
+    if unsupported:
+        raise SearchValidationError(f"The HubSpot sandbox does not support the query parameters {unsupported}.")
+    limit = _parse_int(params.get("limit"), "limit", DEFAULT_CAMPAIGN_PAGE_SIZE, maximum=MAX_CAMPAIGN_PAGE_SIZE)
+    if limit < 1:
+        raise SearchValidationError("limit must be at least 1.")
+    after = _decode_cursor(params.get("after"))
+    sort = params.get("sort") or "hs_name"
+    descending, sort_key = sort.startswith("-"), sort.removeprefix("-")
+    if sort_key not in _CAMPAIGN_SORTS:
+        raise SearchValidationError(f"sort must be one of {list(_CAMPAIGN_SORTS)}, optionally with a leading '-', not {sort!r}.")
+    needle = (params.get("name") or "").casefold()
+    found = [item for item in campaigns if needle in str(item["properties"].get("hs_name", "")).casefold()]
+
+    def key(item: Mapping[str, Any]) -> Comparable:
+        if sort_key == "hs_name":
+            return str(item["properties"].get("hs_name", "")).casefold()
+        return parse_epoch_millis(item[sort_key])
+
+    found = sorted(sorted(found, key=lambda item: item["id"]), key=key, reverse=descending)
+    body: dict[str, Any] = {"total": len(found), "results": [campaign_answer(item, properties, known) for item in found[after : after + limit]]}
+    if after + limit < len(found):
+        cursor = _encode_cursor(after + limit)
+        body["paging"] = {"next": {"after": cursor, "link": f"{link_base}?{urlencode({**params, 'after': cursor})}"}}
+    return body
+
+
+def campaign_answer(campaign: Mapping[str, Any], properties: Sequence[str], known: Sequence[str]) -> dict[str, Any]:
+    """One campaign with the requested ``properties`` that are ``known`` (null when unset)."""
+    values = campaign["properties"]
+    return {
+        "id": campaign["id"],
+        "createdAt": campaign["createdAt"],
+        "updatedAt": campaign["updatedAt"],
+        "properties": {name: values.get(name) for name in dict.fromkeys(properties) if name in known},
+        "businessUnits": [dict(unit) for unit in campaign.get("businessUnits", [{"id": 0}])],
+    }
+
+
+def _encode_cursor(offset: int) -> str:
+    # Opaque like HubSpot's ("NTA="): clients must pass paging.next.after back, not compute offsets.
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return _parse_int(base64.urlsafe_b64decode(cursor.encode()).decode(), "after", 0)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise SearchValidationError(f"after must be a paging cursor from paging.next.after, not {cursor!r}.") from None
 
 
 # --- filters -----------------------------------------------------------------

@@ -7,23 +7,36 @@ API call needs ``Authorization: Bearer <token>``. Endpoints:
 - ``POST /crm/v3/objects/{contacts|deals}/search`` (semantics in ``search.py``)
 - ``GET /crm/v3/objects/{contacts|deals}`` (the list API full-pull connectors
   page through: ``limit`` up to 100, ``after``, ``properties``)
-- ``GET /marketing/v3/emails``
+- ``GET /marketing/v3/emails`` (``limit``, ``after``, ``includeStats``,
+  ``isPublished``, ``createdAfter``/``createdBefore``, ``archived``,
+  ``marketingCampaignNames``; emails carry ``campaign`` and ``campaignName``)
+- ``GET /marketing/v3/campaigns`` (``limit``, ``after``, ``name``,
+  ``properties``, ``sort``) and ``.../{campaignGuid}``
 - ``GET /crm/v3/properties/{contacts|deals}`` and ``.../{propertyName}``
+  (404 for a property the portal does not list)
+- ``GET /crm/v3/pipelines/{deals|contacts}``, ``.../{pipelineId}``,
+  ``.../{pipelineId}/stages`` and ``.../stages/{stageId}``: the deal
+  pipelines, and for contacts the lifecycle stage pipeline
 - ``GET /analytics/v2/reports/{totals|sources}/daily?start=YYYYMMDD&end=YYYYMMDD``
 - ``GET /__sandbox/calls`` (``DELETE`` resets them): the calls answered so
   far; control endpoints need no token and are not counted.
 
 Faults are set per instance (``faults.py``): ``rate_limits`` answers HubSpot's
 429s, ``faults.push(Fault(...))`` scripts the next answers, and
-``latency_seconds`` delays every one. ``call_log`` keeps each call's arrival
-time and status, so tests can check rates without timing themselves.
+``latency_seconds`` delays every answer. ``arrival_delay_seconds`` (plus up
+to ``arrival_jitter_seconds`` more, drawn per call) is the one-way network
+delay before a call *arrives*: HubSpot counts a call against its limits when
+it arrives, not when the client sent it, so calls a client spaced evenly can
+arrive bunched and draw 429s. ``call_log`` keeps each call's arrival time
+and status, so tests can check rates without timing themselves.
 
-Standard library only, one thread per connection, silent on stderr.
+Standard library only; the HTTP layer (one thread per connection, silent on stderr) is ``transport.py``.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
@@ -33,22 +46,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from connectors.sandbox.dataset import SandboxDataset, property_definitions, property_types
+from connectors.sandbox.catalogue import Pipeline, pipeline_json, pipelines_of, property_definitions, property_types
+from connectors.sandbox.dataset import SandboxDataset
 from connectors.sandbox.faults import FaultQueue, RateLimits, error_body, rate_limit_body
 from connectors.sandbox.index import RecordIndex
-from connectors.sandbox.search import SearchValidationError, list_marketing_emails, search_records
+from connectors.sandbox.marketing import CAMPAIGN_PROPERTIES
+from connectors.sandbox.search import SearchValidationError, campaign_answer, list_campaigns, list_marketing_emails, search_records
+from connectors.sandbox.transport import HttpServer, Request
 
 __all__ = ["DEFAULT_TOKEN", "SandboxCall", "SandboxServer"]
 
 DEFAULT_TOKEN = "sandbox-token"
 
 _CONTROL_PREFIX = "/__sandbox/"
-_CONTENT_TYPE = "application/json;charset=utf-8"
 _OBJECT_TYPES = ("contacts", "deals")
 
 # Properties a search result always carries, and those it carries when none are requested (HubSpot's defaults).
@@ -67,22 +80,15 @@ _MAX_LIST_PAGE_SIZE = 100
 
 @dataclass
 class SandboxCall:
-    """One HubSpot API call the sandbox received: when it arrived (``time.monotonic()``) and the
-    status it was answered with (0 while a delayed answer is still pending)."""
+    """One HubSpot API call the sandbox received: when it arrived (``time.monotonic()``, after
+    ``network_delay`` seconds of one-way delay) and the status it was answered with (0 while a
+    delayed answer is still pending)."""
 
     method: str
     path: str
     arrived: float
     status: int = 0
-
-
-@dataclass(frozen=True)
-class _Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    authorization: str
-    body: bytes
+    network_delay: float = 0.0
 
 
 class SandboxServer:
@@ -93,6 +99,12 @@ class SandboxServer:
     answered, as ``(method, path)`` in arrival order, failed ones included;
     ``call_count`` is their number. Both are safe to read while serving.
     The dataset's lists are served live, so records appended later are found.
+
+    ``arrival_delay_seconds`` and ``arrival_jitter_seconds`` delay each call
+    before it counts as arrived (against ``rate_limits`` and in
+    ``call_log``); the jitter is uniform in ``[0, arrival_jitter_seconds]``,
+    drawn from a ``random.Random(arrival_seed)``. ``latency_seconds`` delays
+    the answer after that.
     """
 
     def __init__(
@@ -104,11 +116,19 @@ class SandboxServer:
         port: int = 0,
         rate_limits: RateLimits | None = None,
         latency_seconds: float = 0.0,
+        arrival_delay_seconds: float = 0.0,
+        arrival_jitter_seconds: float = 0.0,
+        arrival_seed: int | str | None = 0,
     ) -> None:
+        if min(latency_seconds, arrival_delay_seconds, arrival_jitter_seconds) < 0:
+            raise ValueError("latency and arrival delays must not be negative")
         self.dataset = dataset
         self.token = token
         self.rate_limits = rate_limits
         self.latency_seconds = latency_seconds
+        self.arrival_delay_seconds = arrival_delay_seconds
+        self.arrival_jitter_seconds = arrival_jitter_seconds
+        self._jitter = random.Random(arrival_seed)
         self.faults = FaultQueue()
         self._address = (host, port)
         self._property_types = {object_type: property_types(object_type, dataset) for object_type in _OBJECT_TYPES}
@@ -120,7 +140,7 @@ class SandboxServer:
         self._accepted: dict[str, deque[float]] = {"search": deque(), "all": deque()}
         self._rate_limited = 0
         self._calls_lock = threading.Lock()
-        self._httpd: _HttpServer | None = None
+        self._httpd: HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._base_url: str | None = None
 
@@ -130,7 +150,7 @@ class SandboxServer:
         """Bind, serve from a daemon thread, and return the base URL, e.g. ``http://127.0.0.1:54321``."""
         if self._httpd is not None:
             raise RuntimeError("the sandbox server is already running")
-        self._httpd = _HttpServer(self._address, self)
+        self._httpd = HttpServer(self._address, self._respond)
         host, port = self._httpd.server_address[:2]
         self._base_url = f"http://{host}:{port}"
         self._thread = threading.Thread(
@@ -189,16 +209,21 @@ class SandboxServer:
 
     # --- dispatch ---
 
-    def _respond(self, request: _Request) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _respond(self, request: Request) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Status, body and extra headers for ``request``: scripted fault, rate limit, or the real answer."""
         if request.path.startswith(_CONTROL_PREFIX):
             return (*self._control(request), {})
-        arrived = time.monotonic()
-        # Logged on arrival: a client that timed out has still made the call.
-        call = SandboxCall(request.method, request.path, arrived)
+        network_delay = self._network_delay()
+        if network_delay > 0:
+            time.sleep(network_delay)  # still on its way: neither logged nor counted yet
         with self._calls_lock:
+            # Logged on arrival: a client that timed out has still made the call. Counted against the
+            # limits on arrival too, in arrival order, as HubSpot counts them.
+            arrived = time.monotonic()
+            call = SandboxCall(request.method, request.path, arrived, network_delay=network_delay)
             self._calls.append(call)
-        fault = self.faults.take(request.path)
+            fault = self.faults.take(request.path)
+            limited = None if fault is not None and fault.status is not None else self._over_rate_limit(request, arrived)
         delay = self.latency_seconds + (fault.delay_seconds if fault else 0.0)
         if delay > 0:
             time.sleep(delay)
@@ -207,38 +232,43 @@ class SandboxServer:
             status, body = fault.status, error_body(fault.status, fault.message, missing_scopes=fault.missing_scopes)
             if fault.retry_after is not None:
                 headers["Retry-After"] = f"{fault.retry_after:g}"
+        elif limited is not None:
+            status, body, headers = limited
         else:
-            limited = self._over_rate_limit(request, arrived)
-            if limited is not None:
-                status, body, headers = limited
-            else:
-                status, body = self._answer(request)
+            status, body = self._answer(request)
         call.status = int(status)
         return status, body, headers
 
-    def _over_rate_limit(self, request: _Request, arrived: float) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+    def _network_delay(self) -> float:
+        if self.arrival_jitter_seconds <= 0:
+            return self.arrival_delay_seconds
+        with self._calls_lock:
+            return self.arrival_delay_seconds + self._jitter.uniform(0.0, self.arrival_jitter_seconds)
+
+    def _over_rate_limit(self, request: Request, arrived: float) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        """The 429 for a call arriving at ``arrived`` over a limit, else None (the call is booked).
+        Called with ``_calls_lock`` held."""
         limits = self.rate_limits
         if limits is None:
             return None
         is_search = request.method == "POST" and request.path.rstrip("/").endswith("/search")
-        with self._calls_lock:
-            checks = [("all", 10.0, limits.per_10_seconds, "TEN_SECONDLY_ROLLING")]
-            if is_search:
-                checks.insert(0, ("search", 1.0, limits.search_per_second, "SECONDLY"))
-            for bucket, period, allowed, policy in checks:
-                accepted = self._accepted[bucket]
-                while accepted and accepted[0] <= arrived - period:
-                    accepted.popleft()
-                if allowed is not None and len(accepted) >= allowed:
-                    self._rate_limited += 1
-                    headers = {"Retry-After": "1"} if self._rate_limited % limits.retry_after_every == 0 else {}
-                    return HTTPStatus.TOO_MANY_REQUESTS, rate_limit_body(policy), headers
-            self._accepted["all"].append(arrived)
-            if is_search:
-                self._accepted["search"].append(arrived)
+        checks = [("all", 10.0, limits.per_10_seconds, "TEN_SECONDLY_ROLLING")]
+        if is_search:
+            checks.insert(0, ("search", 1.0, limits.search_per_second, "SECONDLY"))
+        for bucket, period, allowed, policy in checks:
+            accepted = self._accepted[bucket]
+            while accepted and accepted[0] <= arrived - period:
+                accepted.popleft()
+            if allowed is not None and len(accepted) >= allowed:
+                self._rate_limited += 1
+                headers = {"Retry-After": "1"} if self._rate_limited % limits.retry_after_every == 0 else {}
+                return HTTPStatus.TOO_MANY_REQUESTS, rate_limit_body(policy), headers
+        self._accepted["all"].append(arrived)
+        if is_search:
+            self._accepted["search"].append(arrived)
         return None
 
-    def _answer(self, request: _Request) -> Answer:
+    def _answer(self, request: Request) -> Answer:
         scheme, _, token = request.authorization.partition(" ")
         if scheme.lower() != "bearer" or token != self.token:
             return _error(
@@ -262,7 +292,7 @@ class SandboxServer:
             return _error(HTTPStatus.METHOD_NOT_ALLOWED, "VALIDATION_ERROR", f"{request.method} is not allowed on {request.path}.")
         return _error(HTTPStatus.NOT_FOUND, "OBJECT_NOT_FOUND", f"The HubSpot sandbox has no endpoint {request.method} {request.path}.")
 
-    def _control(self, request: _Request) -> Answer:
+    def _control(self, request: Request) -> Answer:
         if request.path.rstrip("/") == "/__sandbox/calls":
             if request.method == "DELETE":
                 self.reset_calls()
@@ -273,7 +303,7 @@ class SandboxServer:
 
     # --- endpoints ---
 
-    def _search(self, request: _Request, object_type: str) -> Answer:
+    def _search(self, request: Request, object_type: str) -> Answer:
         try:
             body = json.loads(request.body or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -288,10 +318,62 @@ class SandboxServer:
             memo=self._indexes[object_type].memo,
         )
 
-    def _emails(self, request: _Request) -> Answer:
-        return HTTPStatus.OK, list_marketing_emails(self.dataset.emails, request.query, link_base=f"{self.base_url}/marketing/v3/emails")
+    def _emails(self, request: Request) -> Answer:
+        return HTTPStatus.OK, list_marketing_emails(
+            self.dataset.emails,
+            request.query,
+            link_base=f"{self.base_url}/marketing/v3/emails",
+            campaign_names_on_request=self.dataset.campaign_names_on_request,
+        )
 
-    def _list_objects(self, request: _Request, object_type: str) -> Answer:
+    def _campaigns(self, request: Request) -> Answer:
+        return HTTPStatus.OK, list_campaigns(
+            self.dataset.campaigns,
+            request.query,
+            properties=_listed(request, "properties"),
+            known=CAMPAIGN_PROPERTIES,
+            link_base=f"{self.base_url}/marketing/v3/campaigns",
+        )
+
+    def _campaign(self, request: Request, campaign_id: str) -> Answer:
+        """One campaign with its marketing emails as ``assets``."""
+        found = next((item for item in self.dataset.campaigns if item["id"] == campaign_id), None)
+        if found is None:
+            return _error(HTTPStatus.NOT_FOUND, "OBJECT_NOT_FOUND", f"Campaign {campaign_id} does not exist.")
+        emails = [{"id": mail["id"], "name": mail["name"]} for mail in self.dataset.emails if mail.get("campaign") == campaign_id]
+        return HTTPStatus.OK, {
+            **campaign_answer(found, _listed(request, "properties"), CAMPAIGN_PROPERTIES),
+            "assets": {"MARKETING_EMAIL": {"results": emails}} if emails else {},
+        }
+
+    def _pipelines(self, request: Request, object_type: str) -> Answer:
+        return HTTPStatus.OK, {"results": [pipeline_json(pipeline) for pipeline in pipelines_of(object_type, self.dataset) or []]}
+
+    def _pipeline(self, request: Request, object_type: str, pipeline_id: str) -> Answer:
+        pipeline = self._find_pipeline(object_type, pipeline_id)
+        if pipeline is None:
+            return _pipeline_not_found(object_type, pipeline_id)
+        return HTTPStatus.OK, pipeline_json(pipeline)
+
+    def _stages(self, request: Request, object_type: str, pipeline_id: str) -> Answer:
+        pipeline = self._find_pipeline(object_type, pipeline_id)
+        if pipeline is None:
+            return _pipeline_not_found(object_type, pipeline_id)
+        return HTTPStatus.OK, {"results": pipeline_json(pipeline)["stages"]}
+
+    def _stage(self, request: Request, object_type: str, pipeline_id: str, stage_id: str) -> Answer:
+        pipeline = self._find_pipeline(object_type, pipeline_id)
+        if pipeline is None:
+            return _pipeline_not_found(object_type, pipeline_id)
+        stage = next((stage for stage in pipeline_json(pipeline)["stages"] if stage["id"] == stage_id), None)
+        if stage is None:
+            return _error(HTTPStatus.NOT_FOUND, "OBJECT_NOT_FOUND", f"Unable to find stage {stage_id} in pipeline {pipeline_id}.")
+        return HTTPStatus.OK, stage
+
+    def _find_pipeline(self, object_type: str, pipeline_id: str) -> Pipeline | None:
+        return next((pipeline for pipeline in pipelines_of(object_type, self.dataset) or [] if pipeline.id == pipeline_id), None)
+
+    def _list_objects(self, request: Request, object_type: str) -> Answer:
         """The CRM list API: every record by id, ``limit`` (max 100) at a time, ``after`` an offset cursor."""
         limit = _query_int(request.query, "limit", 10, _MAX_LIST_PAGE_SIZE)
         after = _query_int(request.query, "after", 0, None)
@@ -312,7 +394,7 @@ class SandboxServer:
             body["paging"] = {"next": {"after": next_after, "link": f"{self.base_url}/crm/v3/objects/{object_type}?after={next_after}"}}
         return HTTPStatus.OK, body
 
-    def _analytics(self, request: _Request, breakdown: str) -> Answer:
+    def _analytics(self, request: Request, breakdown: str) -> Answer:
         """Daily traffic, keyed by ``YYYY-MM-DD`` from ``start`` to ``end`` (inclusive): one row
         per source, or a single ``totals`` row summing them."""
         try:
@@ -332,10 +414,10 @@ class SandboxServer:
                 answer[day.isoformat()] = [{"breakdown": source, **row} for source, row in rows.items()]
         return HTTPStatus.OK, answer
 
-    def _properties(self, request: _Request, object_type: str) -> Answer:
+    def _properties(self, request: Request, object_type: str) -> Answer:
         return HTTPStatus.OK, {"results": property_definitions(object_type, self.dataset)}
 
-    def _property(self, request: _Request, object_type: str, name: str) -> Answer:
+    def _property(self, request: Request, object_type: str, name: str) -> Answer:
         for definition in property_definitions(object_type, self.dataset):
             if definition["name"] == name:
                 return HTTPStatus.OK, definition
@@ -343,15 +425,31 @@ class SandboxServer:
 
 
 _OBJECT_TYPE_PATTERN = "|".join(_OBJECT_TYPES)
+_PIPELINE_OBJECT_TYPES = "deals|contacts"
 _ROUTES: tuple[tuple[str, re.Pattern[str], Callable[..., Answer]], ...] = (
     ("POST", re.compile(rf"/crm/v3/objects/({_OBJECT_TYPE_PATTERN})/search/?"), SandboxServer._search),
     ("GET", re.compile(rf"/crm/v3/objects/({_OBJECT_TYPE_PATTERN})/?"), SandboxServer._list_objects),
     ("GET", re.compile(r"/analytics/v2/reports/(totals|sources)/daily/?"), SandboxServer._analytics),
     # The SDK asks for "/marketing/v3/emails/", with the trailing slash.
     ("GET", re.compile(r"/marketing/v3/emails/?"), SandboxServer._emails),
+    ("GET", re.compile(r"/marketing/v3/campaigns/?"), SandboxServer._campaigns),
+    ("GET", re.compile(r"/marketing/v3/campaigns/([^/]+)/?"), SandboxServer._campaign),
+    ("GET", re.compile(rf"/crm/v3/pipelines/({_PIPELINE_OBJECT_TYPES})/?"), SandboxServer._pipelines),
+    ("GET", re.compile(rf"/crm/v3/pipelines/({_PIPELINE_OBJECT_TYPES})/([^/]+)/?"), SandboxServer._pipeline),
+    ("GET", re.compile(rf"/crm/v3/pipelines/({_PIPELINE_OBJECT_TYPES})/([^/]+)/stages/?"), SandboxServer._stages),
+    ("GET", re.compile(rf"/crm/v3/pipelines/({_PIPELINE_OBJECT_TYPES})/([^/]+)/stages/([^/]+)/?"), SandboxServer._stage),
     ("GET", re.compile(rf"/crm/v3/properties/({_OBJECT_TYPE_PATTERN})/?"), SandboxServer._properties),
     ("GET", re.compile(rf"/crm/v3/properties/({_OBJECT_TYPE_PATTERN})/([^/]+)/?"), SandboxServer._property),
 )
+
+
+def _listed(request: Request, name: str) -> list[str]:
+    """Every name in a list parameter, sent repeated (``a=x&a=y``) or comma-separated (``a=x,y``)."""
+    return [item.strip() for value in request.query_all.get(name, []) for item in value.split(",") if item.strip()]
+
+
+def _pipeline_not_found(object_type: str, pipeline_id: str) -> Answer:
+    return _error(HTTPStatus.NOT_FOUND, "OBJECT_NOT_FOUND", f"Unable to find pipeline {pipeline_id} for object type {object_type}.")
 
 
 def _query_int(query: dict[str, str], name: str, default: int, maximum: int | None) -> int:
@@ -369,65 +467,3 @@ def _query_int(query: dict[str, str], name: str, default: int, maximum: int | No
 
 def _error(status: HTTPStatus, category: str, message: str) -> Answer:
     return status, {"status": "error", "message": message, "correlationId": str(uuid.uuid4()), "category": category}
-
-
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True  # idle keep-alive connections must not keep the process alive
-
-    def __init__(self, address: tuple[str, int], sandbox: SandboxServer) -> None:
-        super().__init__(address, _RequestHandler)
-        self.sandbox = sandbox
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Silent: a client that timed out and hung up is a scenario here, not a failure."""
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    # HTTP/1.1 keeps the SDK's pooled connections open across calls, like the real API.
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; with Nagle on, delayed ACKs add ~40 ms to every call.
-    disable_nagle_algorithm = True
-    server: _HttpServer
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: tests, demos and benchmarks own stderr."""
-
-    def _handle(self) -> None:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        request = _Request(
-            method=self.command,
-            path=url.path,
-            # HubSpot reads one value per parameter; the last one wins.
-            query={name: values[-1] for name, values in parse_qs(url.query, keep_blank_values=True).items()},
-            authorization=self.headers.get("Authorization", ""),
-            body=self.rfile.read(length) if length else b"",
-        )
-        headers: dict[str, str] = {}
-        try:
-            status, payload, headers = self.server.sandbox._respond(request)
-        except Exception as error:  # a sandbox bug must reach the caller as an answer, not a dropped connection
-            status, payload = _error(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", f"HubSpot sandbox error: {error!r}")
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", _CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
