@@ -1,12 +1,16 @@
-"""The CSV's text: a local file (relative to the config's folder) or an ``https://`` download.
+"""The CSV's text: a local file (relative to the config's folder) or an ``https://`` download, read once per run.
 
-Downloads go through a ``requests`` session with the shared backoff retry
-(429, 5xx, timeouts) and a timeout; a sheet that is not published answers a
-sign-in page, which is reported as such instead of as a CSV without columns.
+The first caller reads the file; every later check, read and catalogue of the
+run gets the same text, so all columns come from one version of the file and
+one download. Downloads go through a ``requests`` session with the shared
+backoff retry (429, 5xx, timeouts) and a timeout; a sheet that is not
+published answers a sign-in page, which is reported as such instead of as a
+CSV without columns.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import requests
@@ -20,16 +24,29 @@ __all__ = ["CsvFetcher"]
 
 
 class CsvFetcher:
-    """Reads one CSV source's text; counts downloads (a local read is not an API call)."""
+    """Reads one CSV source's text once; counts downloads (a local read is not an API call). Thread-safe."""
 
     def __init__(self, source_name: str, source: CsvSource, base_dir: Path, retry: Retry | None = None):
         self.source_name = source_name
         self.source = source
         self.path = (base_dir / source.path) if source.path is not None else None
         self._session = retrying_session(retry) if source.url is not None else None
+        self._text: str | None = None
+        self._lock = threading.Lock()
 
     def read_text(self) -> tuple[str, int]:
-        """The file's text (a UTF-8 byte-order mark dropped) and the API calls it took."""
+        """The file's text (a UTF-8 byte-order mark dropped) and the API calls it took: 1 for the run's download, else 0."""
+        with self._lock:
+            if self._text is not None:
+                return self._text, 0
+            self._text, calls = self._read()
+            return self._text, calls
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    def _read(self) -> tuple[str, int]:
         if self.path is not None:
             try:
                 return self.path.read_text(encoding="utf-8-sig"), 0
@@ -40,10 +57,6 @@ class CsvFetcher:
             except OSError as error:
                 raise SourceConfigurationError(self.source_name, f"{self.source.location}: cannot read the file: {error.strerror}") from None
         return self._download(), 1
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
 
     def _download(self) -> str:
         assert self._session is not None and self.source.url is not None

@@ -1,4 +1,5 @@
-"""Google Analytics 4: daily sessions, users, page views, events from the Data API (REST), via google-analytics-data."""
+"""Google Analytics 4: daily sessions, users, page views, events from the Data API (REST), via google-analytics-data;
+mappings checked against the property's metadata."""
 
 from connectors.base import SourceKind
 from connectors.ga4.config import GA4Metric, GA4Source

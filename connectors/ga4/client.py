@@ -1,4 +1,4 @@
-"""One GA4 Data API client per property and run: service-account credentials, REST, retry, timeout.
+"""One GA4 Data API client per property and run: service-account credentials, REST, retry, timeout, the metadata.
 
 The key is the JSON of a service-account key file, read from the environment
 variable ``credentials_env`` and handed to google-auth in memory; it is never
@@ -6,19 +6,23 @@ written, logged or put into a message (only the account's email is, so an
 admin knows whom to grant access). The client signs its own short-lived JWT
 with the key (self-signed JWT access, scope ``analytics.readonly``), so no
 OAuth token endpoint is called. ``BetaAnalyticsDataClient`` runs on the
-REST transport (``requests``), so calls need no gRPC channel. Every
-``runReport`` carries a timeout and ``api_core``'s retry: exponential backoff
-on 429 / RESOURCE_EXHAUSTED, 5xx and unreachable hosts until its deadline.
+REST transport (``requests``), so calls need no gRPC channel. Every call
+(``runReport``, ``getMetadata``) carries a timeout and ``api_core``'s retry:
+exponential backoff on 429 / RESOURCE_EXHAUSTED, 5xx and unreachable hosts
+until its deadline. The property's metadata (its dimensions and metrics,
+custom ones included) is fetched once per run and shared by every thread.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import requests
 from google.analytics.data_v1beta import BetaAnalyticsDataClient
-from google.analytics.data_v1beta.types import RunReportRequest, RunReportResponse
+from google.analytics.data_v1beta.types import GetMetadataRequest, Metadata, RunReportRequest, RunReportResponse
 from google.api_core.exceptions import GoogleAPIError
 from google.api_core.retry import Retry
 from google.auth.exceptions import GoogleAuthError
@@ -33,6 +37,7 @@ __all__ = ["GA4Client", "READ_ONLY_SCOPE", "default_ga4_retry", "service_account
 
 READ_ONLY_SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
 _KEY_FIELDS = ("client_email", "private_key", "token_uri")
+_Answer = TypeVar("_Answer")
 
 
 def default_ga4_retry(*, initial: float = 1.0, maximum: float = 30.0, deadline: float = 120.0) -> Retry:
@@ -62,7 +67,7 @@ def service_account_credentials(source_name: str, credentials_env: str, key_json
 
 
 class GA4Client:
-    """``runReport`` calls for one property, each retried, timed out and error-classified."""
+    """Data API calls for one property, each retried, timed out and error-classified; the metadata cached for the run."""
 
     def __init__(self, source_name: str, source: GA4Source, key_json: SecretStr, retry: Retry | None = None):
         self.source_name = source_name
@@ -72,11 +77,31 @@ class GA4Client:
         self.email: str = credentials.service_account_email
         self._api = BetaAnalyticsDataClient(transport="rest", credentials=credentials)
         self._retry = retry or default_ga4_retry()
+        self._metadata: Metadata | None = None
+        self._metadata_lock = threading.Lock()
 
     def run_report(self, request: RunReportRequest) -> RunReportResponse:
         """One report page (api_core's retries of it are not counted apart); raise a ``SourceError``."""
+        return self._call(self._api.run_report, request)
+
+    def metadata(self) -> tuple[Metadata, int]:
+        """The property's dimensions and metrics, and the calls that took: 1 the first time in the run, then 0.
+
+        The lock is held through the call, so threads starting together wait for one answer instead
+        of each asking; a failure is not kept, so the next caller asks again."""
+        with self._metadata_lock:
+            if self._metadata is not None:
+                return self._metadata, 0
+            self._metadata = self._call(self._api.get_metadata, GetMetadataRequest(name=f"{self.property}/metadata"))
+            return self._metadata, 1
+
+    def close(self) -> None:
+        """Close the REST transport's session."""
+        self._api.transport.close()
+
+    def _call(self, method: Callable[..., _Answer], request: Any) -> _Answer:
         try:
-            return self._api.run_report(request=request, retry=self._retry, timeout=self.source.timeout_seconds)
+            return method(request=request, retry=self._retry, timeout=self.source.timeout_seconds)
         except (GoogleAPIError, GoogleAuthError, requests.RequestException) as error:
             raise classify_google_error(
                 self.source_name, error, property_id=self.source.property_id, email=self.email, credentials_env=self.source.credentials_env
@@ -86,7 +111,3 @@ class GA4Client:
             # raised outside the handler so that not even __context__ keeps the original.
             failure = type(error).__name__
         raise FatalSourceError(self.source_name, f"request failed: {failure}")
-
-    def close(self) -> None:
-        """Close the REST transport's session."""
-        self._api.transport.close()

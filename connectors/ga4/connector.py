@@ -1,4 +1,5 @@
-"""The GA4 connector: one ``runReport`` (more pages only past ``page_size`` days) per metric and window."""
+"""The GA4 connector: a mapping checked against the property's metadata (one call per run), then one
+``runReport`` (more pages only past ``page_size`` days) per metric and window."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from google.api_core.retry import Retry
 from pydantic import SecretStr
 
 from connectors.base import MetricReading
+from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
+from connectors.ga4.catalog import ga4_catalogue
 from connectors.ga4.client import GA4Client
 from connectors.ga4.config import GA4Metric, GA4Source
+from connectors.ga4.metadata import check_mapping
 from connectors.ga4.report import DEFAULT_PAGE_SIZE, daily_metric
 from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
@@ -22,7 +26,7 @@ __all__ = ["GA4Connector"]
 
 class GA4Connector:
     """Reads ``ga4_metric`` metrics of one GA4 property with a service account. Build once per run;
-    ``read`` is thread-safe (the REST session is shared)."""
+    ``check`` and ``read`` are thread-safe (the REST session and the metadata are shared)."""
 
     @classmethod
     def from_settings(cls, name: str, settings: GA4Source, *, metrics: Mapping[str, MetricSettings], base_dir: Path) -> GA4Connector:
@@ -45,13 +49,29 @@ class GA4Connector:
         self.client = GA4Client(source_name, source, key_json, retry=retry)
         self.page_size = page_size
 
+    def check(self, name: str, spec: MetricSettings) -> int:
+        """Check metric ``name``'s metric, ``where`` dimensions and channel groups against the property's
+        metadata; return the calls that took (1 for the run's first check, else 0)."""
+        metadata, calls = self.client.metadata()
+        check_mapping(metadata, source_name=self.client.source_name, property_id=self.client.source.property_id, metric_name=name, spec=self._ga4_metric(name, spec))
+        return calls
+
     def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
-        """Read metric ``name`` over ``window``; raise a ``SourceError`` on failure."""
-        if not isinstance(spec, GA4Metric):
-            raise SourceConfigurationError(self.client.source_name, f"metric {name!r}: kind {spec.kind!r} is not read from GA4")
-        values, calls = daily_metric(self.client, window, metric=spec.metric, where=spec.where, page_size=self.page_size)
-        return MetricReading(metric=name, values=values, api_calls=calls)
+        """Check metric ``name``'s mapping, then read it over ``window``; raise a ``SourceError`` on failure."""
+        check_calls = self.check(name, spec)
+        metric = self._ga4_metric(name, spec)
+        values, report_calls = daily_metric(self.client, window, metric=metric.metric, where=metric.where, page_size=self.page_size)
+        return MetricReading(metric=name, values=values, api_calls=check_calls + report_calls)
+
+    def catalog(self) -> Catalogue:
+        """The property's metrics and dimensions (custom ones included) and the default channel groups."""
+        return ga4_catalogue(self.client)
 
     def close(self) -> None:
         """Close the REST session."""
         self.client.close()
+
+    def _ga4_metric(self, name: str, spec: MetricSettings) -> GA4Metric:
+        if not isinstance(spec, GA4Metric):
+            raise SourceConfigurationError(self.client.source_name, f"metric {name!r}: kind {spec.kind!r} is not read from GA4")
+        return spec

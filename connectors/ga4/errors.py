@@ -65,7 +65,7 @@ def _classify_answer(
     if status == 404:
         return SourceConfigurationError(source_name, f"property {property_id} not found: {message}", status=status)
     if status is not None and 400 <= status < 500:
-        return SourceConfigurationError(source_name, f"GA4 rejected the report: {message}", status=status)
+        return SourceConfigurationError(source_name, f"GA4 rejected the request: {message}", status=status)
     return FatalSourceError(source_name, f"unexpected answer: {message}", status=status)
 
 

@@ -9,9 +9,13 @@ from pydantic import Field, field_validator
 
 from okrmodel.config import DimensionFilters, MetricSettings, WebApiSettings, check_dimension_filters
 
-__all__ = ["PlausibleMetric", "PlausibleSource"]
+__all__ = ["PlausibleMetric", "PlausibleMetricName", "PlausibleSource"]
 
-_PLAUSIBLE_PROPERTY = re.compile(r"^(event|visit):[a-z_]+$|^event:props:[A-Za-z0-9_.-]+$")  # visit:source, event:props:plan
+PlausibleMetricName = Literal["visitors", "visits", "pageviews", "events"]
+"""Stats API v2 metrics that add up over days (``connectors.plausible.vocabulary.METRICS`` says what each counts)."""
+
+# The shape of a dimension name only (visit:source, event:props:plan); the check knows the documented list.
+_PLAUSIBLE_DIMENSION = re.compile(r"^(event|visit):[a-z_]+$|^event:props:.+$")
 
 
 class PlausibleSource(WebApiSettings):
@@ -32,20 +36,23 @@ class PlausibleSource(WebApiSettings):
 
 
 class PlausibleMetric(MetricSettings):
-    """A Plausible metric per day (Stats API v1 timeseries), optionally filtered by ``where``:
-    ``{"visit:source": Google}`` (equals) or a list (any of); several properties must all match."""
+    """A Plausible metric per day (one Stats API v2 query by ``time:day``), optionally filtered by
+    ``where``: ``{"visit:source": Google}`` (is) or a list (is any of); several dimensions must all match."""
 
     kind: Literal["plausible_metric"]
-    metric: Literal["visitors", "visits", "pageviews", "events"]
+    metric: PlausibleMetricName
     where: DimensionFilters = Field(default_factory=dict)
+
+    def unfiltered(self) -> PlausibleMetric | None:
+        return self.model_copy(update={"where": {}}) if self.where else None
 
     @field_validator("where")
     @classmethod
     def _expressible(cls, where: DimensionFilters) -> DimensionFilters:
-        check_dimension_filters(where, _PLAUSIBLE_PROPERTY, "visit:source, event:page or event:props:plan")
-        # The v1 filter string separates filters with ; and alternatives with |.
-        for prop, value in where.items():
-            for item in [value] if isinstance(value, str) else value:
-                if not item or ";" in item or "|" in item:
-                    raise ValueError(f"{prop}: {item!r} cannot be sent to Plausible (empty, or contains ; or |)")
+        check_dimension_filters(where, _PLAUSIBLE_DIMENSION, "visit:source, event:page or event:props:plan")
+        # v2 sends each value as a JSON string, so any text goes; an empty one would match only
+        # visits without that dimension, which is never what a KR means.
+        for dimension, value in where.items():
+            if any(not item for item in ([value] if isinstance(value, str) else value)):
+                raise ValueError(f"{dimension}: an empty value cannot be sent to Plausible; name the {dimension} to match")
         return where

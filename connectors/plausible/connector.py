@@ -1,4 +1,4 @@
-"""The Plausible connector: one timeseries call per metric and window."""
+"""The Plausible connector: a mapping checked against the documented Stats API v2 lists, then one query per metric and window."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
 from connectors.base import MetricReading
+from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
+from connectors.plausible.catalog import plausible_catalogue
 from connectors.plausible.client import PlausibleClient
 from connectors.plausible.config import PlausibleMetric, PlausibleSource
-from connectors.plausible.timeseries import timeseries_series
+from connectors.plausible.timeseries import daily_series
+from connectors.plausible.vocabulary import check_mapping
 from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
@@ -32,16 +35,29 @@ class PlausibleConnector:
         token = token or source.token()
         if token is None:
             raise SourceConfigurationError(source_name, f"environment variable {source.token_env} is not set; it must hold a Plausible Stats API key")
-        self.source = source
         self.client = PlausibleClient(source_name, source, token, retry=retry)
 
+    def check(self, name: str, spec: MetricSettings) -> int:
+        """Check metric ``name``'s metric and ``where`` dimensions against the Stats API's documented lists; no call is needed."""
+        check_mapping(self.client.source_name, name, self._plausible_metric(name, spec))
+        return 0
+
     def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
-        """Read metric ``name`` over ``window`` in one call; raise a ``SourceError`` on failure."""
-        if not isinstance(spec, PlausibleMetric):
-            raise SourceConfigurationError(self.client.source_name, f"metric {name!r}: kind {spec.kind!r} is not read from Plausible")
-        values = timeseries_series(self.client, self.source.site_id, window, metric=spec.metric, where=spec.where)
-        return MetricReading(metric=name, values=values, api_calls=1)
+        """Check metric ``name``'s mapping, then read it over ``window`` in one query; raise a ``SourceError`` on failure."""
+        calls = self.check(name, spec)
+        metric = self._plausible_metric(name, spec)
+        values = daily_series(self.client, window, metric=metric.metric, where=metric.where)
+        return MetricReading(metric=name, values=values, api_calls=calls + 1)
+
+    def catalog(self) -> Catalogue:
+        """The metrics and filter dimensions, and the site's top sources of the last 30 days."""
+        return plausible_catalogue(self.client)
 
     def close(self) -> None:
         """Release the session's pooled connections."""
         self.client.close()
+
+    def _plausible_metric(self, name: str, spec: MetricSettings) -> PlausibleMetric:
+        if not isinstance(spec, PlausibleMetric):
+            raise SourceConfigurationError(self.client.source_name, f"metric {name!r}: kind {spec.kind!r} is not read from Plausible")
+        return spec

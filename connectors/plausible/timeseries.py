@@ -1,67 +1,65 @@
-"""Daily values of one Plausible metric from ``GET /api/v1/stats/timeseries``.
+"""Daily values of one Plausible metric from one Stats API v2 query.
 
-One call per window: ``period=custom&date=FIRST,LAST`` (inclusive local
-days), ``interval=date``, one metric, and ``filters`` in the v1 syntax:
-``visit:source==Google|Bing;event:page==/pricing`` (``;`` joins filters that
-must all hold, ``|`` lists alternatives). The answer is
-``{"results": [{"date": "2026-11-02", "visitors": 12}, ...]}``. Days are the
-site's days: configure ``timezone`` as the site's time zone in Plausible.
+The query: ``metrics: [metric]``, ``date_range: [FIRST, LAST]`` (the window's
+local days, both included), ``dimensions: ["time:day"]`` and ``where`` as
+filters, one ``["is", dimension, [values...]]`` per dimension (a row matches
+when any value does); the top-level list is ANDed. The answer has one row per
+day with data, ``{"dimensions": ["2026-11-02"], "metrics": [12]}``; days
+without a row are 0. A quarter is far below v2's default page of 10,000 rows,
+so one call reads a window. Days are the site's days: configure ``timezone``
+as the site's time zone in Plausible. Imported (Google Analytics) stats are
+left out, as v2 does by default, so days do not change when an import runs.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from connectors.errors import FatalSourceError
-from connectors.plausible.client import PlausibleClient
+from connectors.plausible.client import PlausibleClient, QueryRow
 from okrmodel.config import DimensionFilters
 from okrmodel.periods import Window
 
-__all__ = ["TIMESERIES_PATH", "filter_string", "timeseries_series"]
+__all__ = ["DAY_DIMENSION", "daily_series", "query_filters"]
 
-TIMESERIES_PATH = "/api/v1/stats/timeseries"
-
-
-def filter_string(where: DimensionFilters) -> str:
-    """``where`` in the v1 filter syntax (values are checked free of ``;`` and ``|`` by the config)."""
-    return ";".join(f"{prop}=={value if isinstance(value, str) else '|'.join(value)}" for prop, value in where.items())
+DAY_DIMENSION = "time:day"
 
 
-def timeseries_series(client: PlausibleClient, site_id: str, window: Window, *, metric: str, where: DimensionFilters) -> dict[date, float]:
-    """Per day of ``window``: ``metric`` of the site, over the visits matching ``where``; days Plausible omits are 0."""
-    params = {
-        "site_id": site_id,
-        "period": "custom",
-        "date": f"{window.first_day.isoformat()},{window.last_day.isoformat()}",
-        "interval": "date",
-        "metrics": metric,
+def query_filters(where: DimensionFilters) -> list[list[Any]]:
+    """``where`` as v2 filters: ``["is", dimension, [values]]`` each, all of which must hold."""
+    return [["is", dimension, [value] if isinstance(value, str) else list(value)] for dimension, value in where.items()]
+
+
+def daily_series(client: PlausibleClient, window: Window, *, metric: str, where: DimensionFilters) -> dict[date, float]:
+    """Per day of ``window``: ``metric`` of the site, over the events or visits matching ``where``; days Plausible omits are 0."""
+    query: dict[str, Any] = {
+        "metrics": [metric],
+        "date_range": [window.first_day.isoformat(), window.last_day.isoformat()],
+        "dimensions": [DAY_DIMENSION],
     }
     if where:
-        params["filters"] = filter_string(where)
-    body = client.get_json(TIMESERIES_PATH, params)
-    results = body.get("results")
-    if not isinstance(results, list):
-        raise FatalSourceError(client.source_name, f"timeseries answer has no results list (keys: {', '.join(sorted(body)) or 'none'})")
+        query["filters"] = query_filters(where)
     series = {day: 0.0 for day in window.days()}
-    for row in results:
+    for row in client.query(query):
         day = _day(client, row)
         if day in series:
-            series[day] += _number(client, row.get(metric), f"{day} {metric}")
+            series[day] += _number(client, row.metrics[0] if row.metrics else None, f"{day} {metric}")
     return series
 
 
-def _day(client: PlausibleClient, row: object) -> date:
-    raw = row.get("date") if isinstance(row, dict) else None
+def _day(client: PlausibleClient, row: QueryRow) -> date:
+    raw = row.dimensions[0] if row.dimensions else None
     try:
-        # Some instances answer "2026-11-02 00:00:00" for interval=date; the day is the first ten characters.
+        # The reference answers ISO dates for time:day; a timestamp's first ten characters are its day all the same.
         return date.fromisoformat(str(raw)[:10])
     except ValueError:
-        raise FatalSourceError(client.source_name, f"timeseries row without a date: {row!r}") from None
+        raise FatalSourceError(client.source_name, f"query row without a day: {row.dimensions!r}") from None
 
 
 def _number(client: PlausibleClient, value: object, where: str) -> float:
     if value is None:
         return 0.0
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise FatalSourceError(client.source_name, f"timeseries: {where} is not a number: {value!r}")
+        raise FatalSourceError(client.source_name, f"query: {where} is not a number: {value!r}")
     return float(value)

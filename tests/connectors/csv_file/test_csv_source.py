@@ -1,4 +1,5 @@
-"""The CSV connector on a local file (relative to the config) and a published sheet over https (``responses``).
+"""The CSV connector on a local file (relative to the config) and a published sheet over https (``responses``):
+reads, mappings checked against the header, the catalogue of columns.
 
 Expected values are the files' numbers written here, summed by hand.
 """
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import responses
 
-from connectors import RetriableSourceError, SourceConfigurationError, connector_for, load_config
+from connectors import MappingError, RetriableSourceError, SourceConfigurationError, connector_for, load_config
 from connectors.csv_file.config import CsvSource
 from connectors.csv_file.connector import CsvConnector
 from connectors.http import default_retry
@@ -89,14 +90,50 @@ def test_a_file_that_has_not_reached_the_window_fails_instead_of_writing_zeros(t
         csv.read("signups", metrics["signups"], earlier, AS_OF)
 
 
-def test_unknown_columns_and_missing_files_are_configuration_errors(tmp_path: Path):
-    csv, metrics = open_local(tmp_path, TRAFFIC.replace("signups", "sign_ups"))
-    with pytest.raises(SourceConfigurationError, match=r"data/traffic.csv:1: no column 'signups' \(did you mean 'sign_ups'\?\)"):
+def test_an_unknown_column_is_a_mapping_error_with_the_closest_name(tmp_path: Path):
+    csv, metrics = open_local(tmp_path, TRAFFIC.replace("signups", "Sign_ups"))
+    with pytest.raises(MappingError) as caught:
         csv.read("signups", metrics["signups"], WINDOW, AS_OF)
+    assert caught.value.location == ("metrics", "signups", "column")
+    assert caught.value.message == "'signups' is not a column of data/traffic.csv (did you mean 'Sign_ups'?); its header has 'date', 'sessions', 'Sign_ups', 'notes'"
+    assert csv.check("sessions", metrics["sessions"]) == 0  # a local file is no API call
+
+
+def test_a_column_twice_in_the_header_is_named(tmp_path: Path):
+    csv, metrics = open_local(tmp_path, TRAFFIC.replace("notes", "sessions"))
+    with pytest.raises(MappingError, match="column 'sessions' appears 2 times in the header of data/traffic.csv"):
+        csv.check("sessions", metrics["sessions"])
+
+
+def test_a_missing_date_column_points_at_the_sources_date_column(tmp_path: Path):
+    csv, metrics = open_local(tmp_path, TRAFFIC.replace("date,", "Date,", 1))
+    with pytest.raises(SourceConfigurationError) as caught:
+        csv.check("sessions", metrics["sessions"])
+    assert not isinstance(caught.value, MappingError)  # the setting sits under sources:, not the metric
+    assert str(caught.value).startswith("sheet: date_column: 'date' is not a column of data/traffic.csv (did you mean 'Date'?)")
+
+
+def test_a_missing_file_is_a_configuration_error(tmp_path: Path):
+    _, metrics = open_local(tmp_path)
     (tmp_path / "data" / "traffic.csv").unlink()
     fresh = CsvConnector("sheet", CsvSource(type="csv", path="data/traffic.csv"), base_dir=tmp_path)
     with pytest.raises(SourceConfigurationError, match="data/traffic.csv: file not found"):
         fresh.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+
+
+def test_the_catalogue_profiles_every_column_but_the_date(tmp_path: Path):
+    text = TRAFFIC.replace("date,sessions,signups,notes", "date,sessions,signups,notes,empty") + "2026-10-28,95,,n/a\nnot a day,x,y,z\n"
+    csv, _ = open_local(tmp_path, text)
+    catalogue = csv.catalog()
+    assert (catalogue.source, catalogue.type, catalogue.api_calls) == ("sheet", "csv", 0)
+    [table] = catalogue.tables
+    assert table.rows == [
+        {"column": "sessions", "numeric": True, "last_filled": "2026-10-28"},
+        {"column": "signups", "numeric": True, "last_filled": "2026-10-27"},  # an empty cell is not a value
+        {"column": "notes", "numeric": False, "last_filled": "2026-10-28"},
+        {"column": "empty", "numeric": False, "last_filled": None},
+    ]
+    assert table.mapping == "column: <column>"
 
 
 def url_connector(tmp_path: Path, retries: int = 2) -> tuple[CsvConnector, dict]:
@@ -113,6 +150,17 @@ def test_a_published_sheet_is_downloaded_once_for_all_its_columns(tmp_path: Path
     signups = csv.read("signups", metrics["signups"], WINDOW, AS_OF)
     assert sessions.values[date(2026, 10, 24)] == 150.0 and signups.values[date(2026, 10, 27)] == 4.0
     assert (sessions.api_calls, signups.api_calls) == (1, 0)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_checks_reads_and_the_catalogue_share_one_download(tmp_path: Path):
+    responses.get(SHEET_URL, body=TRAFFIC, content_type="text/csv")
+    csv, metrics = url_connector(tmp_path)
+    assert csv.check("sessions", metrics["sessions"]) == 1
+    assert csv.check("signups", metrics["signups"]) == 0
+    assert csv.read("signups", metrics["signups"], WINDOW, AS_OF).api_calls == 0
+    assert csv.catalog().api_calls == 0
     assert len(responses.calls) == 1
 
 

@@ -1,7 +1,8 @@
-"""The GA4 connector through the real google-analytics-data REST client, with ``responses`` as Google.
+"""The GA4 connector's reads through the real google-analytics-data REST client, with ``responses`` as Google.
 
-``responses`` plays the Data API's ``runReport`` and Google's OAuth token
-endpoint. The service-account key is a throwaway RSA key made here, so
+``responses`` plays the Data API's ``getMetadata`` (every read checks its
+mapping first) and ``runReport``, and Google's OAuth token endpoint. The
+service-account key (``conftest``) is a throwaway RSA key made here, so
 google-auth really signs its JWT, and the tests check that signature with the
 public key. The client uses self-signed JWT access (the JWT itself is the
 bearer token), so the token endpoint must never be called. Expected values are the fake report's
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import responses
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import SecretStr
 
@@ -51,20 +52,6 @@ metrics:
     where: {{sessionDefaultChannelGroup: [Organic Search, Paid Search], country: Germany}}
 """
 ).metrics
-
-
-@pytest.fixture(scope="module")
-def private_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def key_json(private_key) -> SecretStr:
-    pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    return SecretStr(json.dumps({
-        "type": "service_account", "project_id": "acme-analytics", "private_key_id": "0123abcd", "private_key": pem,
-        "client_email": EMAIL, "client_id": "1000", "token_uri": TOKEN_URI,
-    }))
 
 
 def connector(key_json: SecretStr, page_size: int = 10_000, deadline: float = 1.0) -> GA4Connector:
@@ -109,7 +96,8 @@ def report_calls() -> list:
 
 
 @responses.activate
-def test_daily_values_and_the_report_request(private_key, key_json):
+def test_daily_values_and_the_report_request(private_key, key_json, serve_metadata):
+    serve_metadata()
     # GA4 leaves out days without data; 1 Nov is the 25-hour day.
     served = {date(2026, 11, 3): 30, date(2026, 10, 30): 12, date(2026, 11, 1): 7}
     responses.post(REPORT_URL, json=report("totalUsers", served))
@@ -117,7 +105,7 @@ def test_daily_values_and_the_report_request(private_key, key_json):
     reading = connector(key_json).read("search_users", METRICS["search_users"], WINDOW, AS_OF)
 
     assert reading.values == {date(2026, 10, 30): 12.0, date(2026, 10, 31): 0.0, date(2026, 11, 1): 7.0, date(2026, 11, 2): 0.0, date(2026, 11, 3): 30.0}
-    assert reading.api_calls == 1
+    assert reading.api_calls == 2  # the metadata the check read, and the report
     [call] = report_calls()
     assert bearer_claims(call, private_key)["iss"] == EMAIL
     body = json.loads(call.request.body)
@@ -132,7 +120,8 @@ def test_daily_values_and_the_report_request(private_key, key_json):
 
 
 @responses.activate
-def test_requests_carry_a_jwt_signed_with_the_key_and_no_token_endpoint_is_called(private_key, key_json):
+def test_requests_carry_a_jwt_signed_with_the_key_and_no_token_endpoint_is_called(private_key, key_json, serve_metadata):
+    serve_metadata()
     token = token_endpoint()
     responses.post(REPORT_URL, json=report("sessions", {date(2026, 11, 2): 5}))
     ga4 = connector(key_json)
@@ -150,7 +139,8 @@ def test_requests_carry_a_jwt_signed_with_the_key_and_no_token_endpoint_is_calle
 
 
 @responses.activate
-def test_more_rows_than_the_page_size_are_read_with_offsets(key_json):
+def test_more_rows_than_the_page_size_are_read_with_offsets(key_json, serve_metadata):
+    serve_metadata()
     days = {day: index + 1 for index, day in enumerate(WINDOW.days())}
     ordered = list(days.items())
 
@@ -162,22 +152,24 @@ def test_more_rows_than_the_page_size_are_read_with_offsets(key_json):
     responses.add_callback(responses.POST, REPORT_URL, callback=page)
     reading = connector(key_json, page_size=2).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
     assert reading.values == {day: float(value) for day, value in days.items()}
-    assert reading.api_calls == 3
+    assert reading.api_calls == 4  # the metadata and three pages
     assert [int(json.loads(call.request.body).get("offset", 0)) for call in report_calls()] == [0, 2, 4]
 
 
 @responses.activate
-def test_429_resource_exhausted_then_success_is_retried(key_json):
+def test_429_resource_exhausted_then_success_is_retried(key_json, serve_metadata):
+    serve_metadata()
     responses.post(REPORT_URL, status=429, json=google_error(429, "RESOURCE_EXHAUSTED", "Exhausted concurrent requests quota."))
     responses.post(REPORT_URL, json=report("sessions", {date(2026, 11, 3): 9}))
     reading = connector(key_json).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
     assert reading.values[date(2026, 11, 3)] == 9.0
     assert len(report_calls()) == 2
-    assert reading.api_calls == 1  # one report; its retry is not a new one
+    assert reading.api_calls == 2  # the metadata and one report; its retry is not a new one
 
 
 @responses.activate
-def test_5xx_until_the_deadline_is_retriable(key_json):
+def test_5xx_until_the_deadline_is_retriable(key_json, serve_metadata):
+    serve_metadata()
     responses.post(REPORT_URL, status=503, json=google_error(503, "UNAVAILABLE", "The service is currently unavailable."))
     with pytest.raises(RetriableSourceError, match="after retries: The service is currently unavailable") as caught:
         connector(key_json, deadline=0.1).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
@@ -194,7 +186,8 @@ def test_an_unreachable_api_is_retried_then_retriable(key_json):
 
 
 @responses.activate
-def test_403_says_whom_to_add_as_viewer(key_json):
+def test_403_says_whom_to_add_as_viewer(key_json, serve_metadata):
+    serve_metadata()
     responses.post(REPORT_URL, status=403, json=google_error(403, "PERMISSION_DENIED", "User does not have sufficient permissions for this property."))
     with pytest.raises(SourceConfigurationError) as caught:
         connector(key_json).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
@@ -207,7 +200,8 @@ def test_403_says_whom_to_add_as_viewer(key_json):
 
 
 @responses.activate
-def test_401_unauthenticated_points_at_the_key_and_never_shows_it(key_json):
+def test_401_unauthenticated_points_at_the_key_and_never_shows_it(key_json, serve_metadata):
+    serve_metadata()
     responses.post(REPORT_URL, status=401, json=google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."))
     with pytest.raises(SourceConfigurationError) as caught:
         connector(key_json).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
@@ -220,7 +214,8 @@ def test_401_unauthenticated_points_at_the_key_and_never_shows_it(key_json):
 
 
 @responses.activate
-def test_invalid_argument_carries_googles_message(key_json):
+def test_invalid_argument_carries_googles_message(key_json, serve_metadata):
+    serve_metadata()
     message = "Field sessionDefaultChanelGroup is not a valid dimension. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema"
     responses.post(REPORT_URL, status=400, json=google_error(400, "INVALID_ARGUMENT", message))
     with pytest.raises(SourceConfigurationError, match="sessionDefaultChanelGroup is not a valid dimension") as caught:
@@ -229,7 +224,8 @@ def test_invalid_argument_carries_googles_message(key_json):
 
 
 @responses.activate
-def test_a_property_in_another_time_zone_fails_instead_of_shifting_days(key_json):
+def test_a_property_in_another_time_zone_fails_instead_of_shifting_days(key_json, serve_metadata):
+    serve_metadata()
     responses.post(REPORT_URL, json=report("sessions", {date(2026, 11, 3): 9}, time_zone="America/Los_Angeles"))
     with pytest.raises(SourceConfigurationError, match="reports days in America/Los_Angeles, but the config's timezone is America/New_York"):
         connector(key_json).read("sessions", METRICS["sessions"], WINDOW, AS_OF)

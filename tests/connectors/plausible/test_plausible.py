@@ -1,4 +1,4 @@
-"""The Plausible connector against ``responses`` as Plausible's Stats API: values, the request, errors, retries.
+"""The Plausible connector against ``responses`` as Plausible's Stats API v2: the query, values, errors, retries.
 
 Expected values are the fake answer's numbers, placed on the days of a
 New York window that spans the DST change.
@@ -14,7 +14,7 @@ import responses
 from pydantic import SecretStr
 from responses import matchers
 
-from connectors import RetriableSourceError, SourceConfigurationError, parse_config
+from connectors import FatalSourceError, RetriableSourceError, SourceConfigurationError, parse_config
 from connectors.http import default_retry
 from connectors.plausible.config import PlausibleSource
 from connectors.plausible.connector import PlausibleConnector
@@ -25,7 +25,7 @@ WINDOW = Window.from_days(date(2026, 10, 30), date(2026, 11, 3), ZONE)  # 1 Nov:
 AS_OF = date(2026, 11, 3)
 TOKEN = "plausible-secret-key-123"
 BASE = "https://stats.acme.example"
-URL = f"{BASE}/api/v1/stats/timeseries"
+URL = f"{BASE}/api/v2/query"
 
 METRICS = parse_config(
     """
@@ -40,6 +40,7 @@ metrics:
     kind: plausible_metric
     metric: pageviews
     where: {"visit:source": [Google, Bing], "event:page": /pricing}
+  odd_page_events: {source: plausible, kind: plausible_metric, metric: events, where: {"event:page": "/a;b|c"}}
 """
 ).metrics
 
@@ -49,42 +50,57 @@ def connector(retries: int = 3) -> PlausibleConnector:
     return PlausibleConnector("plausible", source, token=SecretStr(TOKEN), retry=default_retry(total=retries, backoff_factor=0.001, backoff_jitter=0))
 
 
-def answer(metric: str, values: dict[date, int | None]) -> dict:
-    return {"results": [{"date": day.isoformat(), metric: value} for day, value in values.items()]}
+def answer(values: dict[date, int]) -> dict:
+    """A v2 answer grouped by time:day, as Plausible sends it: only days with data."""
+    return {"results": [{"dimensions": [day.isoformat()], "metrics": [value]} for day, value in values.items()], "meta": {}, "query": {}}
 
 
 @responses.activate
-def test_daily_values_with_the_request_plausible_expects():
-    served = {date(2026, 10, 30): 12, date(2026, 10, 31): 0, date(2026, 11, 1): 7, date(2026, 11, 2): None, date(2026, 11, 3): 30}
-    responses.get(
+def test_daily_values_with_the_v2_query_plausible_expects():
+    served = {date(2026, 10, 30): 12, date(2026, 10, 31): 0, date(2026, 11, 1): 7, date(2026, 11, 3): 30}
+    responses.post(
         URL,
-        json=answer("pageviews", served),
+        json=answer(served),
         match=[
-            matchers.query_param_matcher({
-                "site_id": "acme.example", "period": "custom", "date": "2026-10-30,2026-11-03", "interval": "date",
-                "metrics": "pageviews", "filters": "visit:source==Google|Bing;event:page==/pricing",
+            matchers.json_params_matcher({
+                "site_id": "acme.example",
+                "metrics": ["pageviews"],
+                "date_range": ["2026-10-30", "2026-11-03"],
+                "dimensions": ["time:day"],
+                "filters": [["is", "visit:source", ["Google", "Bing"]], ["is", "event:page", ["/pricing"]]],
             }),
-            matchers.header_matcher({"Authorization": f"Bearer {TOKEN}"}),
+            matchers.header_matcher({"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}),
         ],
     )
     reading = connector().read("search_pageviews", METRICS["search_pageviews"], WINDOW, AS_OF)
     assert reading.values == {date(2026, 10, 30): 12.0, date(2026, 10, 31): 0.0, date(2026, 11, 1): 7.0, date(2026, 11, 2): 0.0, date(2026, 11, 3): 30.0}
-    assert reading.api_calls == 1
+    assert reading.api_calls == 1  # the check is static: no call
     assert len(responses.calls) == 1
 
 
 @responses.activate
-def test_days_plausible_leaves_out_are_zero_and_no_filter_is_sent_without_where():
-    responses.get(URL, json=answer("visitors", {date(2026, 11, 1): 4}), match=[matchers.query_string_matcher(
-        "site_id=acme.example&period=custom&date=2026-10-30%2C2026-11-03&interval=date&metrics=visitors")])
+def test_days_plausible_leaves_out_are_zero_and_no_filters_are_sent_without_where():
+    responses.post(URL, json=answer({date(2026, 11, 1): 4}), match=[matchers.json_params_matcher({
+        "site_id": "acme.example", "metrics": ["visitors"], "date_range": ["2026-10-30", "2026-11-03"], "dimensions": ["time:day"],
+    })])
     values = connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF).values
     assert values == {day: (4.0 if day == date(2026, 11, 1) else 0.0) for day in WINDOW.days()}
 
 
 @responses.activate
+def test_values_with_semicolons_and_bars_are_sent_as_they_are():
+    # v1's filter string could not carry ; or |; v2's JSON can.
+    responses.post(URL, json=answer({date(2026, 11, 2): 3}), match=[matchers.json_params_matcher({
+        "site_id": "acme.example", "metrics": ["events"], "date_range": ["2026-10-30", "2026-11-03"], "dimensions": ["time:day"],
+        "filters": [["is", "event:page", ["/a;b|c"]]],
+    })])
+    assert connector().read("odd_page_events", METRICS["odd_page_events"], WINDOW, AS_OF).values[date(2026, 11, 2)] == 3.0
+
+
+@responses.activate
 def test_429_then_success_is_retried_honouring_retry_after():
-    responses.get(URL, status=429, headers={"Retry-After": "0"}, json={"error": "Too many requests"})
-    responses.get(URL, json=answer("visitors", {day: 1 for day in WINDOW.days()}))
+    responses.post(URL, status=429, headers={"Retry-After": "0"}, json={"error": "Too many API requests."})
+    responses.post(URL, json=answer({day: 1 for day in WINDOW.days()}))
     reading = connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
     assert sum(reading.values.values()) == 5.0
     assert len(responses.calls) == 2
@@ -93,28 +109,59 @@ def test_429_then_success_is_retried_honouring_retry_after():
 
 @responses.activate
 def test_5xx_past_the_retries_is_retriable():
-    responses.get(URL, status=503, body="upstream down")
+    responses.post(URL, status=503, body="upstream down")
     with pytest.raises(RetriableSourceError) as caught:
         connector(retries=2).read("visitors", METRICS["visitors"], WINDOW, AS_OF)
     assert caught.value.status == 503
     assert len(responses.calls) == 3  # the request and two retries
 
 
+@pytest.mark.parametrize("status", [401, 403])
 @responses.activate
-def test_401_says_the_token_is_invalid_and_never_shows_it():
-    responses.get(URL, status=401, json={"error": "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested."})
+def test_a_refused_key_says_what_to_fix_and_never_shows_it(status):
+    plausible = "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested."
+    responses.post(URL, status=status, json={"error": plausible})
     with pytest.raises(SourceConfigurationError) as caught:
         connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
-    assert "token invalid" in str(caught.value)
+    assert str(caught.value) == (
+        f"plausible: token invalid or no access to the site: {plausible}; PLAUSIBLE_TOKEN must hold a Stats API key (Plausible > Settings > API Keys) "
+        f"of an account with access to site 'acme.example', and site_id must be the site's domain as registered in Plausible (HTTP {status})"
+    )
     assert TOKEN not in str(caught.value)
     assert len(responses.calls) == 1  # not retried
 
 
 @responses.activate
 def test_400_carries_plausibles_error_message():
-    responses.get(URL, status=400, json={"error": "Error parsing `filters` parameter: invalid filter property visit:sauce"})
-    with pytest.raises(SourceConfigurationError, match=r"invalid filter property visit:sauce.*HTTP 400"):
+    responses.post(URL, status=400, json={"error": "#/filters/0: Invalid filter [\"is\", \"visit:sauce\", [\"Google\"]]"})
+    with pytest.raises(SourceConfigurationError, match=r"rejected the query \(a filter or metric it does not accept\): #/filters/0: Invalid filter .*HTTP 400"):
         connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
+
+
+@responses.activate
+def test_an_instance_without_v2_says_so():
+    responses.post(URL, status=404, body="Not found")
+    with pytest.raises(SourceConfigurationError, match="https://stats.acme.example has no /api/v2/query: base_url must point at Plausible"):
+        connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("<html>maintenance</html>", "/api/v2/query answer is not JSON"),
+        ("[1, 2]", "/api/v2/query answer is not a JSON object"),
+        ('{"error": "none"}', "query answer has no results list (keys: error)"),
+        ('{"results": [{"date": "2026-11-01", "visitors": 3}]}', "query answer row without dimensions and metrics lists"),
+        ('{"results": [{"dimensions": ["yesterday"], "metrics": [3]}]}', "query row without a day: ('yesterday',)"),
+        ('{"results": [{"dimensions": ["2026-11-01"], "metrics": ["3"]}]}', "query: 2026-11-01 visitors is not a number: '3'"),
+    ],
+)
+@responses.activate
+def test_answers_that_cannot_be_read_are_fatal(body, problem):
+    responses.post(URL, body=body, content_type="application/json")
+    with pytest.raises(FatalSourceError) as caught:
+        connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
+    assert problem in str(caught.value)
 
 
 @responses.activate
