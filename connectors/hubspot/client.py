@@ -13,10 +13,13 @@ every resend of it by the ``Retry`` (``_rate_limited``), which books its slot
 after backing off. ``calls`` and a reading's ``api_calls`` still count the
 requests asked for, once each, however often the transport resent them.
 
-The analytics reports have no SDK module: they are built with the SDK's own
-``api_request`` request builder (auth, base URL) and sent through a
-``requests`` session carrying the same ``Retry`` and the timeout, the two
-things ``client.api_request`` lacks.
+The analytics reports and the campaigns list have no SDK module (v12): they
+are built with the SDK's own ``api_request`` request builder (auth, base URL)
+and sent through a ``requests`` session carrying the same ``Retry`` and the
+timeout, the two things ``client.api_request`` lacks.
+
+Lists a run reads once (properties, pipelines, emails, campaigns: see
+``portal.py``) are kept by ``shared``, whose cache every fork shares.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -39,6 +42,7 @@ from hubspot.crm.deals import ApiException as DealsApiException
 from hubspot.crm.deals import Filter as DealFilter
 from hubspot.crm.deals import FilterGroup as DealFilterGroup
 from hubspot.crm.deals import PublicObjectSearchRequest as DealSearchRequest
+from hubspot.crm.pipelines import ApiException as PipelinesApiException
 from hubspot.crm.properties import ApiException as PropertiesApiException
 from hubspot.marketing.emails import ApiException as EmailsApiException
 from hubspot.utils.requests.http_request_builder import Request as SdkRequest
@@ -55,13 +59,14 @@ __all__ = ["HubSpotClient", "SearchFilter", "SearchPage", "default_retry"]
 SearchFilter = dict[str, Any]
 """A CRM search filter as HubSpot's JSON spells it: propertyName, operator, value(s)."""
 
-_ApiExceptions = (ContactsApiException, DealsApiException, EmailsApiException, PropertiesApiException)
+_ApiExceptions = (ContactsApiException, DealsApiException, EmailsApiException, PipelinesApiException, PropertiesApiException)
 # Each CRM object's SDK module has its own (identically shaped) search models.
 _SEARCH_MODELS = {
     "contacts": (ContactSearchRequest, ContactFilterGroup, ContactFilter),
     "deals": (DealSearchRequest, DealFilterGroup, DealFilter),
 }
 T = TypeVar("T")
+_CAMPAIGNS_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class HubSpotClient:
         self._sdk_config = sdk.config
         self._search_apis = {"contacts": sdk.crm.contacts.search_api, "deals": sdk.crm.deals.search_api}
         self._properties_api = sdk.crm.properties.core_api
+        self._pipelines_api = sdk.crm.pipelines.pipelines_api
         self._emails_api = sdk.marketing.emails.marketing_emails_api
         self._session = retrying_session(retry)
         self._calls = 0
@@ -94,7 +100,7 @@ class HubSpotClient:
         # Shared by every fork: once the portal rejects the token, the run's
         # other reads fail at once instead of spending calls on the same 401.
         self._rejected_token: list[SourceError] = []
-        self._property_names: dict[str, frozenset[str]] = {}
+        self._shared: dict[Hashable, _SharedValue] = {}
 
     def fork(self) -> HubSpotClient:
         """A client sharing this one's API objects and connection pools, with its
@@ -145,18 +151,51 @@ class HubSpotClient:
             after=str(next_after) if next_after is not None else None,
         )
 
-    def property_names(self, object_type: str) -> frozenset[str]:
-        """Names of every property of ``contacts`` or ``deals``: one call per object type and run,
-        shared by all metrics and threads."""
+    def shared(self, key: Hashable, load: Callable[[], T]) -> T:
+        """``load()``'s result for ``key``, computed once per run and shared by every fork and
+        thread: one asking while another loads waits for it. A failed load is not kept."""
         with self._shared_lock:
-            if object_type not in self._property_names:
-                response = self._call(lambda: self._properties_api.get_all(object_type, archived=False, _request_timeout=self.timeout))
-                self._property_names[object_type] = frozenset(prop.name for prop in response.results)
-            return self._property_names[object_type]
+            slot = self._shared.setdefault(key, _SharedValue())
+        with slot.lock:
+            if not slot.loaded:
+                slot.value, slot.loaded = load(), True
+            return slot.value
+
+    def properties(self, object_type: str) -> list[dict[str, Any]]:
+        """Every property of ``contacts`` or ``deals`` with its type and options, as raw JSON: one call.
+
+        Raw, because a real portal lists hundreds of properties and the SDK's
+        models parse two datetimes for each with dateutil.
+        """
+        response = self._call(
+            lambda: self._properties_api.get_all(object_type, archived=False, _preload_content=False, _request_timeout=self.timeout)
+        )
+        return self._results(self._json_answer(response, f"{object_type} properties"), f"{object_type} properties")
+
+    def pipelines(self, object_type: str) -> list[dict[str, Any]]:
+        """Every pipeline of ``object_type`` with its stages, as raw JSON: one call.
+
+        Raw, as for properties; the SDK's pipeline models also reject an answer that lacks
+        any of the timestamps they require, which checking a stage id does not need.
+        """
+        response = self._call(lambda: self._pipelines_api.get_all(object_type, _preload_content=False, _request_timeout=self.timeout))
+        return self._results(self._json_answer(response, f"{object_type} pipelines"), f"{object_type} pipelines")
+
+    def campaigns_page(self, *, after: str | None) -> dict[str, Any]:
+        """One page of the portal's marketing campaigns with their name (``properties.hs_name``), as raw JSON."""
+        params = {"limit": str(_CAMPAIGNS_PAGE_SIZE), "properties": "hs_name", **({"after": after} if after else {})}
+        page = self._get_json("/marketing/v3/campaigns", params, "campaigns")
+        if not isinstance(page, dict):
+            raise FatalSourceError(self.source_name, "campaigns answer is not a JSON object")
+        return page
 
     def analytics_report(self, path: str, params: dict[str, str]) -> Any:
-        """``GET`` an analytics report (``/analytics/v2/reports/...``) as parsed JSON, with the
-        SDK's request builder, our retry and timeout."""
+        """``GET`` an analytics report (``/analytics/v2/reports/...``) as parsed JSON."""
+        return self._get_json(path, params, "analytics report")
+
+    def _get_json(self, path: str, params: dict[str, str], what: str) -> Any:
+        """``GET`` an endpoint the SDK has no module for, as parsed JSON, with the SDK's
+        request builder, our retry and timeout."""
         built = SdkRequest(self._sdk_config, {"method": "GET", "path": path, "qs": params})
 
         def send() -> requests.Response:
@@ -177,17 +216,20 @@ class HubSpotClient:
         try:
             return response.json()
         except ValueError:
-            raise FatalSourceError(self.source_name, "analytics report answer is not JSON", status=response.status_code) from None
+            raise FatalSourceError(self.source_name, f"{what} answer is not JSON", status=response.status_code) from None
 
-    def marketing_emails_page(self, *, include_stats: bool, after: str | None) -> dict[str, Any]:
-        """One page of published marketing emails, as raw JSON.
+    def marketing_emails_page(self, *, after: str | None) -> dict[str, Any]:
+        """One page of marketing emails, drafts included, with their statistics, as raw JSON.
 
         Raw, because the SDK's email model insists on fields (content, from,
-        subcategory, ...) that real responses do not always carry.
+        subcategory, ...) that real responses do not always carry. Drafts and
+        statistics come along so that one listing serves every use in a run:
+        checking names, counting, summing, the catalogue. Campaign names are
+        asked for, since whether HubSpot sends ``campaignName`` unasked is unverified.
         """
         response = self._call(
             lambda: self._emails_api.get_page(
-                include_stats=include_stats, is_published=True, limit=100, after=after,
+                include_stats=True, marketing_campaign_names=True, limit=100, after=after,
                 _preload_content=False, _request_timeout=self.timeout,
             )
         )
@@ -203,6 +245,12 @@ class HubSpotClient:
         if not isinstance(body, dict):
             raise FatalSourceError(self.source_name, f"{what} answer is not a JSON object", status=response.status)
         return body
+
+    def _results(self, body: dict[str, Any], what: str) -> list[dict[str, Any]]:
+        results = body.get("results")
+        if not isinstance(results, list) or not all(isinstance(item, dict) for item in results):
+            raise FatalSourceError(self.source_name, f"{what} answer has no list of results")
+        return results
 
     def _call(self, request: Callable[[], T], *, search: bool = False) -> T:
         if self._rejected_token:
@@ -248,6 +296,15 @@ class HubSpotClient:
         if status is not None and 400 <= status < 500:
             return SourceConfigurationError(self.source_name, f"HubSpot rejected the request: {message}", status=status, correlation_id=correlation_id)
         return FatalSourceError(self.source_name, f"unexpected answer: {message}", status=status, correlation_id=correlation_id)
+
+
+class _SharedValue:
+    """One entry of ``HubSpotClient.shared``: its lock makes concurrent askers wait for one load."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.loaded = False
+        self.value: Any = None
 
 
 class _RateLimitedRetry(Retry):

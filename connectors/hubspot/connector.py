@@ -1,5 +1,7 @@
 """The HubSpot connector: each metric kind mapped onto the cheapest API reads.
 
+Every read first checks the metric's mapping against the portal
+(``mapping.py``), so a misspelt value fails the metric instead of reading 0.
 Metrics that run the same search over the same window (a deal count and a
 deal amount sum, say) share one read: the connector knows the run's metrics,
 asks the first read for every sum the others need, and hands the rest the
@@ -19,7 +21,9 @@ from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
 from connectors.base import MetricReading
+from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
+from connectors.hubspot.catalog import portal_catalogue
 from connectors.hubspot.client import HubSpotClient, SearchFilter
 from connectors.hubspot.config import (
     ContactsCreated,
@@ -34,7 +38,8 @@ from connectors.hubspot.config import (
 from connectors.hubspot.daily_series import DailyTotals, count_matching, daily_totals
 from connectors.hubspot.emails import emails_sent_series
 from connectors.hubspot.filters import check_filter_budget, where_filters
-from connectors.hubspot.properties import require_properties, stage_entered_property
+from connectors.hubspot.mapping import check_mapping
+from connectors.hubspot.properties import stage_entered_property
 from connectors.hubspot.web_analytics import web_traffic_series
 from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
@@ -92,14 +97,37 @@ class HubSpotConnector:
         self._query_locks: dict[tuple, threading.Lock] = {}
         self._locks_lock = threading.Lock()
         for spec in (metrics or {}).values():
-            query = self._plain_query(spec)
+            query = _plain_query(spec)
             if query is not None and query.sum_property:
                 self._sums_wanted.setdefault(query.key, set()).add(query.sum_property)
 
-    def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
-        """Read metric ``name`` over ``window`` (snapshots: as of ``as_of``); raise a ``SourceError`` on failure."""
+    def check(self, name: str, spec: MetricSettings) -> int:
+        """Check every value metric ``name`` maps against the portal, reading no data; return
+        the API calls it took (0 when the run has read the lists it needs). Raise ``MappingError``
+        for a value the portal does not know."""
         client = self.client.fork()
+        self._check(client, name, spec)
+        return client.calls
+
+    def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
+        """Check metric ``name``'s mapping, then read it over ``window`` (snapshots: as of ``as_of``);
+        raise a ``SourceError`` on failure. ``api_calls`` include the check's."""
+        client = self.client.fork()
+        self._check(client, name, spec)
         return MetricReading(metric=name, values=self._read_values(client, name, spec, window, as_of), api_calls=client.calls)
+
+    def catalog(self) -> Catalogue:
+        """What the portal offers to map (stages, properties, pipelines, emails, campaigns, traffic sources), read live."""
+        client = self.client.fork()
+        tables = portal_catalogue(client)
+        return Catalogue(source=client.source_name, type="hubspot", tables=tables, api_calls=client.calls)
+
+    def _check(self, client: HubSpotClient, name: str, spec: MetricSettings) -> None:
+        # The filter budget first: it needs no call, and a crowded search fails however it is spelt.
+        filters, reserved = _search_filters(spec)
+        if filters is not None:
+            check_filter_budget(client.source_name, name, filters, reserved=reserved)
+        check_mapping(client, name, spec)
 
     def _read_values(self, client: HubSpotClient, name: str, spec: MetricSettings, window: Window, as_of: date) -> dict[date, float]:
         match spec:
@@ -108,39 +136,19 @@ class HubSpotConnector:
             case WebSessions():
                 return web_traffic_series(client, window, measure=spec.measure, sources=spec.sources)
             case ContactsInStage():
-                filters = [{"propertyName": "lifecyclestage", "operator": "EQ", "value": spec.stage}, *where_filters(spec.where)]
-                check_filter_budget(client.source_name, name, filters, reserved=0)
-                require_properties(client, "contacts", spec.where, metric=name)
-                return {as_of: float(count_matching(client, "contacts", filters))}
+                return {as_of: float(count_matching(client, "contacts", _stage_filters(spec)))}
         query = self._query(client, name, spec)
         totals = self._daily_totals(client, query, window)
         return totals.sums[query.sum_property] if query.sum_property else totals.counts
 
     def _query(self, client: HubSpotClient, name: str, spec: MetricSettings) -> _SeriesQuery:
-        """The metric's search, its property names checked against the portal's."""
-        query = self._plain_query(spec)
+        """The metric's search; a stage entry is dated by the property this portal keeps."""
+        query = _plain_query(spec)
         if query is None:
             raise SourceConfigurationError(client.source_name, f"metric {name!r}: kind {spec.kind!r} is not read from HubSpot")
-        check_filter_budget(client.source_name, name, query.filters, reserved=_WINDOW_FILTERS)
-        checked = [*spec.where, *([query.sum_property] if query.sum_property else [])]
         if isinstance(spec, ContactsEnteredStage):
-            date_property = stage_entered_property(client, spec.stage, metric=name)
-            query = _SeriesQuery(query.object_type, date_property, query.filters_json, query.sum_property)
-        require_properties(client, query.object_type, checked, metric=name)
+            return _SeriesQuery(query.object_type, stage_entered_property(client, spec.stage), query.filters_json, query.sum_property)
         return query
-
-    @staticmethod
-    def _plain_query(spec: MetricSettings) -> _SeriesQuery | None:
-        match spec:
-            case ContactsEnteredStage():
-                return _query_of("contacts", f"hs_v2_date_entered_{spec.stage}", where_filters(spec.where), None)
-            case ContactsCreated():
-                return _query_of("contacts", "createdate", where_filters(spec.where), None)
-            case DealsCreated():
-                return _query_of("deals", "createdate", _deal_filters(spec.pipeline, spec.dealstage) + where_filters(spec.where), spec.sum)
-            case DealsClosedWon():
-                return _query_of("deals", "closedate", _deal_filters(spec.pipeline, spec.dealstage) + where_filters(spec.where), spec.sum)
-        return None
 
     def _daily_totals(self, client: HubSpotClient, query: _SeriesQuery, window: Window) -> DailyTotals:
         """Counts and sums of ``query`` over ``window``, read once per run for every metric sharing it."""
@@ -159,6 +167,31 @@ class HubSpotConnector:
     def close(self) -> None:
         """Release the pooled connections of the analytics session."""
         self.client.close()
+
+
+def _plain_query(spec: MetricSettings) -> _SeriesQuery | None:
+    match spec:
+        case ContactsEnteredStage():
+            return _query_of("contacts", f"hs_v2_date_entered_{spec.stage}", where_filters(spec.where), None)
+        case ContactsCreated():
+            return _query_of("contacts", "createdate", where_filters(spec.where), None)
+        case DealsCreated():
+            return _query_of("deals", "createdate", _deal_filters(spec.pipeline, spec.dealstage) + where_filters(spec.where), spec.sum)
+        case DealsClosedWon():
+            return _query_of("deals", "closedate", _deal_filters(spec.pipeline, spec.dealstage) + where_filters(spec.where), spec.sum)
+    return None
+
+
+def _search_filters(spec: MetricSettings) -> tuple[list[SearchFilter] | None, int]:
+    """The filters of the metric's search and how many more the reads add; None when it runs none."""
+    if isinstance(spec, ContactsInStage):
+        return _stage_filters(spec), 0
+    query = _plain_query(spec)
+    return (query.filters, _WINDOW_FILTERS) if query is not None else (None, 0)
+
+
+def _stage_filters(spec: ContactsInStage) -> list[SearchFilter]:
+    return [{"propertyName": "lifecyclestage", "operator": "EQ", "value": spec.stage}, *where_filters(spec.where)]
 
 
 def _query_of(object_type: str, date_property: str, filters: list[SearchFilter], sum_property: str | None) -> _SeriesQuery:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from connectors.errors import FatalSourceError
+from connectors.hubspot import portal
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.values import parse_datetime
 from okrmodel.periods import Window
@@ -20,29 +21,35 @@ def emails_sent_series(
     or name, case-insensitive), counted, or the sum of their ``statistic``
     counter (``sent``, ``delivered``, ``open``, ``click``).
 
-    The emails API cannot filter on publish date, so published emails are
-    paged (100 a call) and filtered here; portals send tens to hundreds of
-    emails a quarter, so this stays a handful of calls.
+    The emails API cannot filter on publish date, so the run's one listing of
+    every email (``portal.marketing_emails``, 100 a call, shared with the
+    mapping check and the other email metrics) is filtered here; portals send
+    tens to hundreds of emails a quarter, so this stays a handful of calls.
     """
     series = {day: 0.0 for day in window.days()}
     needle = name_contains.casefold() if name_contains else None
-    wanted_campaign = campaign.casefold() if campaign else None
-    after: str | None = None
-    while True:
-        page = client.marketing_emails_page(include_stats=statistic is not None, after=after)
-        for email in page.get("results", []):
-            if needle and needle not in str(email.get("name", "")).casefold():
-                continue
-            if wanted_campaign and wanted_campaign not in (str(email.get("campaign", "")).casefold(), str(email.get("campaignName", "")).casefold()):
-                continue
-            published = parse_datetime(email.get("publishDate"))
-            if published is None or not (window.start <= published < window.end):
-                continue
-            day = published.astimezone(window.start.tzinfo).date()
-            series[day] += _statistic(client, email, statistic) if statistic else 1.0
-        after = ((page.get("paging") or {}).get("next") or {}).get("after")
-        if not after:
-            return series
+    campaigns = _campaign_keys(client, campaign) if campaign else None
+    for email in portal.marketing_emails(client):
+        # The listing holds drafts too; a response without isPublished still tells drafts by state.
+        if not email.get("isPublished", "DRAFT" not in str(email.get("state", ""))):
+            continue
+        if needle and needle not in str(email.get("name", "")).casefold():
+            continue
+        if campaigns and not campaigns & {str(email.get("campaign", "")).casefold(), str(email.get("campaignName", "")).casefold()}:
+            continue
+        published = parse_datetime(email.get("publishDate"))
+        if published is None or not (window.start <= published < window.end):
+            continue
+        day = published.astimezone(window.start.tzinfo).date()
+        series[day] += _statistic(client, email, statistic) if statistic else 1.0
+    return series
+
+
+def _campaign_keys(client: HubSpotClient, campaign: str) -> set[str]:
+    """What an email of ``campaign`` carries (casefolded): the id or name given, and the id of a
+    campaign of that name, as an email may carry the campaign's id alone."""
+    wanted = campaign.casefold()
+    return {wanted} | {item.id.casefold() for item in portal.campaigns(client) if item.name.casefold() == wanted}
 
 
 def _statistic(client: HubSpotClient, email: dict, statistic: str) -> float:

@@ -17,10 +17,23 @@ from connectors.errors import FatalSourceError
 from connectors.hubspot.client import HubSpotClient
 from okrmodel.periods import Window
 
-__all__ = ["MEASURE_FIELDS", "web_traffic_series"]
+__all__ = ["MEASURE_FIELDS", "TRAFFIC_SOURCES", "web_traffic_series"]
 
 MEASURE_FIELDS = {"visits": "visits", "visitors": "visitors", "page_views": "rawViews"}
 """Config ``measure`` -> field of a report row."""
+
+TRAFFIC_SOURCES = {
+    "organic": "Organic search",
+    "paid": "Paid search",
+    "social": "Organic social",
+    "paid-social": "Paid social",
+    "email": "Email marketing",
+    "referrals": "Referrals",
+    "direct": "Direct traffic",
+    "other": "Other campaigns",
+}
+"""Breakdown ids of the sources report -> HubSpot's names for them. The API lists them
+nowhere but in the reports themselves (only sources with traffic), so they are kept here."""
 
 
 def web_traffic_series(client: HubSpotClient, window: Window, *, measure: str, sources: Sequence[str] | None) -> dict[date, float]:

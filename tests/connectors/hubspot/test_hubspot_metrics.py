@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from connectors import SourceConfigurationError, parse_config
+from connectors import MappingError, SourceConfigurationError, parse_config
 from connectors.hubspot.config import HubSpotSource
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.sandbox import SandboxServer, contact, email, generate_dataset, with_legacy_stage_dates
+from connectors.sandbox import SandboxServer, campaign, contact, email, generate_dataset, with_legacy_stage_dates
 from okrmodel.periods import Window
 
 ZONE = ZoneInfo("America/New_York")
@@ -83,11 +83,11 @@ def dataset():
         moment = datetime.combine(date(2026, 10, 1) + timedelta(days=offset), time(0 if offset == 32 else 11), tzinfo=ZONE)
         data.contacts.append(contact(900_000 + offset, moment - timedelta(days=3), stages={"lead": moment - timedelta(days=3), CUSTOM_STAGE: moment}))
     data.custom_stages[CUSTOM_STAGE] = "Partner referred"
+    black_friday = campaign("c0ffee42-0000-4000-8000-000000000042", "Black Friday", datetime(2026, 9, 1, tzinfo=ZONE))
+    data.campaigns.append(black_friday)
     for index, day in enumerate((date(2026, 11, 2), date(2026, 11, 2), date(2026, 11, 20), date(2026, 9, 30))):
-        mail = email(990_000 + index, f"Black Friday teaser {index}", datetime.combine(day, time(9), tzinfo=ZONE), sent=1000 + index)
-        mail["campaign"] = "c0ffee-42"
-        mail["campaignName"] = "Black Friday"
-        data.emails.append(mail)
+        published = datetime.combine(day, time(9), tzinfo=ZONE)
+        data.emails.append(email(990_000 + index, f"Black Friday teaser {index}", published, sent=1000 + index, campaign=black_friday))
     return data
 
 
@@ -206,7 +206,7 @@ metrics:
     assert server.calls[len(calls_after_count):] == [("GET", "/crm/v3/properties/deals")]
 
 
-def test_invalid_where_property_is_reported_with_close_matches(server):
+def test_invalid_property_names_are_mapping_errors_at_their_key(server):
     metrics = parse_config(
         """
 company: Acme
@@ -215,16 +215,15 @@ sources: {hubspot: {type: hubspot}}
 metrics:
   typo: {source: hubspot, kind: contacts_created, where: {hs_analytics_sorce: ORGANIC_SEARCH}}
   bad_sum: {source: hubspot, kind: deals_created, sum: amout}
-  bad_stage: {source: hubspot, kind: contacts_entered_stage, stage: marketingqualifiedleed}
 """
     ).metrics
     connector = connect(server)
-    with pytest.raises(SourceConfigurationError, match=r"metric 'typo': contacts have no property 'hs_analytics_sorce' \(did you mean 'hs_analytics_source'"):
+    with pytest.raises(MappingError, match=r"^hubspot: contacts have no property 'hs_analytics_sorce' \(did you mean 'hs_analytics_source'\?\)$") as typo:
         connector.read("typo", metrics["typo"], WINDOWS["day"], AS_OF)
-    with pytest.raises(SourceConfigurationError, match=r"deals have no property 'amout' \(did you mean 'amount'"):
+    assert typo.value.location == ("metrics", "typo", "where", "hs_analytics_sorce")
+    with pytest.raises(MappingError, match=r"deals have no property 'amout' \(did you mean 'amount'") as bad_sum:
         connector.read("bad_sum", metrics["bad_sum"], WINDOWS["day"], AS_OF)
-    with pytest.raises(SourceConfigurationError, match=r"did you mean 'marketingqualifiedlead'"):
-        connector.read("bad_stage", metrics["bad_stage"], WINDOWS["day"], AS_OF)
+    assert bad_sum.value.location == ("metrics", "bad_sum", "sum")
 
 
 def test_too_many_where_conditions_fail_before_any_search(server):
