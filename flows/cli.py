@@ -36,6 +36,7 @@ from okrmodel.evaluation import KeyResultStatus, StatusReport, evaluate
 from okrmodel.history import key_result_history
 from okrmodel.lint import lint as lint_config
 from okrmodel.run_log import metric_freshness, recent_runs
+from okrmodel.status_json import report_json
 from okrmodel.yaml_source import YamlDocument
 from reports.formatting import format_approximate
 
@@ -199,7 +200,7 @@ def status(
     config = load(config_path)
     status_report = _report(config, as_of_day(as_of, config))
     if as_json:
-        sys.stdout.write(json.dumps(status_report.to_json(), indent=2) + "\n")
+        sys.stdout.write(json.dumps(report_json(status_report), indent=2) + "\n")
         return
     table = Table(title=f"{status_report.company}: {status_report.period} as of {status_report.as_of} (expected {status_report.expected:.0%})")
     # Numbers never wrap or get cut; the title column takes what width is left.

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from okrmodel.aggregation import Aggregation, AveragePer, aggregate, missing_days
 from okrmodel.config import Action, Config, KeyResult, MetricNature, Objective
 from okrmodel.forecast import project_level, project_total
 from okrmodel.periods import Period, Window, WindowKind, window_for
 from okrmodel.progress import Direction, Status, StatusThresholds, clamp_progress, progress, status_for, worst_status
-from okrmodel.scoring import key_result_score, score_label, weighted_mean, weighted_mean_counting_missing
+from okrmodel.scoring import key_result_score, weighted_mean, weighted_mean_counting_missing
 from okrmodel.staleness import is_stale
+from okrmodel.status_rules import objective_status, status_reason
 from okrmodel.storage.models import CheckIn, MetricFetch, PeriodScore, SyncRun
 from okrmodel.storage.store import DailyValue
 
@@ -58,10 +59,6 @@ class LastFetch:
     def failed(self) -> bool:
         return self.status == "failed"
 
-    def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "at": self.at.isoformat(), "error": self.error, "warning": self.warning}
-
-
 @dataclass(frozen=True)
 class CheckinValue:
     """The newest check-in of a KR, shown beside the synced value it may override."""
@@ -74,18 +71,6 @@ class CheckinValue:
     created_at: datetime
     wins: bool
     """True when this value, not the synced one, is the KR's actual."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "value": self.value,
-            "day": self.day.isoformat(),
-            "author": self.author,
-            "note": self.note,
-            "pinned": self.pinned,
-            "created_at": self.created_at.isoformat(),
-            "wins": self.wins,
-        }
-
 
 @dataclass(frozen=True)
 class KeyResultStatus:
@@ -125,42 +110,18 @@ class KeyResultStatus:
     last_fetch: LastFetch | None = None
     caveats: tuple[str, ...] = ()
     """What a reader of the metric's numbers must know (opens inflated by Apple Mail, ...)."""
+    status_reason: str | None = None
+    """Why this status, in words with units: ``52 of 110 deals, 67 expected by now``."""
+    forecast_short: bool = False
+    """On pace now, but the forecast misses the target: the status stays the pace's, flagged."""
+    last_known_status: Status | None = None
+    """For a stale KR, the status its last known value had (``stale`` says it may have moved)."""
+    expected_value: float | None = None
+    """Where the pace line stands today: baseline + expected x (target - baseline)."""
 
     @property
     def clamped_progress(self) -> float | None:
         return clamp_progress(self.progress) if self.progress is not None else None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "owner": self.owner,
-            "metric": self.metric,
-            "actual": self.actual,
-            "baseline": self.baseline,
-            "target": self.target,
-            "progress": _rounded(self.progress),
-            "expected": _rounded(self.expected),
-            "status": self.status.value,
-            "source": self.source,
-            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
-            "unit": self.unit,
-            "direction": self.direction.value,
-            "aggregation": self.aggregation.value if self.aggregation else None,
-            "weight": self.weight,
-            "automated_actual": self.automated_actual,
-            "checkin": self.checkin.to_json() if self.checkin else None,
-            "stale": self.stale,
-            "newest_data_day": self.newest_data_day.isoformat() if self.newest_data_day else None,
-            "forecast": _rounded(self.forecast),
-            "forecast_progress": _rounded(self.forecast_progress),
-            "score": self.score,
-            "score_label": score_label(self.score),
-            "frozen": self.frozen,
-            "last_fetch": self.last_fetch.to_json() if self.last_fetch else None,
-            "caveats": list(self.caveats),
-        }
-
 
 @dataclass(frozen=True)
 class ObjectiveStatus:
@@ -182,26 +143,8 @@ class ObjectiveStatus:
     """With aligned children: weighted mean (objective weights) of this objective and its children's roll-ups."""
     rollup_status: Status | None = None
     frozen: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "owner": self.owner,
-            "progress": _rounded(self.progress),
-            "status": self.status.value,
-            "key_results": [key_result.to_json() for key_result in self.key_results],
-            "parent": self.parent,
-            "weight": self.weight,
-            "computed_status": self.computed_status.value,
-            "score": _rounded(self.score),
-            "score_label": score_label(self.score),
-            "children": self.children,
-            "rollup_progress": _rounded(self.rollup_progress),
-            "rollup_status": self.rollup_status.value if self.rollup_status else None,
-            "frozen": self.frozen,
-        }
-
+    status_basis: str | None = None
+    """How ``status`` was derived: ``weakest key result: ...``, ``weighted progress ...``, ``set by hand``."""
 
 @dataclass(frozen=True)
 class StatusReport:
@@ -219,26 +162,12 @@ class StatusReport:
     closed: bool = False
     """True when the period's values were frozen (``okr close``)."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "period": self.period,
-            "as_of": self.as_of.isoformat(),
-            "objectives": [objective.to_json() for objective in self.objectives],
-            "expected": _rounded(self.expected),
-            "score": _rounded(self.score),
-            "closed": self.closed,
-        }
-
     def status_counts(self) -> dict[Status, int]:
         counts = {status: 0 for status in Status}
         for objective in self.objectives:
             for key_result in objective.key_results:
                 counts[key_result.status] += 1
         return counts
-
-
-def _rounded(value: float | None) -> float | None:
-    return round(value, 4) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -282,15 +211,17 @@ def evaluate(config: Config, reader: ObservationReader, as_of: date, thresholds:
 
 def _evaluate_objective(context: _Context, objective: Objective) -> ObjectiveStatus:
     key_results = [_evaluate_key_result(context, objective, kr) for kr in context.config.key_results_in(objective, context.period)]
-    computed = worst_status([kr.status for kr in key_results])
+    # A KR without data counts as 0, so silence pulls the objective down; None only when no KR has data.
+    objective_progress = weighted_mean_counting_missing((kr.clamped_progress, kr.weight) for kr in key_results)
+    computed, basis = objective_status(context.config.objective_status, key_results, objective_progress, context.thresholds)
     period_over = context.as_of >= context.period.last_day
     return ObjectiveStatus(
         id=objective.id,
         title=objective.title,
         owner=objective.owner,
-        # A KR without data counts as 0, so silence pulls the objective down; None only when no KR has data.
-        progress=weighted_mean_counting_missing((kr.clamped_progress, kr.weight) for kr in key_results),
+        progress=objective_progress,
         status=objective.status or computed,
+        status_basis="set by hand in okrs.yaml" if objective.status else basis,
         key_results=key_results,
         actions=context.config.actions_in(objective, context.period),
         parent=objective.parent,
@@ -428,14 +359,21 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
         # Data through yesterday is compared with yesterday's pace, not today's.
         expected = pace_period.elapsed_share(measurement.last_day)
     key_result_progress = progress(actual, key_result.start_value, target, direction) if actual is not None and target is not None else None
-    if target is None:
-        status = Status.NO_DATA
-    elif stale:
-        status = Status.STALE
-    else:
-        status = status_for(key_result_progress, expected, context.thresholds, direction)
+    paced_status = status_for(key_result_progress, expected, context.thresholds, direction) if target is not None else Status.NO_DATA
+    status = Status.STALE if stale and target is not None else paced_status
     period_over = as_of >= context.period.last_day
     forecast = None if period_over or target is None else _forecast(key_result, aggregation, window_kind, measurement, own_period, as_of, context)
+    forecast_progress = progress(forecast, key_result.start_value, target, direction) if forecast is not None and target is not None else None
+    # Pace and forecast can disagree near the on-track threshold (at 95% of pace the straight
+    # line ends at 95% of the target): the status stays the pace's and says the forecast is short.
+    forecast_short = (
+        status is Status.ON_TRACK and direction in (Direction.INCREASE, Direction.DECREASE) and forecast_progress is not None and forecast_progress < 1
+    )
+    expected_value = key_result.start_value + expected * (target - key_result.start_value) if target is not None and not direction.is_threshold else None
+    reason = status_reason(
+        status, paced_status, key_result, actual, target, expected_value, forecast, forecast_short,
+        newest_day=measurement.newest_day if measurement else (latest.day if latest else None), last_fetch=last_fetch, due=own_period.last_day,
+    )
     return KeyResultStatus(
         id=key_result.id,
         title=key_result.title,
@@ -462,10 +400,14 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
         newest_data_day=measurement.newest_day if measurement else (latest.day if latest else None),
         stale=stale,
         forecast=forecast,
-        forecast_progress=progress(forecast, key_result.start_value, target, direction) if forecast is not None and target is not None else None,
+        forecast_progress=forecast_progress,
         score=key_result_score(key_result_progress) if period_over and target is not None else None,
         last_fetch=last_fetch,
         caveats=tuple(config.metrics[key_result.metric].caveats) if key_result.metric else (),
+        status_reason=reason,
+        forecast_short=forecast_short,
+        last_known_status=paced_status if status is Status.STALE and actual is not None else None,
+        expected_value=expected_value,
     )
 
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Union, get_args
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PrivateAttr, TypeAdapter, ValidationError, create_model, field_validator
@@ -49,6 +49,11 @@ class Config(StrictModel):
     period: str | list[str]
     """One quarter (``2026-Q4``) or several (``[2026-Q3, 2026-Q4]``); the as-of day picks the current one."""
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    objective_status: Literal["weakest", "weighted"] = "weakest"
+    """How an objective's status follows from its KRs: its weakest KR's (default), or its weighted
+    progress against the weighted expected pace."""
+    report_url: str | None = None
+    """Where the report archive is published (``https://...``), for links in emails."""
     database_url: str | None = None
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     metrics: dict[str, MetricSettings] = Field(default_factory=dict)
@@ -59,6 +64,13 @@ class Config(StrictModel):
     file_name: str = Field(default="okrs.yaml", exclude=True)
     """The file as named to the user; every located message starts with it."""
     _document: YamlDocument | None = PrivateAttr(default=None)
+
+    @field_validator("report_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"report_url must be an http(s) address where the archive is published, got {value!r}")
+        return value.rstrip("/") if value else value
 
     @field_validator("timezone")
     @classmethod

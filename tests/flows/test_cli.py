@@ -53,16 +53,13 @@ def test_checkin_then_status_json_contract(demo_config: Path):
     result = okr("status", "--json", "-c", str(demo_config), "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    # The README's contract keys are all there; new fields only ever add to them.
-    assert set(document) == {"period", "as_of", "objectives"} | {"expected", "score", "closed"}
+    # The README's contract keys are there (test_status_json pins every key).
+    assert {"period", "as_of", "objectives"} <= set(document)
     assert (document["period"], document["as_of"]) == ("2026-Q4", AS_OF)
     objective = document["objectives"][2]
-    assert set(objective) == {"id", "title", "owner", "progress", "status", "key_results"} | {
-        "parent", "weight", "computed_status", "score", "score_label", "children", "rollup_progress", "rollup_status", "frozen"}
+    assert {"id", "title", "owner", "progress", "status", "key_results"} <= set(objective)
     key_result = {kr["id"]: kr for kr in objective["key_results"]}["crm-training"]
-    assert set(key_result) == {"id", "title", "owner", "metric", "actual", "baseline", "target", "progress", "expected", "status", "source", "updated_at"} | {
-        "unit", "direction", "aggregation", "weight", "automated_actual", "checkin", "stale", "newest_data_day",
-        "forecast", "forecast_progress", "score", "score_label", "frozen", "last_fetch", "caveats"}
+    assert {"id", "title", "owner", "metric", "actual", "baseline", "target", "progress", "expected", "status", "source", "updated_at"} <= set(key_result)
     assert (key_result["actual"], key_result["progress"], key_result["source"]) == (3.0, 0.6, "checkin:lee")
     assert key_result["expected"] == pytest.approx(58 / 92, abs=1e-4)
     assert key_result["status"] == "on_track"  # 0.6 >= 0.9 x the expected 0.63

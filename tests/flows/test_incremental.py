@@ -85,9 +85,11 @@ def test_second_night_reads_only_the_look_back_days(sandbox, database_url, monke
         second_windows, second_calls = night(config, store, AS_OF, sandbox)
         look_back = Window.from_days(date(2026, 11, 25), AS_OF, ZONE)
         assert {name: second_windows[name] for name in ("new_contacts", "deals", "pipeline")} == dict.fromkeys(("new_contacts", "deals", "pipeline"), look_back)
-        # One search for contacts, one for deals shared by the count and the sum, the
-        # properties check of `amount`, the snapshot: 4 calls, where the backfill needed pages.
-        assert second_calls == 4
+        # One search for contacts, one for deals shared by the count and the sum, the deal
+        # properties listing (checks `amount`), the contact properties listing (checks the
+        # snapshot's stage against lifecyclestage's options), the snapshot: 5 calls, where the
+        # backfill needed pages.
+        assert second_calls == 5
         assert first_calls > second_calls
         stored = {day.day: day.value for day in store.daily_values("new_contacts", date(2026, 10, 1), AS_OF)}
         assert set(stored) == days(date(2026, 10, 1), AS_OF), "the backfill and the look-back together cover the period"

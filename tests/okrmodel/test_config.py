@@ -326,7 +326,7 @@ def test_web_analytics_sources_load_as_flows():
          "okrs.yaml: sources.ga4.property_id: property_id is the numeric GA4 property id (Admin > Property details), such as '123456789', not 'G-ABC123' (line 5)"),
         (('"visit:source": [Google, Bing]', '"source": Google'),
          "okrs.yaml: metrics.visitors.where: 'source' is not a name such as visit:source, event:page or event:props:plan (line 11)"),
-        (("[Google, Bing]", "Google|Bing"), "okrs.yaml: metrics.visitors.where: visit:source: 'Google|Bing' cannot be sent to Plausible"),
+        (("[Google, Bing]", "[Google, '']"), "okrs.yaml: metrics.visitors.where: visit:source: an empty value cannot be sent to Plausible"),
         (("{sessionDefaultChannelGroup: Organic Search}", "{sessionDefaultChannelGroup: []}"),
          "okrs.yaml: metrics.organic_sessions.where: sessionDefaultChannelGroup: list at least one value (line 10)"),
         (("type: plausible,", "type: plausibel,"),
