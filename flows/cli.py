@@ -148,6 +148,8 @@ def _print_sync(summary: SyncSummary) -> None:
         table.add_row(outcome.metric, outcome.status, str(days), str(outcome.values_added), str(outcome.api_calls))
     console.print(table)
     _print_errors((outcome.metric, outcome.error) for outcome in summary.failed)
+    for outcome in summary.warned:
+        errors.print(f"warning: {outcome.metric}: {outcome.warning}", markup=False, highlight=False, soft_wrap=True)
     say(f"Run id: {summary.run_id}")
     if summary.report_path:
         say(f"Report: {summary.report_path}")
@@ -229,7 +231,9 @@ def _number(value: float | None) -> str:
 
 def _key_result_status(key_result: KeyResultStatus) -> str:
     text = key_result.status.value
-    if key_result.stale and key_result.newest_data_day:
+    if key_result.stale and key_result.last_fetch and key_result.last_fetch.failed:
+        text += " (last sync failed: see okr runs)"
+    elif key_result.stale and key_result.newest_data_day:
         text += f" (newest data {key_result.newest_data_day})"
     if key_result.score is not None:
         text += f" score {key_result.score:.1f}"

@@ -360,7 +360,9 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
         expected = pace_period.elapsed_share(measurement.last_day)
     key_result_progress = progress(actual, key_result.start_value, target, direction) if actual is not None and target is not None else None
     paced_status = status_for(key_result_progress, expected, context.thresholds, direction) if target is not None else Status.NO_DATA
-    status = Status.STALE if stale and target is not None else paced_status
+    # A zero its unfiltered query contradicts is probably a mapping that matches nothing: no number to judge by.
+    doubtful = bool(last_fetch and last_fetch.warning and not (checkin and checkin.wins))
+    status = Status.NO_DATA if doubtful else Status.STALE if stale and target is not None else paced_status
     period_over = as_of >= context.period.last_day
     forecast = None if period_over or target is None else _forecast(key_result, aggregation, window_kind, measurement, own_period, as_of, context)
     forecast_progress = progress(forecast, key_result.start_value, target, direction) if forecast is not None and target is not None else None
@@ -406,7 +408,7 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
         caveats=tuple(config.metrics[key_result.metric].caveats) if key_result.metric else (),
         status_reason=reason,
         forecast_short=forecast_short,
-        last_known_status=paced_status if status is Status.STALE and actual is not None else None,
+        last_known_status=paced_status if status is not paced_status and actual is not None else None,
         expected_value=expected_value,
     )
 
