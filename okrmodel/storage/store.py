@@ -172,6 +172,22 @@ class Store:
             row = session.execute(query.order_by(SyncRun.started_at.desc(), MetricFetch.id.desc()).limit(1)).first()
         return (row[0], row[1]) if row else None
 
+    def fetch_history(self, metric: str, *, as_of: date | None = None, limit: int = 100) -> list[tuple[MetricFetch, SyncRun]]:
+        """The newest ``limit`` attempts to fetch ``metric``, newest first, each with its run;
+        with ``as_of``, only runs as of that day or earlier."""
+        query = select(MetricFetch, SyncRun).join(SyncRun, MetricFetch.sync_run_id == SyncRun.id).where(MetricFetch.metric == metric)
+        if as_of is not None:
+            query = query.where(SyncRun.as_of <= as_of)
+        with self._sessions() as session:
+            rows = session.execute(query.order_by(SyncRun.started_at.desc(), MetricFetch.id.desc()).limit(limit)).all()
+        return [(row[0], row[1]) for row in rows]
+
+    def runs_as_of(self, as_of: date, limit: int = 20) -> list[SyncRun]:
+        """The newest ``limit`` runs as of ``as_of`` or earlier, newest first (a report on a past day sees its past)."""
+        with self._sessions() as session:
+            query = select(SyncRun).where(SyncRun.as_of <= as_of).order_by(SyncRun.started_at.desc()).limit(limit)
+            return list(session.scalars(query))
+
     # --- observations ----------------------------------------------------
 
     def save_observations(self, run_id: str, metric: str, source: str, values: dict[date, float]) -> SaveResult:
