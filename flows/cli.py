@@ -25,6 +25,7 @@ from flows.cli_common import (
     key_result_of,
     load,
     open_store,
+    parse_day,
     parse_number,
     say,
 )
@@ -163,20 +164,29 @@ def _print_sync(summary: SyncSummary) -> None:
 
 @app.command()
 def report(
-    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write only this HTML file (default: the company's archive, .okr/reports/<company>/).")] = None,
     config_path: ConfigOption = DEFAULT_CONFIG,
     as_of: AsOfOption = None,
+    compare: Annotated[str | None, typer.Option("--compare", help="Show changes since this day, YYYY-MM-DD (default: the previous archived report).")] = None,
 ) -> None:
-    """Render the status report from stored data only (no network)."""
-    from reports import write_report
+    """Render the status report from stored data only (no network); a past --as-of reproduces that day's archived report."""
+    from flows.archive import archive_folder, previous_report_day, write_to_archive
+    from okrmodel.briefing import build_report_data
+    from reports import render_report, write_html
 
     config = load(config_path)
-    status_report = _report(config, as_of_day(as_of, config))
+    day = as_of_day(as_of, config)
+    compare_to = parse_day(compare, "--compare") if compare else previous_report_day(archive_folder(config), day)
+    if compare_to is not None and compare_to >= day:
+        fail(f"--compare: {compare_to} is not before the report's day {day}")
     _check_report_path(out)
+    with open_store(config) as store:
+        data = build_report_data(config, store, day, compare_to=compare_to)
+    html = render_report(data)
     try:
-        path = write_report(status_report, out)
+        path = write_html(html, out) if out else write_to_archive(archive_folder(config), data, html)
     except OSError as error:
-        fail(f"--out: cannot write {out}: {error.strerror or error}")
+        fail(f"--out: cannot write {out or archive_folder(config)}: {error.strerror or error}")
     say(f"Report: {path}")
 
 
@@ -265,16 +275,22 @@ def checkin(
 
 @app.command()
 def history(
-    key_result_id: Annotated[str, typer.Argument(metavar="KR_ID", help="The key result's id.")],
+    item_id: Annotated[str, typer.Argument(metavar="KR_ID|METRIC", help="A key result's id, or a metric's name.")],
     config_path: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Print every value a key result was given: synced revisions and check-ins, with provenance."""
+    """Print every value a key result (or metric) was given: synced revisions and check-ins, with provenance."""
     config = load(config_path)
-    key_result = key_result_of(config, config_path, key_result_id)
-    period = next(period for period in config.periods if period.label == config.key_result_period(key_result))
-    with open_store(config) as store:
-        entries = key_result_history(store, key_result.id, key_result.metric, period.first_day, period.last_day)
-    say(f"History of {key_result.id}: {key_result.title} ({period.label}), oldest first")
+    if item_id in config.metrics and all(kr.id != item_id for objective in config.objectives for kr in objective.key_results):
+        periods = config.periods
+        with open_store(config) as store:
+            entries = key_result_history(store, None, item_id, periods[0].first_day, periods[-1].last_day)
+        say(f"History of metric {item_id} ({config.period_label}), oldest first")
+    else:
+        key_result = key_result_of(config, config_path, item_id)
+        period = next(period for period in config.periods if period.label == config.key_result_period(key_result))
+        with open_store(config) as store:
+            entries = key_result_history(store, key_result.id, key_result.metric, period.first_day, period.last_day)
+        say(f"History of {key_result.id}: {key_result.title} ({period.label}), oldest first")
     for entry in entries:
         flags = [flag for flag, on in (("superseded", entry.superseded), ("pinned", entry.pinned)) if on]
         origin = f"sync r{entry.revision} from {entry.source}, run {entry.sync_run_id}" if entry.kind == "sync" else f"checkin by {entry.author}"
@@ -319,7 +335,9 @@ def email(
     """Email the status report, computed from stored data only (no HubSpot calls), via the config's email: settings."""
     from pydantic import ValidationError
 
-    from reports import EmailDeliveryError, build_status_email, render_report, send_email
+    from flows.archive import archive_folder, previous_report_day
+    from okrmodel.briefing import build_report_data
+    from reports import EmailDeliveryError, build_status_email, send_email
 
     config = load(config_path)
     if config.email is None:
@@ -330,9 +348,12 @@ def email(
             settings = settings.model_validate({**settings.model_dump(), "recipients": to})
         except ValidationError as error:
             fail(f"--to: {error.errors()[0]['msg'].removeprefix('Value error, ')}")
-    status_report = _report(config, as_of_day(as_of, config))
+    day = as_of_day(as_of, config)
+    with open_store(config) as store:
+        data = build_report_data(config, store, day, compare_to=previous_report_day(archive_folder(config), day))
+    status_report = data.status
     try:
-        send_email(build_status_email(status_report, render_report(status_report), settings), settings, settings.password())
+        send_email(build_status_email(data, settings), settings, settings.password())
     except EmailDeliveryError as error:
         fail(f"Report not emailed: {error}", EXIT_FAILED)
     say(f"Emailed the {status_report.period} report as of {status_report.as_of} to {', '.join(settings.recipients)}")

@@ -111,7 +111,8 @@ def key_result_of(config: Config, config_path: Path, key_result_id: str) -> KeyR
     try:
         return config.key_result(key_result_id)[1]
     except KeyError as error:
-        fail(f"{config_path}: {error.args[0]}")
+        hint = f"; {key_result_id!r} is a metric: okr history takes it, okr checkin takes a key result" if key_result_id in config.metrics else ""
+        fail(f"{config_path}: {error.args[0]}{hint}")
 
 
 @contextmanager

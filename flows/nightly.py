@@ -6,25 +6,27 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger, runtime, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NONE
+from prefect.states import Completed
 
 from connectors import Connector, MetricReading, SourceError, load_config
+from flows.archive import company_slug
+from flows.artifacts import artifact_key, run_markdown, summary_line
 from flows.pipeline import (
     SyncSummary,
-    default_report_path,
-    email_report,
     failure_message,
     open_connectors,
+    publish_report,
     record_failure,
     record_reading,
     suspicious_zero,
 )
-from okrmodel.config import MetricSettings
-from okrmodel.evaluation import evaluate
+from okrmodel.briefing import ReportData
+from okrmodel.config import Config, MetricSettings
 from okrmodel.fetch_plan import fetch_windows, incremental_windows
 from okrmodel.periods import Window, today_in
 from okrmodel.storage import Store
-from reports import render_report, write_html
 
 __all__ = ["SyncIncomplete", "nightly_sync"]
 
@@ -48,6 +50,15 @@ class SyncIncomplete(Exception):
 @task(cache_policy=NONE, task_run_name="read-{name}")
 def read_metric(connector: Connector, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
     return connector.read(name, spec, window, as_of)
+
+
+def publish_artifacts(config: Config, summary: SyncSummary, data: ReportData | None) -> None:
+    """The run's markdown and report link in Prefect's UI, keyed per company."""
+    slug = company_slug(config.company)
+    create_markdown_artifact(markdown=run_markdown(summary, data), key=artifact_key("sync", slug), description=f"{config.company}: sync as of {summary.as_of}")
+    if summary.report_path is not None:
+        link = f"{config.report_url}/{summary.as_of.isoformat()}.html" if config.report_url else summary.report_path.as_uri()
+        create_link_artifact(link=link, link_text=f"{config.company} report, {summary.as_of}", key=artifact_key("report", slug))
 
 
 @flow(name="okr-nightly-sync", validate_parameters=False)
@@ -112,23 +123,20 @@ def nightly_sync(
                 if warning:
                     logger.warning("metric %s: %s", name, warning)
                 summary.metrics.append(record_reading(store, run_id, spec.source, reading, warning=warning, extra_calls=extra_calls))
-            report = evaluate(config, store, as_of)
-            html = render_report(report)
-            target = Path(report_path) if report_path else default_report_path(config, as_of)
-            try:
-                summary.report_path = write_html(html, target)
-            except OSError as error:  # the data is stored; only the file is missing
-                summary.report_error = f"cannot write {target}: {error.strerror or error}"
-            if send_email and config.email is not None:
-                summary.emailed_to, summary.email_error = email_report(config.email, report, html)
+            # The run is recorded before the report is built, so the report's data health sees it.
+            summary.status = summary.final_status()
+            store.finish_run(run_id, summary.status, message=summary.problems())
+            data = publish_report(config, store, as_of, summary, report_path=Path(report_path) if report_path else None, send_email=send_email)
         except BaseException as error:
             store.finish_run(run_id, "failed", message=f"{type(error).__name__}: {error}")
             raise
         finally:
             for connector in connectors.values():
                 connector.close()
-        summary.status = summary.final_status()
-        store.finish_run(run_id, summary.status, message=summary.problems())
+        if summary.report_error or summary.email_error:
+            summary.status = summary.final_status()
+            store.finish_run(run_id, summary.status, message=summary.problems())
+    publish_artifacts(config, summary, data)
     if summary.incomplete:
         raise SyncIncomplete(summary)
-    return summary
+    return Completed(message=summary_line(summary, data), data=summary)

@@ -14,20 +14,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from connectors import Connector, MappingError, MetricReading, SourceError, connector_for
+from flows.archive import archive_folder, previous_report_day, write_to_archive
+from okrmodel.briefing import ReportData, build_report_data
 from okrmodel.config import Config, EmailSettings, MetricNature, MetricSettings
-from okrmodel.evaluation import StatusReport
 from okrmodel.periods import Window
 from okrmodel.storage import Store
-from reports import EmailDeliveryError, build_status_email, send_email
+from reports import EmailDeliveryError, build_status_email, render_report, send_email, write_html
 
 __all__ = [
     "MetricOutcome",
     "SyncSummary",
-    "default_report_path",
     "email_report",
     "failure_message",
     "local_servers_down",
     "open_connectors",
+    "publish_report",
     "record_failure",
     "record_reading",
     "suspicious_zero",
@@ -92,11 +93,6 @@ class SyncSummary:
         if self.email_error:
             parts.append(f"report not emailed: {self.email_error}")
         return "; ".join(parts) or None
-
-
-def default_report_path(config: Config, as_of: date) -> Path:
-    """Where a run's report goes unless told otherwise: beside the config, one file per day."""
-    return config.base_dir / ".okr" / "reports" / f"okr-status-{config.current_period(as_of).label}-{as_of.isoformat()}.html"
 
 
 def open_connectors(config: Config, sources: Iterable[str] | None = None) -> tuple[dict[str, Connector], dict[str, SourceError]]:
@@ -202,11 +198,28 @@ def _record(store: Store, run_id: str, outcome: MetricOutcome) -> None:
     )
 
 
-def email_report(settings: EmailSettings, report: StatusReport, html: str) -> tuple[list[str], str | None]:
-    """Email the rendered report; returns the recipients, or the delivery error (never raised:
+def publish_report(config: Config, store: Store, as_of: date, summary: SyncSummary, *, report_path: Path | None, send_email: bool) -> ReportData:
+    """Render the report into the company's archive (and ``report_path``), and email it;
+    failures to write or send are kept in ``summary``, never raised: the data is stored."""
+    folder = archive_folder(config)
+    data = build_report_data(config, store, as_of, compare_to=previous_report_day(folder, as_of))
+    html = render_report(data)
+    try:
+        summary.report_path = write_to_archive(folder, data, html)
+        if report_path is not None:
+            summary.report_path = write_html(html, report_path)
+    except OSError as error:
+        summary.report_error = f"cannot write {error.filename or folder}: {error.strerror or error}"
+    if send_email and config.email is not None:
+        summary.emailed_to, summary.email_error = email_report(config.email, data)
+    return data
+
+
+def email_report(settings: EmailSettings, data: ReportData) -> tuple[list[str], str | None]:
+    """Email the report; returns the recipients, or the delivery error (never raised:
     the run's data is stored either way)."""
     try:
-        send_email(build_status_email(report, html, settings), settings, settings.password())
+        send_email(build_status_email(data, settings), settings, settings.password())
     except EmailDeliveryError as error:
         return [], str(error)
     return list(settings.recipients), None

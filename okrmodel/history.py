@@ -45,10 +45,11 @@ class HistoryEntry:
     """A later revision of the same day replaced this synced value."""
 
 
-def key_result_history(reader: HistoryReader, key_result_id: str, metric: str | None, first_day: date, last_day: date) -> list[HistoryEntry]:
-    """Everything recorded for a KR between two days, oldest record first.
+def key_result_history(reader: HistoryReader, key_result_id: str | None, metric: str | None, first_day: date, last_day: date) -> list[HistoryEntry]:
+    """Everything recorded for a KR (or, with ``key_result_id`` None, a metric) between two
+    days, oldest record first.
 
-    Synced values are the KR's metric's days in ``first_day..last_day``;
+    Synced values are the metric's days in ``first_day..last_day``;
     check-ins are all of the KR's, whatever their day, since there are few.
     """
     entries: list[HistoryEntry] = []
@@ -70,6 +71,6 @@ def key_result_history(reader: HistoryReader, key_result_id: str, metric: str | 
             recorded_at=checkin.created_at, day=checkin.day, value=checkin.value, kind="checkin", source="checkin",
             author=checkin.author, note=checkin.note, pinned=checkin.pinned,
         )
-        for checkin in reader.checkins(key_result_id)
+        for checkin in (reader.checkins(key_result_id) if key_result_id is not None else [])
     )
     return sorted(entries, key=lambda entry: (entry.recorded_at, entry.day, entry.kind))

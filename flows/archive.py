@@ -1,0 +1,78 @@
+"""The report archive: per company, ``YYYY-MM-DD.html`` for each as-of day, ``latest.html`` and
+an ``index.html`` listing them, so leadership can go back a day and links never break.
+
+Each company writes only under its own folder (named after the company), so two
+configs in one folder can never overwrite each other's reports. ``index.json`` keeps
+what the index lists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+from okrmodel.briefing import ReportData
+from okrmodel.config import Config
+from okrmodel.progress import Status
+from reports.archive_index import ArchivedReport, render_archive_index
+
+__all__ = ["archive_folder", "company_slug", "previous_report_day", "write_to_archive"]
+
+_DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.html$")
+_STATUS_ORDER = (Status.OFF_TRACK, Status.AT_RISK, Status.STALE, Status.NO_DATA, Status.ON_TRACK, Status.DONE)
+
+
+def company_slug(company: str) -> str:
+    """``Acme Cloud GmbH`` -> ``acme-cloud-gmbh``: a folder name and a Prefect key."""
+    ascii_name = unicodedata.normalize("NFKD", company).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "company"
+
+
+def archive_folder(config: Config) -> Path:
+    """Where the company's reports are archived: ``.okr/reports/<company>/`` beside the config."""
+    return config.base_dir / ".okr" / "reports" / company_slug(config.company)
+
+
+def previous_report_day(folder: Path, as_of: date) -> date | None:
+    """The newest archived day before ``as_of``: what the next report compares itself with."""
+    days = [date.fromisoformat(match.group(1)) for path in folder.glob("*.html") if (match := _DAY_FILE.match(path.name))]
+    earlier = [day for day in days if day < as_of]
+    return max(earlier) if earlier else None
+
+
+def write_to_archive(folder: Path, data: ReportData, html: str) -> Path:
+    """Write the day's report, refresh ``latest.html`` when it is the newest day, and the index;
+    returns the day's file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    as_of = data.status.as_of
+    day_file = folder / f"{as_of.isoformat()}.html"
+    day_file.write_text(html, encoding="utf-8")
+    entries = _read_entries(folder)
+    entries[as_of.isoformat()] = {"summary": _summary(data), "attention": len(data.attention)}
+    (folder / "index.json").write_text(json.dumps(entries, indent=2, sort_keys=True), encoding="utf-8")
+    if as_of.isoformat() == max(entries):
+        (folder / "latest.html").write_text(html, encoding="utf-8")
+    listed = [
+        ArchivedReport(date.fromisoformat(day), f"{day}.html", entry["summary"], entry["attention"])
+        for day, entry in entries.items()
+        if (folder / f"{day}.html").exists()
+    ]
+    (folder / "index.html").write_text(render_archive_index(data.status.company, listed), encoding="utf-8")
+    return day_file.resolve()
+
+
+def _read_entries(folder: Path) -> dict[str, dict]:
+    try:
+        entries = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return entries if isinstance(entries, dict) else {}
+
+
+def _summary(data: ReportData) -> str:
+    counts = data.status.status_counts()
+    parts = [f"{counts[status]} {status.value.replace('_', ' ')}" for status in _STATUS_ORDER if counts[status]]
+    return ", ".join(parts) or "no key results"
