@@ -1,0 +1,83 @@
+"""What a run leaves behind: the company's report archive (a file per day, latest, index),
+reproducible from stored data, and its artifacts and final state message in Prefect."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from connectors import load_config
+from flows.archive import archive_folder
+from flows.artifacts import run_markdown
+from flows.cli import app
+from flows.nightly import nightly_sync
+from flows.pipeline import MetricOutcome, SyncSummary
+
+AS_OF = date(2026, 11, 27)
+runner = CliRunner()
+
+
+def without_generated_at(html: str) -> str:
+    return re.sub(r"[Gg]enerated[^<]*", "", html)
+
+
+def test_each_company_archives_its_own_days_latest_and_index(prefect_harness, demo_config: Path, tmp_path, monkeypatch):
+    other = demo_config.with_name("beta.yaml")
+    other.write_text(demo_config.read_text().replace("company: Acme Cloud", "company: Beta Labs"))
+    monkeypatch.delenv("OKR_DATABASE_URL")  # each company its own database, beside its config
+    for config_path in (demo_config, other):
+        text = config_path.read_text().replace("database_url: sqlite:///okr.db", f"database_url: sqlite:///{config_path.stem}.db")
+        config_path.write_text(text)
+        for day in (date(2026, 11, 26), AS_OF):
+            nightly_sync(str(config_path), as_of=day, today=AS_OF, send_email=False)
+
+    acme, beta = archive_folder(load_config(demo_config)), archive_folder(load_config(other))
+    assert (acme.name, beta.name) == ("acme-cloud", "beta-labs") and acme.parent == beta.parent
+    for folder, company in ((acme, "Acme Cloud"), (beta, "Beta Labs")):
+        assert sorted(path.name for path in folder.glob("*.html")) == ["2026-11-26.html", "2026-11-27.html", "index.html", "latest.html"]
+        assert (folder / "latest.html").read_text() == (folder / "2026-11-27.html").read_text()
+        assert company in (folder / "2026-11-27.html").read_text()
+        index = (folder / "index.html").read_text()
+        assert index.index("2026-11-27") < index.index("2026-11-26"), "newest first"
+    assert "Beta Labs" not in (acme / "latest.html").read_text()
+
+    # A past day's report, rendered again from what is stored, is the archived one.
+    archived = (acme / "2026-11-26.html").read_text()
+    (acme / "2026-11-26.html").unlink()
+    result = runner.invoke(app, ["report", "--as-of", "2026-11-26", "-c", str(demo_config)])
+    assert result.exit_code == 0, result.output
+    assert without_generated_at((acme / "2026-11-26.html").read_text()) == without_generated_at(archived)
+    assert (acme / "latest.html").read_text() == (acme / "2026-11-27.html").read_text(), "an older day never replaces latest"
+
+
+def test_the_run_markdown_escapes_config_text():
+    summary = SyncSummary(run_id="r", as_of=AS_OF, metrics=[
+        MetricOutcome("<script>alert(1)</script>", "hubspot", "failed", AS_OF, AS_OF, error="bad | value *x*"),
+    ])
+    markdown = run_markdown(summary, None)
+    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+    assert "bad \\| value \\*x\\*" in markdown
+
+
+def test_a_run_publishes_its_markdown_and_report_link_and_a_summary_state(prefect_harness, demo_config: Path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    state = nightly_sync(str(demo_config), as_of=AS_OF, today=AS_OF, send_email=False, return_state=True)
+    assert state.is_completed()
+    assert re.fullmatch(r"7 of 7 metrics synced, \d+ API calls; \d+ items? need attention", state.message), state.message
+
+    async def artifacts(key: str):
+        async with get_client() as client:
+            # The harness is shared by the session: the newest artifact under the key is this run's.
+            return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), sort=ArtifactSort.CREATED_DESC, limit=1)
+
+    (markdown,) = asyncio.run(artifacts("okr-sync-acme-cloud"))
+    assert "| inbound\\_mqls | succeeded |" in markdown.data and "### Needs attention" in markdown.data
+    (link,) = asyncio.run(artifacts("okr-report-acme-cloud"))
+    assert link.data.startswith("[Acme Cloud report, 2026-11-27](file://") and "2026-11-27.html" in link.data
