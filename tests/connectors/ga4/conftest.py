@@ -1,14 +1,9 @@
-"""What the GA4 tests share: a throwaway service-account key, and ``responses`` playing the property's ``getMetadata``."""
+"""What the GA4 tests share: ``responses`` playing the property's ``getMetadata`` (the throwaway service-account key is in ``tests/connectors/conftest.py``)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import responses
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from pydantic import SecretStr
 
 PROPERTY = "123456789"
 METADATA_URL = f"https://analyticsdata.googleapis.com/v1beta/properties/{PROPERTY}/metadata"
@@ -30,20 +25,6 @@ DIMENSIONS = [
     {"apiName": "country", "uiName": "Country", "category": "Geography"},
     {"apiName": "customEvent:plan", "uiName": "Plan", "category": "Custom", "customDefinition": True},
 ]
-
-
-@pytest.fixture(scope="package")
-def private_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="package")
-def key_json(private_key) -> SecretStr:
-    pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    return SecretStr(json.dumps({
-        "type": "service_account", "project_id": "acme-analytics", "private_key_id": "0123abcd", "private_key": pem,
-        "client_email": "okr-reader@acme-analytics.iam.gserviceaccount.com", "client_id": "1000", "token_uri": "https://oauth2.googleapis.com/token",
-    }))
 
 
 @pytest.fixture
