@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from okrmodel.config import KeyResult
 from okrmodel.progress import Direction, Status, StatusThresholds, status_for, worst_status
 from okrmodel.scoring import weighted_mean
-from okrmodel.units import format_amount, format_day, format_number, format_percent
+from okrmodel.units import format_amount, format_day, format_of, format_percent
 
 if TYPE_CHECKING:
     from okrmodel.evaluation import KeyResultStatus, LastFetch
@@ -73,7 +73,7 @@ def status_reason(
             why = f"last check-in {format_day(newest_day)}, one is due every {key_result.checkin_every.value.replace('_', ' ') if key_result.checkin_every else 'period'}"
         return f"{why}; last known {format_amount(actual, unit)}, {STATUS_LABELS[paced_status]}"
     direction = key_result.effective_direction
-    reached = _reached(actual, target, unit)
+    reached = format_of(actual, target, unit)
     if status is Status.DONE:
         return f"target reached: {reached}"
     if direction is Direction.MILESTONE:
@@ -90,13 +90,6 @@ def status_reason(
         if forecast_short:
             text += ", short of the target"
     return text
-
-
-def _reached(actual: float, target: float, unit: str | None) -> str:
-    """``52 of 110 deals``; a currency stands on both sides: ``$1,200 of $2,500``."""
-    if unit and format_amount(1, unit).startswith(unit):
-        return f"{format_amount(actual, unit)} of {format_amount(target, unit)}"
-    return f"{format_number(actual)} of {format_amount(target, unit)}"
 
 
 def objective_status(

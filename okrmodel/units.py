@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-__all__ = ["format_amount", "format_approximate", "format_day", "format_number", "format_percent"]
+__all__ = ["format_amount", "format_approximate", "format_day", "format_number", "format_of", "format_percent", "unit_goes_first"]
 
 _CURRENCY_PREFIXES = {"$", "€", "£", "USD", "EUR", "GBP"}
 
@@ -29,12 +29,25 @@ def format_approximate(value: float | None) -> str:
     return format_number(round(value, 1) if value is not None else None)
 
 
+def unit_goes_first(unit: str | None) -> bool:
+    """Currencies stand before the number (``$48,500``); every other unit after it (``30 MQLs``)."""
+    return unit in _CURRENCY_PREFIXES
+
+
+def format_of(actual: float | None, target: float | None, unit: str | None) -> str:
+    """An actual against its target, the unit said where it reads naturally:
+    ``17 of 20 MQLs``, ``$1,200,000 of $2,500,000``."""
+    if unit_goes_first(unit):
+        return f"{format_amount(actual, unit)} of {format_amount(target, unit)}"
+    return f"{format_number(actual)} of {format_amount(target, unit)}"
+
+
 def format_amount(value: float | None, unit: str | None, *, approximate: bool = False) -> str:
     """A number with its unit: ``$48,500``, ``30 MQLs``; ``approximate`` rounds an estimate."""
     text = format_approximate(value) if approximate else format_number(value)
     if value is None or not unit:
         return text
-    if unit in _CURRENCY_PREFIXES:
+    if unit_goes_first(unit):
         return f"{unit}{text}" if len(unit) == 1 else f"{unit} {text}"
     return f"{text} {unit}"
 

@@ -1,61 +1,66 @@
 """The status report as an email to leadership, and its delivery over SMTP.
 
-The HTML part is the rendered report itself (styles already inlined, so mail
-clients keep them); a plain-text part summarises the same numbers for clients
-and previews that show no HTML. Sending is the one network call of this
-package.
+The message carries the report twice, both from one view model: a plain-text part for
+previews and clients that show no HTML, and an HTML part laid out for mail clients
+(tables, no SVG) whose trend charts are PNGs embedded by Content-ID, so nothing is
+fetched when it is opened. Sending is the one network call of this package.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from pydantic import SecretStr
 
+from okrmodel.briefing.model import ReportData
 from okrmodel.config import EmailSettings
-from okrmodel.evaluation import StatusReport
-from reports.formatting import format_percent, format_status, format_value
+from reports.render import email_html, plain_text
+from reports.trend_png import trend_png
+from reports.view import ObjectivesSection, ReportView, TrendChart, build_view
 
-__all__ = ["EmailDeliveryError", "build_status_email", "plain_text_summary", "send_email"]
+__all__ = ["EmailDeliveryError", "build_status_email", "send_email"]
 
 
 class EmailDeliveryError(Exception):
     """The report could not be handed to the SMTP server; the message says why, never the password."""
 
 
-def plain_text_summary(report: StatusReport) -> str:
-    """The report's numbers as text: one line per objective and key result."""
-    lines = [
-        f"{report.company}: OKR status {report.period}, as of {report.as_of.isoformat()}",
-        f"Expected pace: {format_percent(report.expected)} of the period.",
-        "",
-    ]
-    for objective in report.objectives:
-        lines.append(f"{objective.title} ({format_status(objective.status.value)}, progress {format_percent(objective.progress)})")
-        for key_result in objective.key_results:
-            lines.append(
-                f"  - {key_result.title}: {format_value(key_result.actual, key_result.unit)} of "
-                f"{format_value(key_result.target, key_result.unit)} ({format_percent(key_result.progress)}), "
-                f"{format_status(key_result.status.value)}"
-            )
-        lines.append("")
-    return "\n".join(lines)
-
-
-def build_status_email(report: StatusReport, html: str, settings: EmailSettings) -> EmailMessage:
-    """A multipart/alternative message: the plain-text summary and the HTML report."""
+def build_status_email(data: ReportData, settings: EmailSettings) -> EmailMessage:
+    """multipart/alternative: the plain text, and multipart/related holding the HTML with
+    one image/png part per ``cid:`` the HTML refers to."""
+    view = build_view(data)
     message = EmailMessage()
-    message["Subject"] = settings.subject.format(company=report.company, period=report.period, as_of=report.as_of.isoformat())
+    message["Subject"] = _subject(view, data, settings)
     message["From"] = settings.sender
     message["To"] = ", ".join(settings.recipients)
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=parseaddr(settings.sender)[1].rsplit("@", 1)[-1])
-    message.set_content(plain_text_summary(report))
-    message.add_alternative(html, subtype="html")
+    message.set_content(plain_text(view))
+    message.add_alternative(email_html(view), subtype="html")
+    html_part = message.get_payload()[1]
+    for chart in _charts(view):
+        html_part.add_related(trend_png(chart), maintype="image", subtype="png", cid=f"<{chart.content_id}>", disposition="inline")
     return message
+
+
+def _subject(view: ReportView, data: ReportData, settings: EmailSettings) -> str:
+    """The signal (``Acme Cloud OKRs, 1 Dec: 2 off track, 1 at risk``) unless the config sets
+    its own ``subject``, which may name ``{summary}`` besides ``{company}``, ``{period}`` and ``{as_of}``."""
+    if settings.subject is None:
+        return view.headline
+    report = data.status
+    return settings.subject.format(company=report.company, period=report.period, as_of=report.as_of.isoformat(), summary=view.summary)
+
+
+def _charts(view: ReportView) -> Iterator[TrendChart]:
+    for section in view.sections:
+        if isinstance(section, ObjectivesSection):
+            for objective in section.objectives:
+                yield from (kr.trend for kr in objective.key_results if kr.trend is not None)
 
 
 def send_email(message: EmailMessage, settings: EmailSettings, password: SecretStr | None) -> None:

@@ -1,12 +1,35 @@
-"""How numbers, shares and statuses read in a report."""
+"""How numbers, shares, dates and statuses read in a report: every number with its unit.
+
+The plain number formats come from ``okrmodel.units``, which also writes the model's own
+sentences (an attention item's reason), so a number reads the same in both.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-__all__ = ["bar_width", "format_approximate", "format_date", "format_number", "format_percent", "format_status", "format_value"]
+from okrmodel.units import format_amount, format_approximate, format_number, format_of, format_percent
 
-_CURRENCY_PREFIXES = {"$", "€", "£", "USD", "EUR", "GBP"}
+__all__ = [
+    "MISSING",
+    "bar_width",
+    "format_approximate",
+    "format_approximate_value",
+    "format_date",
+    "format_delta",
+    "format_moment",
+    "format_number",
+    "format_of",
+    "format_percent",
+    "format_points",
+    "format_short_date",
+    "format_status",
+    "format_value",
+    "sentence",
+]
+
+MISSING = "\u2014"
+# Units written before the number ($2,500,000); "of" then repeats them on both sides.
 _STATUS_LABELS = {
     "on_track": "On track",
     "at_risk": "At risk",
@@ -17,34 +40,32 @@ _STATUS_LABELS = {
 }
 
 
-def format_number(value: float | None) -> str:
-    """``1234.0`` -> ``1,234``; ``12.345`` -> ``12.3``; None -> an em dash."""
-    if value is None:
-        return "\u2014"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
-
-
-def format_approximate(value: float | None) -> str:
-    """An estimate: whole numbers from 10 up (a forecast of 1,040.6 contacts reads 1,041)."""
-    if value is not None and abs(value) >= 10:
-        return format_number(round(value))
-    return format_number(round(value, 1) if value is not None else None)
-
-
 def format_value(value: float | None, unit: str | None) -> str:
     """A number with its unit: ``$48,500``, ``30 MQLs``."""
-    text = format_number(value)
-    if value is None or not unit:
-        return text
-    if unit in _CURRENCY_PREFIXES:
-        return f"{unit}{text}" if len(unit) == 1 else f"{unit} {text}"
-    return f"{text} {unit}"
+    return format_amount(value, unit)
 
 
-def format_percent(share: float | None) -> str:
-    return "\u2014" if share is None else f"{share * 100:.0f}%"
+def format_approximate_value(value: float | None, unit: str | None) -> str:
+    """An estimate with its unit: ``$3,160,645``, ``85 deals``."""
+    return format_amount(value, unit, approximate=True)
+
+
+def format_delta(delta: float | None, unit: str | None) -> str:
+    """A change with its sign and unit: ``+12 deals``, ``\u221245 MQLs``, ``+$45,000``, ``no change``."""
+    if delta is None:
+        return MISSING
+    if delta == 0:
+        return "no change"
+    sign = "+" if delta > 0 else "\u2212"
+    return sign + format_value(abs(delta), unit)
+
+
+def format_points(delta_share: float) -> str:
+    """A change of a share in percentage points: ``+12 pts``, ``\u22123 pts``."""
+    points = round(delta_share * 100)
+    if points == 0:
+        return "\u00b10 pts"
+    return ("+" if points > 0 else "\u2212") + f"{abs(points)} pts"
 
 
 def format_status(status: str) -> str:
@@ -52,13 +73,28 @@ def format_status(status: str) -> str:
 
 
 def format_date(moment: date | datetime | None) -> str:
+    """A day as ``1 Dec 2026``; a moment as ``1 Dec 2026, 03:12 UTC`` (stored moments are UTC)."""
     if moment is None:
-        return "\u2014"
+        return MISSING
     if isinstance(moment, datetime):
-        return moment.strftime("%Y-%m-%d %H:%M UTC")
-    return moment.strftime("%d %b %Y").lstrip("0")
+        return format_moment(moment)
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def format_short_date(day: date) -> str:
+    """A day within the report's quarter, as ``1 Dec``."""
+    return f"{day.day} {day:%b}"
+
+
+def format_moment(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
 
 
 def bar_width(share: float | None) -> float:
     """A share as a bar length in percent, clamped to 0..100."""
     return round(min(max(share or 0.0, 0.0), 1.0) * 100, 1)
+
+
+def sentence(phrase: str) -> str:
+    """The model's phrases (``behind pace: ...``) as the start of a sentence."""
+    return phrase[:1].upper() + phrase[1:]

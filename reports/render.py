@@ -1,43 +1,60 @@
-"""Render a StatusReport as one self-contained HTML file.
+"""Render the report's view model as the web page, the email's HTML and plain text.
 
-The stylesheet is inlined into ``style`` attributes, so the same file opens in
-a browser and survives email clients that strip ``<style>`` blocks; there are
-no external assets to fetch.
+All three come from one ``ReportView`` (``reports.view``), so they always say the same
+thing. The HTML's stylesheet is inlined into ``style`` attributes (css-inline) so the page
+is one self-contained file and mail clients that strip ``<style>`` keep the look; the
+media queries stay in a ``<style>`` block for the clients and browsers that honour them.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import css_inline
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from okrmodel.evaluation import StatusReport
-from reports.formatting import bar_width, format_approximate, format_date, format_number, format_percent, format_status, format_value
+from okrmodel.briefing.model import ReportData
+from reports.palette import PALETTE
+from reports.view import ReportView, build_view
 
-__all__ = ["render_report", "write_html", "write_report"]
+__all__ = ["email_html", "plain_text", "render_report", "render_text", "web_html", "write_html"]
 
 _environment = Environment(
     loader=PackageLoader("reports", "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
+    # Every HTML template escapes what it prints (titles come from okrs.yaml); the text part is not HTML.
+    autoescape=lambda name: name is None or not name.endswith(".txt.j2"),
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_environment.filters.update(
-    approximate=format_approximate, bar_width=bar_width, number=format_number, value=format_value, percent=format_percent, status_label=format_status, day=format_date
-)
+_environment.globals["palette"] = PALETTE
+_inliner = css_inline.CSSInliner(keep_at_rules=True)
 
 
-def render_report(report: StatusReport) -> str:
-    """The status report as HTML with inline styles."""
-    html = _environment.get_template("report.html.j2").render(report=report)
-    return css_inline.inline(html)
+def render_report(data: ReportData) -> str:
+    """The report as a self-contained web page."""
+    return web_html(build_view(data))
 
 
-def write_report(report: StatusReport, path: Path) -> Path:
-    """Render ``report`` to ``path`` (parents created); returns the absolute path."""
-    return write_html(render_report(report), path)
+def render_text(data: ReportData) -> str:
+    """The report as plain text: the email's text part, and whatever shows no HTML."""
+    return plain_text(build_view(data))
+
+
+def web_html(view: ReportView) -> str:
+    return _inliner.inline(_environment.get_template("web.html.j2").render(view=view))
+
+
+def email_html(view: ReportView) -> str:
+    """The email's HTML: tables, cell-drawn bars and ``cid:`` trend images (see ``reports.email``)."""
+    return _inliner.inline(_environment.get_template("email.html.j2").render(view=view))
+
+
+def plain_text(view: ReportView) -> str:
+    text = _environment.get_template("text.txt.j2").render(view=view)
+    # Sections end with or without a newline depending on their last tag; one blank line parts them.
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
 def write_html(html: str, path: Path) -> Path:

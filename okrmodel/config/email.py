@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from okrmodel.config.base import StrictModel, secret_from_environment
 
 __all__ = ["EmailSettings"]
-_SUBJECT_FIELDS = {"company": "Acme", "period": "2026-Q4", "as_of": "2026-11-27"}
+_SUBJECT_FIELDS = {"company": "Acme", "period": "2026-Q4", "as_of": "2026-11-27", "summary": "1 off track"}
 
 
 class EmailSettings(StrictModel):
@@ -24,7 +24,9 @@ class EmailSettings(StrictModel):
     password_env: str | None = None
     sender: str
     recipients: list[str] = Field(min_length=1)
-    subject: str = "{company}: OKR status {period}, as of {as_of}"
+    subject: str | None = None
+    """A fixed subject with ``{company}``, ``{period}``, ``{as_of}``, ``{summary}``; by default the
+    subject carries the signal: ``Acme Cloud OKRs, 1 Dec: 2 off track, 1 at risk, 1 stale``."""
     timeout_seconds: float = Field(default=30.0, gt=0)
     allow_plaintext_login: bool = False
     """With ``security: none``, send the username and password unencrypted anyway (a trusted local relay only)."""
@@ -41,11 +43,13 @@ class EmailSettings(StrictModel):
 
     @field_validator("subject")
     @classmethod
-    def _known_placeholders(cls, value: str) -> str:
+    def _known_placeholders(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         try:
             value.format(**_SUBJECT_FIELDS)
         except (KeyError, IndexError, ValueError) as error:
-            raise ValueError(f"subject may use {{company}}, {{period}} and {{as_of}} only ({error!r} is not one)") from None
+            raise ValueError(f"subject may use {{company}}, {{period}}, {{as_of}} and {{summary}} only ({error!r} is not one)") from None
         return value
 
     @model_validator(mode="after")
