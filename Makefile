@@ -23,9 +23,11 @@ test: $(STAMP)
 	.ci/ensure-chromium
 	OKR_TEST_DATABASE_URL="$${OKR_TEST_DATABASE_URL-$$(.ci/ensure-postgres)}" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# API calls of our HubSpot connector vs. a full pull on a 100k-contact sandbox; writes bench/RESULTS.md.
+# API calls of our HubSpot connector vs. a full pull on a 100k-contact sandbox (writes bench/RESULTS.md),
+# then report rendering at 50 and 500 KRs.
 bench: $(STAMP)
 	$(BIN)/python -m bench.hubspot_calls
+	$(BIN)/python -m bench.render_report
 
 clean:
 	rm -rf $(VENV) .okr .pytest_cache

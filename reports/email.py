@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
@@ -29,6 +28,9 @@ class EmailDeliveryError(Exception):
     """The report could not be handed to the SMTP server; the message says why, never the password."""
 
 
+EMAIL_CHARTS = 24
+
+
 def build_status_email(data: ReportData, settings: EmailSettings) -> EmailMessage:
     """multipart/alternative: the plain text, and multipart/related holding the HTML with
     one image/png part per ``cid:`` the HTML refers to."""
@@ -40,9 +42,10 @@ def build_status_email(data: ReportData, settings: EmailSettings) -> EmailMessag
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=parseaddr(settings.sender)[1].rsplit("@", 1)[-1])
     message.set_content(plain_text(view))
-    message.add_alternative(email_html(view), subtype="html")
+    charts = _charted(view, data)
+    message.add_alternative(email_html(view, frozenset(chart.content_id for chart in charts)), subtype="html")
     html_part = message.get_payload()[1]
-    for chart in _charts(view):
+    for chart in charts:
         html_part.add_related(trend_png(chart), maintype="image", subtype="png", cid=f"<{chart.content_id}>", disposition="inline")
     return message
 
@@ -56,11 +59,14 @@ def _subject(view: ReportView, data: ReportData, settings: EmailSettings) -> str
     return settings.subject.format(company=report.company, period=report.period, as_of=report.as_of.isoformat(), summary=view.summary)
 
 
-def _charts(view: ReportView) -> Iterator[TrendChart]:
-    for section in view.sections:
-        if isinstance(section, ObjectivesSection):
-            for objective in section.objectives:
-                yield from (kr.trend for kr in objective.key_results if kr.trend is not None)
+def _charted(view: ReportView, data: ReportData) -> list[TrendChart]:
+    """The trends the email draws as images: those of the KRs that need attention, then the
+    others in report order, at most ``EMAIL_CHARTS``. A portfolio of hundreds of KRs would
+    otherwise mail megabytes of images; the web report draws every trend."""
+    trends = [kr for section in view.sections if isinstance(section, ObjectivesSection) for objective in section.objectives for kr in objective.key_results if kr.trend]
+    urgent = {item.key_result_id for item in data.attention if item.key_result_id}
+    ordered = [kr for kr in trends if kr.id in urgent] + [kr for kr in trends if kr.id not in urgent]
+    return [kr.trend for kr in ordered[:EMAIL_CHARTS]]
 
 
 def send_email(message: EmailMessage, settings: EmailSettings, password: SecretStr | None) -> None:

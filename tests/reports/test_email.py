@@ -326,3 +326,19 @@ def test_okr_email_sends_from_stored_data_to_other_recipients(demo_config: Path,
     assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [["board@acme.example"]]
     bad = runner.invoke(app, ["email", "-c", str(demo_config), "--to", "board"])
     assert bad.exit_code == 2 and "--to: 'board' is not an email address" in bad.stderr
+
+
+def test_a_large_portfolio_mails_the_urgent_trends_as_images_and_describes_the_rest(demo_data, monkeypatch):
+    import reports.email as email_module
+
+    monkeypatch.setattr(email_module, "EMAIL_CHARTS", 2)
+    message = build_status_email(demo_data, settings_for(25))
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    attention = {item.key_result_id for item in demo_data.attention}
+    in_report_order = [kr.id for objective in demo_data.status.objectives for kr in objective.key_results]
+    urgent = [key_result for key_result in in_report_order if key_result in attention and key_result in demo_data.trends]
+    assert len(urgent) >= 2, "the fixture needs two urgent KRs with trends"
+    assert [part["Content-ID"] for part in images] == [f"<trend-{key_result}@okr-autopilot>" for key_result in urgent[:2]]
+    html = message.get_body(("html",)).get_content()
+    charted_metrics = [trend for trend in demo_data.trends.values() if not trend.checkins]  # manual KRs list their check-ins
+    assert html.count("cid:") == 2 and html.count("Trend: ") == len(charted_metrics) - 2
