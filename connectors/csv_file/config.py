@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from connectors.transport.scrub import scrub
 from okrmodel.config import MetricSettings, SourceSettings
 
 __all__ = ["CsvColumn", "CsvSource"]
@@ -39,8 +40,8 @@ class CsvSource(SourceSettings):
 
     @property
     def location(self) -> str:
-        """The path or URL as written, for messages."""
-        return self.path or self.url or ""
+        """The path or URL as written, for messages: a key in the URL's query is redacted."""
+        return scrub(self.path or self.url or "")
 
 
 

@@ -3,9 +3,11 @@
 The first caller reads the file; every later check, read and catalogue of the
 run gets the same text, so all columns come from one version of the file and
 one download. Downloads go through a ``requests`` session with the shared
-backoff retry (429, 5xx, timeouts) and a timeout; a sheet that is not
+backoff retry (429, 5xx, timeouts) and a timeout, and their failures through
+the shared classification (``connectors.transport``); a sheet that is not
 published answers a sign-in page, which is reported as such instead of as a
-CSV without columns.
+CSV without columns. A URL may carry its access key in the query (a signed
+link), so messages show it scrubbed (``CsvSource.location``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import requests
 from urllib3.util.retry import Retry
 
 from connectors.csv_file.config import CsvSource
-from connectors.errors import RetriableSourceError, SourceConfigurationError
-from connectors.http import retrying_session
+from connectors.errors import SourceConfigurationError
+from connectors.transport.classify import AnswerHooks, ErrorAnswer
+from connectors.transport.session import retrying_session, send
 
 __all__ = ["CsvFetcher"]
 
@@ -60,21 +62,22 @@ class CsvFetcher:
 
     def _download(self) -> str:
         assert self._session is not None and self.source.url is not None
-        url = self.source.url
-        try:
-            response = self._session.get(url, timeout=self.source.timeout_seconds)
-        except requests.RequestException as error:
-            raise RetriableSourceError(self.source_name, f"{url} unreachable after retries: {type(error).__name__}") from None
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise RetriableSourceError(self.source_name, f"{url} kept failing after retries", status=status)
-        if status in (401, 403, 404):
-            raise SourceConfigurationError(self.source_name, f"{url} is not readable without signing in, or does not exist; publish it to the web as CSV", status=status)
-        if status >= 400:
-            raise SourceConfigurationError(self.source_name, f"{url} refused the download: {response.reason}", status=status)
+        url = self.source.location
+        answers = _DownloadAnswers(url)
+        response = send(self._session, "GET", self.source.url, source=self.source_name, hooks=answers, timeout=self.source.timeout_seconds)
         if "text/html" in response.headers.get("Content-Type", ""):
             raise SourceConfigurationError(self.source_name, f"{url} answered a web page, not CSV; publish the sheet to the web as CSV and use that link")
         try:
             return response.content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise SourceConfigurationError(self.source_name, f"{url}: not UTF-8 text") from None
+
+
+class _DownloadAnswers(AnswerHooks):
+    """A download's error answers: the host's body is a web page, so the HTTP reason is the message;
+    401, 403 and 404 are what a sheet that is not published (or not there) answers. Its label is the URL."""
+
+    def explain(self, answer: ErrorAnswer) -> str | None:
+        if answer.status in (401, 403, 404):
+            return f"{self.label} is not readable without signing in, or does not exist; publish it to the web as CSV"
+        return None

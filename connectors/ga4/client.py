@@ -9,8 +9,10 @@ OAuth token endpoint is called. ``BetaAnalyticsDataClient`` runs on the
 REST transport (``requests``), so calls need no gRPC channel. Every call
 (``runReport``, ``getMetadata``) carries a timeout and ``api_core``'s retry:
 exponential backoff on 429 / RESOURCE_EXHAUSTED, 5xx and unreachable hosts
-until its deadline. The property's metadata (its dimensions and metrics,
-custom ones included) is fetched once per run and shared by every thread.
+until its deadline. Whatever a call raises becomes a ``SourceError`` in
+``errors.py`` (shared classification, scrubbed messages). The property's
+metadata (its dimensions and metrics, custom ones included) is fetched once
+per run and shared by every thread.
 """
 
 from __future__ import annotations
@@ -20,18 +22,15 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import requests
 from google.analytics.data_v1beta import BetaAnalyticsDataClient
 from google.analytics.data_v1beta.types import GetMetadataRequest, Metadata, RunReportRequest, RunReportResponse
-from google.api_core.exceptions import GoogleAPIError
 from google.api_core.retry import Retry
-from google.auth.exceptions import GoogleAuthError
 from google.oauth2 import service_account
 from pydantic import SecretStr
 
-from connectors.errors import FatalSourceError, SourceConfigurationError
+from connectors.errors import SourceConfigurationError
 from connectors.ga4.config import GA4Source
-from connectors.ga4.errors import classify_google_error, is_retriable
+from connectors.ga4.errors import GoogleAnswers, classify_google_error, is_retriable
 
 __all__ = ["GA4Client", "READ_ONLY_SCOPE", "default_ga4_retry", "service_account_credentials"]
 
@@ -75,6 +74,7 @@ class GA4Client:
         self.property = f"properties/{source.property_id}"
         credentials = service_account_credentials(source_name, source.credentials_env, key_json)
         self.email: str = credentials.service_account_email
+        self._answers = GoogleAnswers(property_id=source.property_id, email=self.email, credentials_env=source.credentials_env)
         self._api = BetaAnalyticsDataClient(transport="rest", credentials=credentials)
         self._retry = retry or default_ga4_retry()
         self._metadata: Metadata | None = None
@@ -102,12 +102,8 @@ class GA4Client:
     def _call(self, method: Callable[..., _Answer], request: Any) -> _Answer:
         try:
             return method(request=request, retry=self._retry, timeout=self.source.timeout_seconds)
-        except (GoogleAPIError, GoogleAuthError, requests.RequestException) as error:
-            raise classify_google_error(
-                self.source_name, error, property_id=self.source.property_id, email=self.email, credentials_env=self.source.credentials_env
-            ) from None
         except Exception as error:
-            # Any other failure's text may quote the request or the key: name only its type,
-            # raised outside the handler so that not even __context__ keeps the original.
-            failure = type(error).__name__
-        raise FatalSourceError(self.source_name, f"request failed: {failure}")
+            # Google's, google-auth's, requests' or anything else: errors.py words it without quoting
+            # the request or the key.
+            failure = classify_google_error(self.source_name, error, self._answers)
+        raise failure  # outside the handler, so that not even __context__ keeps the original

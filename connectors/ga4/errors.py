@@ -1,4 +1,4 @@
-"""Google's errors turned into ``SourceError``s that say what to do.
+"""Google's errors turned into ``SourceError``s that say what to do: the one place GA4's exceptions are mapped.
 
 The REST transport raises ``GoogleAPICallError`` subclasses carrying the HTTP
 status (``code``), Google's message and, where sent, the ``ErrorInfo`` reason;
@@ -6,67 +6,82 @@ status (``code``), Google's message and, where sent, the ``ErrorInfo`` reason;
 raises a ``GoogleAuthError`` when it cannot sign a request (the client signs
 its own JWT with the key, so no token endpoint is involved and a deleted key
 shows as a 401 from the API). ``api_core``'s retry wraps the last error in a
-``RetryError`` when its deadline passes. None of these messages hold the key
-or the signed token, and only Google's message text is passed on.
+``RetryError`` when its deadline passes.
+
+An answer is classified like every source's (``connectors.transport.classify``:
+the class by status, the text by ``GoogleAnswers``), a failed request likewise
+by type. Only Google's message text is passed on, scrubbed like every message,
+so a key, a JWT or a Bearer header could not get through even if Google echoed one.
 """
 
 from __future__ import annotations
 
-import requests
+from collections.abc import Mapping
+from typing import Any
+
 from google.api_core.exceptions import GoogleAPICallError, RetryError
 from google.auth.exceptions import GoogleAuthError, TransportError
 
-from connectors.errors import FatalSourceError, RetriableSourceError, SourceConfigurationError, SourceError
+from connectors.errors import RetriableSourceError, SourceConfigurationError, SourceError
+from connectors.transport.classify import AnswerHooks, ErrorAnswer, classify, classify_failure, is_unreachable
 
-__all__ = ["classify_google_error", "is_retriable"]
+__all__ = ["GoogleAnswers", "classify_google_error", "is_retriable"]
 
 _ACCESS_HINT = "add the service account's email ({email}) as a Viewer of property {property_id} (GA4 Admin > Property access management)"
 _KEY_HINT = "the key in {credentials_env} ({email}) may be deleted or disabled, or this machine's clock is off"
 _API_HINT = "enable the Google Analytics Data API in the service account's Google Cloud project"
 
 
+class GoogleAnswers(AnswerHooks):
+    """Google's answers for property ``property_id`` read as service account ``email``, whose key is in
+    ``credentials_env``: the body ``classify_google_error`` hands on is ``{"message", "reason"}``."""
+
+    def __init__(self, *, property_id: str, email: str, credentials_env: str):
+        super().__init__("GA4", endpoint="Google")
+        self.property_id = property_id
+        self.email = email
+        self.credentials_env = credentials_env
+
+    def message(self, body: Mapping[str, Any]) -> str | None:
+        return body.get("message")
+
+    def explain(self, answer: ErrorAnswer) -> str | None:
+        access = _ACCESS_HINT.format(email=self.email, property_id=self.property_id)
+        if answer.status == 401:
+            # UNAUTHENTICATED: the signed token was refused, so the key itself is the problem; access may be fine.
+            return f"not signed in: {answer.message}; {_KEY_HINT.format(credentials_env=self.credentials_env, email=self.email)}; else {access}"
+        if answer.status == 403:
+            return f"permission denied: {answer.message}; {_API_HINT if answer.body.get('reason') == 'SERVICE_DISABLED' else access}"
+        if answer.status == 404:
+            return f"property {self.property_id} not found: {answer.message}"
+        if answer.status == 429:
+            return f"GA4 quota exhausted{answer.after_retries}: {answer.message}"
+        return None
+
+
 def is_retriable(error: BaseException) -> bool:
     """Rate limits (429, RESOURCE_EXHAUSTED), server errors (5xx) and unreachable hosts; the retry's predicate."""
     if isinstance(error, GoogleAPICallError):
         return error.code is not None and (int(error.code) == 429 or int(error.code) >= 500)
-    return isinstance(error, (TransportError, requests.ConnectionError, requests.Timeout))
+    return isinstance(error, TransportError) or is_unreachable(error)
 
 
-def classify_google_error(source_name: str, error: BaseException, *, property_id: str, email: str, credentials_env: str) -> SourceError:
-    """The ``SourceError`` for ``error`` raised while reading property ``property_id`` as service account ``email``."""
-    after_retries = ""
-    if isinstance(error, RetryError) and error.cause is not None:
-        error, after_retries = error.cause, " after retries"
+def classify_google_error(source_name: str, error: BaseException, answers: GoogleAnswers) -> SourceError:
+    """The ``SourceError`` for ``error``, raised by the GA4 client or its retry."""
+    retried = isinstance(error, RetryError) and error.cause is not None
+    if retried:
+        error = error.cause  # type: ignore[union-attr]
     if isinstance(error, GoogleAPICallError):
-        return _classify_answer(source_name, error, property_id=property_id, email=email, credentials_env=credentials_env, after_retries=after_retries)
-    if isinstance(error, (TransportError, requests.RequestException)):
-        return RetriableSourceError(source_name, f"Google unreachable{after_retries}: {type(error).__name__}")
+        status = int(error.code) if error.code is not None else None
+        return classify(source_name, status, {"message": _google_message(error), "reason": error.reason}, answers, retried=retried)
+    if isinstance(error, TransportError):
+        # google-auth's wrapper of a failed request: the network's failure, like requests' own.
+        return RetriableSourceError(source_name, f"Google unreachable{' after retries' if retried else ''}: {type(error).__name__}")
     if isinstance(error, GoogleAuthError):
-        return SourceConfigurationError(source_name, f"cannot sign in with the service-account key in {credentials_env} ({email}): {type(error).__name__}")
-    return FatalSourceError(source_name, f"unexpected error from the GA4 client: {type(error).__name__}")
-
-
-def _classify_answer(
-    source_name: str, error: GoogleAPICallError, *, property_id: str, email: str, credentials_env: str, after_retries: str
-) -> SourceError:
-    status = int(error.code) if error.code is not None else None
-    message = _google_message(error)
-    if status == 401:
-        # UNAUTHENTICATED: the signed token was refused, so the key itself is the problem; access may be fine.
-        hint = _KEY_HINT.format(credentials_env=credentials_env, email=email)
-        return SourceConfigurationError(source_name, f"not signed in: {message}; {hint}; else {_ACCESS_HINT.format(email=email, property_id=property_id)}", status=status)
-    if status == 403:
-        hint = _API_HINT if error.reason == "SERVICE_DISABLED" else _ACCESS_HINT.format(email=email, property_id=property_id)
-        return SourceConfigurationError(source_name, f"permission denied: {message}; {hint}", status=status)
-    if status == 429:
-        return RetriableSourceError(source_name, f"GA4 quota exhausted{after_retries}: {message}", status=status)
-    if status is not None and status >= 500:
-        return RetriableSourceError(source_name, f"GA4 kept failing{after_retries}: {message}", status=status)
-    if status == 404:
-        return SourceConfigurationError(source_name, f"property {property_id} not found: {message}", status=status)
-    if status is not None and 400 <= status < 500:
-        return SourceConfigurationError(source_name, f"GA4 rejected the request: {message}", status=status)
-    return FatalSourceError(source_name, f"unexpected answer: {message}", status=status)
+        return SourceConfigurationError(
+            source_name, f"cannot sign in with the service-account key in {answers.credentials_env} ({answers.email}): {type(error).__name__}"
+        )
+    return classify_failure(source_name, error, answers, retried=retried)
 
 
 def _google_message(error: GoogleAPICallError) -> str:

@@ -4,7 +4,8 @@ One report per metric and window: dimension ``date``, the metric, the window's
 local days as the date range and ``where`` as a dimension filter (equals, or
 any of a list; several dimensions ANDed). GA4 answers ``YYYYMMDD`` dates and
 string values and leaves out days without data; ``row_count`` says how many
-rows there are, so more than ``page_size`` are read with ``limit``/``offset``.
+rows there are, so more than ``page_size`` are read with ``limit``/``offset``
+(``transport.paging.OffsetPaginator``).
 
 GA4 cuts days in the property's time zone, which each answer names in
 ``metadata.time_zone``: when it disagrees with the config's zone on a day of
@@ -29,6 +30,7 @@ from google.analytics.data_v1beta.types import (
 
 from connectors.errors import FatalSourceError, SourceConfigurationError
 from connectors.ga4.client import GA4Client
+from connectors.transport.paging import OffsetPaginator
 from okrmodel.config import DimensionFilters
 from okrmodel.periods import Window
 
@@ -36,6 +38,8 @@ __all__ = ["DEFAULT_PAGE_SIZE", "daily_metric", "dimension_filter"]
 
 DEFAULT_PAGE_SIZE = 10_000
 """GA4's default ``limit``; a quarter of days is far below it, so one call per read is the norm."""
+
+_PAGES: OffsetPaginator[RunReportResponse] = OffsetPaginator(rows=lambda response: len(response.rows), total=lambda response: response.row_count)
 
 
 def dimension_filter(where: DimensionFilters) -> FilterExpression | None:
@@ -54,27 +58,29 @@ def dimension_filter(where: DimensionFilters) -> FilterExpression | None:
 def daily_metric(client: GA4Client, window: Window, *, metric: str, where: DimensionFilters, page_size: int = DEFAULT_PAGE_SIZE) -> tuple[dict[date, float], int]:
     """Per day of ``window``: ``metric`` over the sessions matching ``where`` (absent days 0), and the calls it took."""
     series = {day: 0.0 for day in window.days()}
-    offset, calls = 0, 0
-    while True:
-        request = RunReportRequest(
-            property=client.property,
-            dimensions=[Dimension(name="date")],
-            metrics=[Metric(name=metric)],
-            date_ranges=[DateRange(start_date=window.first_day.isoformat(), end_date=window.last_day.isoformat())],
-            dimension_filter=dimension_filter(where),
-            limit=page_size,
-            offset=offset,
+    calls = 0
+
+    def page(offset: int) -> RunReportResponse:
+        return client.run_report(
+            RunReportRequest(
+                property=client.property,
+                dimensions=[Dimension(name="date")],
+                metrics=[Metric(name=metric)],
+                date_ranges=[DateRange(start_date=window.first_day.isoformat(), end_date=window.last_day.isoformat())],
+                dimension_filter=dimension_filter(where),
+                limit=page_size,
+                offset=offset,
+            )
         )
-        response = client.run_report(request)
+
+    for response in _PAGES.pages(page):
         calls += 1
         _check_time_zone(client, response, window)
         for row in response.rows:
             day = _day(client, row.dimension_values[0].value if row.dimension_values else "")
             if day in series:
                 series[day] += _number(client, row.metric_values[0].value if row.metric_values else "", f"{day} {metric}")
-        offset += len(response.rows)
-        if not response.rows or offset >= response.row_count:
-            return series, calls
+    return series, calls
 
 
 def _check_time_zone(client: GA4Client, response: RunReportResponse, window: Window) -> None:

@@ -3,11 +3,12 @@
 The SDK builds a new configuration and connection pool on every
 ``client.crm.x.y_api`` access, so the API objects are built once here and
 reused. Its README's retry example never retries search (a POST), so the
-``Retry`` (``connectors.http.default_retry``) allows every method, backs off
+``Retry`` (``connectors.transport.session.default_retry``) allows every method, backs off
 exponentially with jitter when HubSpot sends no ``Retry-After`` (from the
 first retry on: urllib3 would retry a 429 at once), and returns the last
 response instead of raising, letting the SDK turn it into an
-``ApiException`` we can classify. Every request first
+``ApiException`` that ``connectors.transport.classify`` turns into our error,
+worded by ``errors.HubSpotAnswers``. Every request first
 passes the portal's ``PortalRateLimiter`` and carries a timeout; so does
 every resend of it by the ``Retry`` (``_rate_limited``), which books its slot
 after backing off. ``calls`` and a reading's ``api_calls`` still count the
@@ -16,7 +17,8 @@ requests asked for, once each, however often the transport resent them.
 The analytics reports and the campaigns list have no SDK module (v12): they
 are built with the SDK's own ``api_request`` request builder (auth, base URL)
 and sent through a ``requests`` session carrying the same ``Retry`` and the
-timeout, the two things ``client.api_request`` lacks.
+timeout, the two things ``client.api_request`` lacks (``transport.session.send``).
+Every message is scrubbed of the token (``transport.scrub``).
 
 Lists a run reads once (properties, pipelines, emails, campaigns: see
 ``portal.py``) are kept by ``shared``, whose cache every fork shares.
@@ -25,7 +27,6 @@ Lists a run reads once (properties, pipelines, emails, campaigns: see
 from __future__ import annotations
 
 import copy
-import json
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -49,12 +50,18 @@ from hubspot.utils.requests.http_request_builder import Request as SdkRequest
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
-from connectors.errors import FatalSourceError, RetriableSourceError, SourceConfigurationError, SourceError
-from connectors.http import default_retry, retrying_session
+from connectors.errors import FatalSourceError, SourceError
 from connectors.hubspot.config import HubSpotSource
+from connectors.hubspot.errors import HubSpotAnswers
 from connectors.hubspot.rate_limit import PortalRateLimiter
+from connectors.transport.classify import classify, classify_failure, error_body, parse_json, parse_json_object
+from connectors.transport.paging import CursorPaginator
+from connectors.transport.session import default_retry, retrying_session, send
 
-__all__ = ["HubSpotClient", "SearchFilter", "SearchPage", "default_retry"]
+__all__ = ["NEXT_AFTER", "HubSpotClient", "SearchFilter", "SearchPage", "default_retry"]
+
+NEXT_AFTER = ("paging", "next", "after")
+"""Where every HubSpot v3 listing (search, emails, campaigns) names its next page's cursor."""
 
 SearchFilter = dict[str, Any]
 """A CRM search filter as HubSpot's JSON spells it: propertyName, operator, value(s)."""
@@ -86,7 +93,6 @@ class HubSpotClient:
         self.timeout = source.timeout_seconds
         self.rate_limiter = PortalRateLimiter(source.search_requests_per_second, source.requests_per_10_seconds)
         retry = _rate_limited(retry or default_retry(), self.rate_limiter)
-        self.base_url = source.base_url
         # base_url is what the SDK's api_request builder reads; host is what the generated APIs read.
         sdk = HubSpot(access_token=token.get_secret_value(), host=source.base_url, base_url=source.base_url, retry=retry)
         self._sdk_config = sdk.config
@@ -95,6 +101,7 @@ class HubSpotClient:
         self._pipelines_api = sdk.crm.pipelines.pipelines_api
         self._emails_api = sdk.marketing.emails.marketing_emails_api
         self._session = retrying_session(retry)
+        self._answers = HubSpotAnswers(f"HubSpot at {source.base_url}", token)
         self._calls = 0
         self._shared_lock = threading.Lock()
         # Shared by every fork: once the portal rejects the token, the run's
@@ -144,11 +151,10 @@ class HubSpotClient:
             search=True,
         )
         body = self._json_answer(response, "search")
-        next_after = ((body.get("paging") or {}).get("next") or {}).get("after")
         return SearchPage(
             total=int(body.get("total") or 0),
             records=[result.get("properties") or {} for result in body.get("results") or []],
-            after=str(next_after) if next_after is not None else None,
+            after=CursorPaginator(self.source_name, "search", NEXT_AFTER).cursor(body),
         )
 
     def shared(self, key: Hashable, load: Callable[[], T]) -> T:
@@ -184,39 +190,24 @@ class HubSpotClient:
     def campaigns_page(self, *, after: str | None) -> dict[str, Any]:
         """One page of the portal's marketing campaigns with their name (``properties.hs_name``), as raw JSON."""
         params = {"limit": str(_CAMPAIGNS_PAGE_SIZE), "properties": "hs_name", **({"after": after} if after else {})}
-        page = self._get_json("/marketing/v3/campaigns", params, "campaigns")
-        if not isinstance(page, dict):
-            raise FatalSourceError(self.source_name, "campaigns answer is not a JSON object")
-        return page
+        response = self._get("/marketing/v3/campaigns", params)
+        return parse_json_object(self.source_name, response.content, "campaigns", status=response.status_code)
 
     def analytics_report(self, path: str, params: dict[str, str]) -> Any:
         """``GET`` an analytics report (``/analytics/v2/reports/...``) as parsed JSON."""
-        return self._get_json(path, params, "analytics report")
+        response = self._get(path, params)
+        return parse_json(self.source_name, response.content, "analytics report", status=response.status_code)
 
-    def _get_json(self, path: str, params: dict[str, str], what: str) -> Any:
-        """``GET`` an endpoint the SDK has no module for, as parsed JSON, with the SDK's
-        request builder, our retry and timeout."""
+    def _get(self, path: str, params: dict[str, str]) -> requests.Response:
+        """``GET`` an endpoint the SDK has no module for, with the SDK's request builder
+        (auth, base URL), our retry and timeout: the successful answer, or its typed error."""
         built = SdkRequest(self._sdk_config, {"method": "GET", "path": path, "qs": params})
-
-        def send() -> requests.Response:
-            return self._session.get(built.get_url(), timeout=self.timeout, **built.get_options_for_sending())
-
-        try:
-            response = self._call(send)
-        except requests.RequestException as error:
-            # Its text may quote the request's headers (InvalidHeader), the token included:
-            # only its type, raised outside the handler so that __context__ keeps nothing.
-            failure = type(error).__name__
-        else:
-            failure = None
-        if failure is not None:
-            raise RetriableSourceError(self.source_name, f"HubSpot at {self.base_url} unreachable after retries: {failure}")
-        if response.status_code >= 400:
-            raise self._error_answer(response.status_code, _json_body(response.content), response.reason)
-        try:
-            return response.json()
-        except ValueError:
-            raise FatalSourceError(self.source_name, f"{what} answer is not JSON", status=response.status_code) from None
+        return self._call(
+            lambda: send(
+                self._session, "GET", built.get_url(), source=self.source_name, hooks=self._answers,
+                timeout=self.timeout, **built.get_options_for_sending(),
+            )
+        )
 
     def marketing_emails_page(self, *, after: str | None) -> dict[str, Any]:
         """One page of marketing emails, drafts included, with their statistics, as raw JSON.
@@ -237,14 +228,9 @@ class HubSpotClient:
 
     def _json_answer(self, response: urllib3.BaseHTTPResponse, what: str) -> dict[str, Any]:
         try:
-            body = json.loads(response.data)
-        except ValueError:
-            raise FatalSourceError(self.source_name, f"{what} answer is not JSON", status=response.status) from None
+            return parse_json_object(self.source_name, response.data, what, status=response.status)
         finally:
             response.release_conn()
-        if not isinstance(body, dict):
-            raise FatalSourceError(self.source_name, f"{what} answer is not a JSON object", status=response.status)
-        return body
 
     def _results(self, body: dict[str, Any], what: str) -> list[dict[str, Any]]:
         results = body.get("results")
@@ -260,42 +246,19 @@ class HubSpotClient:
         self._calls += 1
         try:
             return request()
+        except SourceError as error:
+            failure = error  # transport.send's, for the reads without an SDK module
         except _ApiExceptions as error:
-            raise self._error_answer(getattr(error, "status", None), _json_body(getattr(error, "body", None)), getattr(error, "reason", "")) from None
-        except urllib3.exceptions.HTTPError as error:
-            raise RetriableSourceError(self.source_name, f"HubSpot at {self.base_url} unreachable after retries: {_cause(error)}") from None
-        except requests.RequestException:
-            raise  # the analytics session's: analytics_report classifies it by type
+            failure = classify(
+                self.source_name, getattr(error, "status", None), error_body(getattr(error, "body", None)), self._answers, reason=getattr(error, "reason", None)
+            )
         except Exception as error:
-            # Anything else (a ValueError for a header value, say) may quote the request,
-            # the token included: name only its type, raised outside the handler so that
-            # not even __context__ keeps the original.
-            failure = type(error).__name__
-        raise FatalSourceError(self.source_name, f"request failed: {failure}")
-
-    def _error_answer(self, status: int | None, body: dict[str, Any], reason: str | None) -> SourceError:
-        """The typed error for an error answer; a 401 also stops the run's other reads (see ``_call``)."""
-        classified = self._classify_answer(status, body, reason)
-        if classified.status == 401:
-            self._rejected_token.append(classified)
-        return classified
-
-    def _classify_answer(self, status: int | None, body: dict[str, Any], reason: str | None) -> SourceError:
-        message = str(body.get("message") or reason or "no message")
-        correlation_id = body.get("correlationId")
-        if status == 429 and body.get("policyName") == "DAILY":
-            return RetriableSourceError(self.source_name, f"daily API limit of the portal reached: {message}", status=status, correlation_id=correlation_id)
-        if status == 401:
-            return SourceConfigurationError(self.source_name, f"token invalid or expired: {message}", status=status, correlation_id=correlation_id)
-        if status == 403:
-            scopes = (body.get("context") or {}).get("missingScopes") or []
-            missing = f"; missing scopes: {', '.join(scopes)}" if scopes else ""
-            return SourceConfigurationError(self.source_name, f"permission denied{missing}: {message}", status=status, correlation_id=correlation_id)
-        if status in (429,) or (status is not None and status >= 500):
-            return RetriableSourceError(self.source_name, f"HubSpot kept failing after retries: {message}", status=status, correlation_id=correlation_id)
-        if status is not None and 400 <= status < 500:
-            return SourceConfigurationError(self.source_name, f"HubSpot rejected the request: {message}", status=status, correlation_id=correlation_id)
-        return FatalSourceError(self.source_name, f"unexpected answer: {message}", status=status, correlation_id=correlation_id)
+            # A timeout, a refused connection, or a request the HTTP stack would not send
+            # (a ValueError for a header value, quoting it): classified by type alone.
+            failure = classify_failure(self.source_name, error, self._answers)
+        if failure.status == 401:
+            self._rejected_token.append(failure)
+        raise failure  # outside the handlers, so that not even __context__ keeps the original
 
 
 class _SharedValue:
@@ -340,22 +303,6 @@ def _rate_limited(retry: Retry, limiter: PortalRateLimiter) -> Retry:
     return limited
 
 
-def _cause(error: urllib3.exceptions.HTTPError) -> str:
-    # MaxRetryError wraps what really happened (a read timeout, a refused connection); its text holds the URL only.
-    reason = getattr(error, "reason", None)
-    return f"{type(error).__name__} ({type(reason).__name__})" if reason is not None else type(error).__name__
-
-
 def _snake(search_filter: SearchFilter) -> dict[str, Any]:
     names = {"propertyName": "property_name", "highValue": "high_value"}
     return {names.get(key, key): value for key, value in search_filter.items()}
-
-
-def _json_body(body: Any) -> dict[str, Any]:
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    try:
-        parsed = json.loads(body) if body else {}
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}

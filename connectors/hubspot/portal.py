@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.errors import FatalSourceError
-from connectors.hubspot.client import HubSpotClient
+from connectors.hubspot.client import NEXT_AFTER, HubSpotClient
+from connectors.transport.paging import CursorPaginator
 
 __all__ = [
     "Campaign",
@@ -128,31 +129,17 @@ def _outcome(stage: dict[str, Any]) -> str:
 
 
 def _read_campaigns(client: HubSpotClient) -> tuple[Campaign, ...]:
-    found: list[Campaign] = []
-    after: str | None = None
-    while True:
-        page = client.campaigns_page(after=after)
-        for item in page.get("results") or []:
-            found.append(Campaign(_text(client, item, "id", "campaign"), str((item.get("properties") or {}).get("hs_name") or "")))
-        after = _next_after(page)
-        if not after:
-            return tuple(found)
+    pages = CursorPaginator(client.source_name, "campaigns", NEXT_AFTER).pages(lambda after: client.campaigns_page(after=after))
+    return tuple(
+        Campaign(_text(client, item, "id", "campaign"), str((item.get("properties") or {}).get("hs_name") or ""))
+        for page in pages
+        for item in page.get("results") or []
+    )
 
 
 def _read_emails(client: HubSpotClient) -> tuple[dict[str, Any], ...]:
-    found: list[dict[str, Any]] = []
-    after: str | None = None
-    while True:
-        page = client.marketing_emails_page(after=after)
-        found.extend(page.get("results") or [])
-        after = _next_after(page)
-        if not after:
-            return tuple(found)
-
-
-def _next_after(page: dict[str, Any]) -> str | None:
-    after = ((page.get("paging") or {}).get("next") or {}).get("after")
-    return str(after) if after else None
+    pages = CursorPaginator(client.source_name, "marketing emails", NEXT_AFTER).pages(lambda after: client.marketing_emails_page(after=after))
+    return tuple(email for page in pages for email in page.get("results") or [])
 
 
 def _text(client: HubSpotClient, item: dict[str, Any], key: str, what: str) -> str:

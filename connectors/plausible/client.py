@@ -3,25 +3,27 @@
 Every read is a ``POST /api/v2/query`` whose JSON body names the site, the
 metrics, the date range and optional dimensions and filters; the answer is
 ``{"results": [{"dimensions": [...], "metrics": [...]}, ...], "meta": ..., "query": ...}``.
-urllib3's ``Retry`` (``connectors.http``) retries 429 and 5xx with backoff,
-honouring ``Retry-After``, and hands back the last answer when retries run
-out, which is classified here with Plausible's own ``error`` message: a 400
-names the filter or metric Plausible refused. The key travels in the
-``Authorization`` header only; no message carries it.
+urllib3's ``Retry`` (``connectors.transport.session``) retries 429 and 5xx
+with backoff, honouring ``Retry-After``, and hands back the last answer when
+retries run out, which ``connectors.transport.classify`` turns into our error,
+worded here with Plausible's own ``error`` message (``_PlausibleAnswers``): a
+400 names the filter or metric Plausible refused. The key travels in the
+``Authorization`` header only; every message is scrubbed of it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
-from connectors.errors import FatalSourceError, RetriableSourceError, SourceConfigurationError, SourceError
-from connectors.http import retrying_session
+from connectors.errors import FatalSourceError
 from connectors.plausible.config import PlausibleSource
+from connectors.transport.classify import AnswerHooks, ErrorAnswer, parse_json_object
+from connectors.transport.session import retrying_session, send
 
 __all__ = ["QUERY_PATH", "PlausibleClient", "QueryRow"]
 
@@ -44,6 +46,7 @@ class PlausibleClient:
         self.source = source
         self._session = retrying_session(retry)
         self._session.headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+        self._answers = _PlausibleAnswers(source, token)
 
     def query(self, query: dict[str, Any]) -> list[QueryRow]:
         """The result rows of ``query`` (the v2 query object without ``site_id``, which is the source's)."""
@@ -62,59 +65,37 @@ class PlausibleClient:
         self._session.close()
 
     def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        failure: SourceError | None = None
-        base_url = self.source.base_url
-        try:
-            response = self._session.post(f"{base_url}{path}", json=body, timeout=self.source.timeout_seconds)
-        except requests.RequestException as error:
-            # The exception's text may quote the request's headers (InvalidHeader), the key included;
-            # its type says what happened.
-            failure = RetriableSourceError(self.source_name, f"Plausible at {base_url} unreachable after retries: {type(error).__name__}")
-        except Exception as error:
-            # Any other failure's text may quote the request too: name only its type.
-            failure = FatalSourceError(self.source_name, f"request failed: {type(error).__name__}")
-        if failure is not None:
-            raise failure  # outside the handler, so that not even __context__ keeps the original
-        if response.status_code >= 400:
-            raise self._classify(response, path)
-        try:
-            answer = response.json()
-        except ValueError:
-            raise FatalSourceError(self.source_name, f"{path} answer is not JSON", status=response.status_code) from None
-        if not isinstance(answer, dict):
-            raise FatalSourceError(self.source_name, f"{path} answer is not a JSON object", status=response.status_code)
-        return answer
+        response = send(
+            self._session, "POST", f"{self.source.base_url}{path}", source=self.source_name, hooks=self._answers,
+            json=body, timeout=self.source.timeout_seconds,
+        )
+        return parse_json_object(self.source_name, response.content, path, status=response.status_code)
 
-    def _classify(self, response: requests.Response, path: str) -> SourceError:
-        """The error for an answer of HTTP 400 or more."""
-        status = response.status_code
-        message = _error_message(response)
+
+class _PlausibleAnswers(AnswerHooks):
+    """Plausible's error bodies, ``{"error": "..."}``, and what to fix for the answers it gives a wrong setting.
+
+    402 (the account's plan lacks the Stats API, or the site is locked) and the other
+    4xx take the shared wording: Plausible's message says which."""
+
+    def __init__(self, source: PlausibleSource, token: SecretStr):
+        super().__init__("Plausible", endpoint=f"Plausible at {source.base_url}", secrets=(token,))
+        self.source = source
+
+    def message(self, body: Mapping[str, Any]) -> str | None:
+        return str(body["error"]) if body.get("error") else None
+
+    def explain(self, answer: ErrorAnswer) -> str | None:
         source = self.source
-        if status in (401, 403):
+        if answer.status in (401, 403):
             # Plausible answers 401 for a wrong key and for a site the key cannot see alike.
             fix = (
                 f"{source.token_env} must hold a Stats API key (Plausible > Settings > API Keys) of an account with access to "
                 f"site {source.site_id!r}, and site_id must be the site's domain as registered in Plausible"
             )
-            return SourceConfigurationError(self.source_name, f"token invalid or no access to the site: {message}; {fix}", status=status)
-        if status == 429 or status >= 500:
-            return RetriableSourceError(self.source_name, f"Plausible kept failing after retries: {message}", status=status)
-        if status == 400:
-            return SourceConfigurationError(self.source_name, f"Plausible rejected the query (a filter or metric it does not accept): {message}", status=status)
-        if status == 404:
-            return SourceConfigurationError(
-                self.source_name, f"{source.base_url} has no {path}: base_url must point at Plausible, and a self-hosted one must offer Stats API v2", status=status
-            )
-        # 402 (the account's plan lacks the Stats API, or the site is locked) and the other 4xx: Plausible's message says which.
-        return SourceConfigurationError(self.source_name, f"Plausible refused the request: {message}", status=status)
-
-
-def _error_message(response: requests.Response) -> str:
-    """Plausible's ``{"error": "..."}`` text, else the HTTP reason."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and body.get("error"):
-        return str(body["error"])
-    return response.reason or "no message"
+            return f"token invalid or no access to the site: {answer.message}; {fix}"
+        if answer.status == 400:
+            return f"Plausible rejected the query (a filter or metric it does not accept): {answer.message}"
+        if answer.status == 404:
+            return f"{source.base_url} has no {QUERY_PATH}: base_url must point at Plausible, and a self-hosted one must offer Stats API v2"
+        return None

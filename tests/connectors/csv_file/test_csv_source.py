@@ -16,7 +16,7 @@ import responses
 from connectors import MappingError, RetriableSourceError, SourceConfigurationError, connector_for, load_config
 from connectors.csv_file.config import CsvSource
 from connectors.csv_file.connector import CsvConnector
-from connectors.http import default_retry
+from connectors.transport.session import default_retry
 from okrmodel.periods import Window
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -184,6 +184,24 @@ def test_download_failures_are_classified(tmp_path: Path):
     csv, metrics = url_connector(tmp_path)
     with pytest.raises(SourceConfigurationError, match="answered a web page, not CSV; publish the sheet"):
         csv.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+
+
+@responses.activate
+def test_a_key_in_the_download_url_never_reaches_a_message(tmp_path: Path):
+    signed = "https://files.acme.example/export.csv?output=csv&token=s3cr3t-abc"
+    responses.get(signed, status=500)
+    config = load_config(write_config(tmp_path, f"{{type: csv, url: '{signed}'}}"))
+    csv = CsvConnector("sheet", config.sources["sheet"], retry=default_retry(total=1, backoff_factor=0.001, backoff_jitter=0))
+    with pytest.raises(RetriableSourceError) as caught:
+        csv.read("sessions", config.metrics["sessions"], WINDOW, AS_OF)
+    assert str(caught.value) == (
+        "sheet: https://files.acme.example/export.csv?output=csv&token=[redacted] kept failing after retries: Internal Server Error (HTTP 500)"
+    )
+    assert responses.calls[0].request.url == signed, "the download itself uses the URL as configured"
+    responses.replace(responses.GET, signed, status=403)
+    with pytest.raises(SourceConfigurationError) as refused:
+        CsvConnector("sheet", config.sources["sheet"]).read("sessions", config.metrics["sessions"], WINDOW, AS_OF)
+    assert "s3cr3t" not in str(refused.value) and "token=[redacted] is not readable without signing in" in str(refused.value)
 
 
 def test_a_csv_source_needs_exactly_one_of_path_and_url(tmp_path: Path):

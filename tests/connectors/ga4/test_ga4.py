@@ -214,6 +214,16 @@ def test_401_unauthenticated_points_at_the_key_and_never_shows_it(key_json, serv
 
 
 @responses.activate
+def test_a_credential_google_echoes_is_redacted(key_json, serve_metadata):
+    serve_metadata()
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJva3ItcmVhZGVyIn0.c2lnbmF0dXJl"
+    responses.post(REPORT_URL, status=400, json=google_error(400, "INVALID_ARGUMENT", f"Request had Authorization: Bearer {jwt}"))
+    with pytest.raises(SourceConfigurationError) as caught:
+        connector(key_json).read("sessions", METRICS["sessions"], WINDOW, AS_OF)
+    assert jwt not in str(caught.value) and str(caught.value) == "ga4: GA4 rejected the request: Request had Authorization: Bearer [redacted] (HTTP 400)"
+
+
+@responses.activate
 def test_invalid_argument_carries_googles_message(key_json, serve_metadata):
     serve_metadata()
     message = "Field sessionDefaultChanelGroup is not a valid dimension. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema"

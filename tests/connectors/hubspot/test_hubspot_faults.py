@@ -283,8 +283,20 @@ def test_a_request_failure_of_another_kind_never_quotes_the_token(server, caplog
     message = str(caught.value) + repr(caught.value.__cause__) + repr(caught.value.__context__)
     assert TOKEN not in message and "pat-na1" not in message
     assert TOKEN not in caplog.text
-    if metric == "new_contacts":
-        assert isinstance(caught.value, FatalSourceError) and "request failed: ValueError" in str(caught.value)
+    # The SDK's urllib3 refuses it with a ValueError, requests (the analytics reports) with InvalidHeader:
+    # a request that cannot be sent, not an unreachable portal.
+    failure = "ValueError" if metric == "new_contacts" else "InvalidHeader"
+    assert isinstance(caught.value, FatalSourceError) and f"request failed: {failure}" in str(caught.value)
+
+
+@pytest.mark.parametrize(("status", "on", "metric"), [(400, "/search", "new_contacts"), (401, "/analytics/", "sessions"), (500, "/search", "new_contacts")])
+def test_a_token_hubspot_echoes_in_its_message_is_redacted(server, status, on, metric):
+    # HubSpot's legacy API answered "This hapikey (...) does not exist": its message may carry what it was sent.
+    server.faults.push(Fault(status=status, on=on, times=9, message=f"This token ({TOKEN}) does not exist; sent Authorization: Bearer {TOKEN}"))
+    with pytest.raises((SourceConfigurationError, RetriableSourceError)) as caught:
+        connect(server, retries=1).read(metric, METRICS[metric], DAY, AS_OF)
+    assert TOKEN not in str(caught.value) and "This token ([redacted]) does not exist" in str(caught.value)
+    assert caught.value.status == status and caught.value.correlation_id
 
 
 def test_retries_pass_the_rate_limiter_too():

@@ -15,9 +15,9 @@ from pydantic import SecretStr
 from responses import matchers
 
 from connectors import FatalSourceError, RetriableSourceError, SourceConfigurationError, parse_config
-from connectors.http import default_retry
 from connectors.plausible.config import PlausibleSource
 from connectors.plausible.connector import PlausibleConnector
+from connectors.transport.session import default_retry
 from okrmodel.periods import Window
 
 ZONE = ZoneInfo("America/New_York")
@@ -135,6 +135,22 @@ def test_a_refused_key_says_what_to_fix_and_never_shows_it(status):
 def test_400_carries_plausibles_error_message():
     responses.post(URL, status=400, json={"error": "#/filters/0: Invalid filter [\"is\", \"visit:sauce\", [\"Google\"]]"})
     with pytest.raises(SourceConfigurationError, match=r"rejected the query \(a filter or metric it does not accept\): #/filters/0: Invalid filter .*HTTP 400"):
+        connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
+
+
+@responses.activate
+def test_a_key_plausible_echoes_is_redacted():
+    responses.post(URL, status=400, json={"error": f"Invalid filter; request had Authorization: Bearer {TOKEN}"})
+    with pytest.raises(SourceConfigurationError) as caught:
+        connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
+    assert TOKEN not in str(caught.value) and "Authorization: Bearer [redacted]" in str(caught.value)
+
+
+@responses.activate
+def test_other_refusals_carry_plausibles_message():
+    # 402: the account's plan lacks the Stats API; Plausible's message says so.
+    responses.post(URL, status=402, json={"error": "The account that owns this API key does not have access to Stats API."})
+    with pytest.raises(SourceConfigurationError, match=r"Plausible rejected the request: The account that owns this API key does not have access .*HTTP 402"):
         connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
 
 

@@ -1,22 +1,28 @@
-"""HTTP retry shared by the ``requests``-based connectors (HubSpot, Plausible, CSV over https).
+"""The retrying ``requests`` session of every HTTP source, and one way to send on it.
 
 urllib3's ``Retry`` retries the first failure at once (backoff 0), which
 against a 429 without ``Retry-After`` only earns a second 429, so
 ``BackoffRetry`` waits from the first retry on. It returns the last response
-instead of raising when retries run out, so each connector classifies the
-final answer with the source's own message.
+instead of raising when retries run out, so that ``raise_for_answer`` words
+the final answer with the source's own message (``classify``). ``send`` is
+the request, its failure and its answer in one call, for clients that talk
+``requests`` directly (Plausible, CSV downloads, HubSpot's reads without an
+SDK module); the HubSpot SDK's calls share the ``Retry`` and ``classify``.
 """
 
 from __future__ import annotations
 
 import random
 from itertools import takewhile
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-__all__ = ["BackoffRetry", "default_retry", "retrying_session"]
+from connectors.transport.classify import AnswerHooks, classify, classify_failure, error_body
+
+__all__ = ["BackoffRetry", "default_retry", "raise_for_answer", "retrying_session", "send"]
 
 
 class BackoffRetry(Retry):
@@ -56,3 +62,22 @@ def retrying_session(retry: Retry | None = None) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def raise_for_answer(response: requests.Response, source: str, hooks: AnswerHooks) -> None:
+    """Return for an answer under HTTP 400; raise its typed error, worded by ``hooks``, for any other."""
+    if response.status_code >= 400:
+        raise classify(source, response.status_code, error_body(response.content), hooks, reason=response.reason)
+
+
+def send(session: requests.Session, method: str, url: str, *, source: str, hooks: AnswerHooks, **options: Any) -> requests.Response:
+    """``session.request(method, url, **options)``'s successful answer, or the typed error for
+    the request that got no answer (``classify_failure``) or the error answer (``raise_for_answer``)."""
+    try:
+        response = session.request(method, url, **options)
+    except Exception as error:  # any failure: its text may quote the headers, so only its type is named
+        failure = classify_failure(source, error, hooks)
+    else:
+        raise_for_answer(response, source, hooks)
+        return response
+    raise failure  # outside the handler, so that not even __context__ keeps the original
