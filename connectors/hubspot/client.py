@@ -10,8 +10,9 @@ response instead of raising, letting the SDK turn it into an
 ``ApiException`` that ``connectors.transport.classify`` turns into our error,
 worded by ``errors.HubSpotAnswers``. Every request first
 passes the portal's ``PortalRateLimiter`` and carries a timeout; so does
-every resend of it by the ``Retry`` (``_rate_limited``), which books its slot
-after backing off. ``calls`` and a reading's ``api_calls`` still count the
+every resend of it by the ``Retry`` (``_rate_limited``), which takes its slot
+after backing off; a request's slot is dated by its answer, since HubSpot
+counts requests when they arrive. ``calls`` and a reading's ``api_calls`` still count the
 requests asked for, once each, however often the transport resent them.
 
 The analytics reports and the campaigns list have no SDK module (v12): they
@@ -256,6 +257,9 @@ class HubSpotClient:
             # A timeout, a refused connection, or a request the HTTP stack would not send
             # (a ValueError for a header value, quoting it): classified by type alone.
             failure = classify_failure(self.source_name, error, self._answers)
+        finally:
+            # The answer (or the failure) is in: HubSpot counted the request by now.
+            self.rate_limiter.answered()
         if failure.status == 401:
             self._rejected_token.append(failure)
         raise failure  # outside the handlers, so that not even __context__ keeps the original

@@ -4,26 +4,44 @@ HubSpot allows 5 CRM search requests per second per portal and a burst of
 100 (Free/Starter) or 190 requests per rolling 10 seconds for everything.
 Staying under both on our side means a normal run never sees a 429: a 429
 costs a retry with backoff, so waiting a few milliseconds here is cheaper.
-Each limit is a sliding window over the moments requests were sent; a thread
-that would exceed it sleeps until the oldest request leaves the window.
+
+HubSpot counts a request when it arrives, which is some time after we send it
+and before its answer comes back (pitfall 8 of the API notes): booking a slot
+at send time, any margin smaller than connection set-up plus latency still
+draws 429s when requests bunch up on the way. So a request holds its slot
+while it is in flight, and its slot's moment is when its answer arrived: if
+fewer than the limit were in flight or answered within the window when a
+request left, fewer than the limit can have arrived at HubSpot within any
+window, whatever the latency.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 __all__ = ["PortalRateLimiter", "SlidingWindowLimit"]
 
-# Requests leave here a little before HubSpot sees them and latency varies; a
-# window 10 % longer than HubSpot's keeps its count under the limit anyway.
-_SAFETY_MARGIN = 1.1
+# Arrivals are bounded by answers on our clock; the small margin covers HubSpot's
+# window edges and clock granularity, not latency.
+_SAFETY_MARGIN = 1.05
+# When every slot is taken by a request still in flight, nobody knows when one frees: look again soon.
+_IN_FLIGHT_POLL_SECONDS = 0.02
+
+
+class _Slot:
+    """One request's place in a window: taken when it leaves, dated when its answer arrives."""
+
+    __slots__ = ("at", "answered")
+
+    def __init__(self, at: float):
+        self.at = at
+        self.answered = False
 
 
 class SlidingWindowLimit:
-    """At most ``max_requests`` per ``period_seconds`` (thread-safe, blocking)."""
+    """At most ``max_requests`` in flight or answered per ``period_seconds`` (thread-safe)."""
 
     def __init__(self, max_requests: int, period_seconds: float, *, clock: Callable[[], float] = time.monotonic):
         if max_requests < 1:
@@ -31,30 +49,39 @@ class SlidingWindowLimit:
         self.max_requests = max_requests
         self.period_seconds = period_seconds * _SAFETY_MARGIN
         self._clock = clock
-        self._sent: deque[float] = deque()
+        self._slots: list[_Slot] = []
         self._lock = threading.Lock()
 
-    def reserve(self) -> float:
-        """Book the next free slot and return how long to wait for it (0 when free now)."""
+    def try_take(self) -> tuple[_Slot | None, float]:
+        """A slot for a request leaving now, or None and how long to wait before asking again."""
         with self._lock:
             now = self._clock()
-            while self._sent and self._sent[0] <= now - self.period_seconds:
-                self._sent.popleft()
-            if len(self._sent) < self.max_requests:
-                self._sent.append(now)
-                return 0.0
-            # The slot frees when the request max_requests back leaves the window.
-            slot = self._sent[-self.max_requests] + self.period_seconds
-            self._sent.append(slot)
-            return slot - now
+            horizon = now - self.period_seconds
+            self._slots = [slot for slot in self._slots if not (slot.answered and slot.at <= horizon)]
+            if len(self._slots) < self.max_requests:
+                slot = _Slot(now)
+                self._slots.append(slot)
+                return slot, 0.0
+            answered = [slot.at for slot in self._slots if slot.answered]
+            wait = min(answered) + self.period_seconds - now if answered else _IN_FLIGHT_POLL_SECONDS
+            return None, max(wait, _IN_FLIGHT_POLL_SECONDS)
+
+    def answered(self, slot: _Slot) -> None:
+        """Date ``slot`` by its answer's arrival (or failure): from now on it leaves the window in time."""
+        with self._lock:
+            slot.at = max(slot.at, self._clock())
+            slot.answered = True
 
 
 class PortalRateLimiter:
     """Both HubSpot limits of one portal: ``search_per_second`` and ``burst_per_10_seconds``.
 
     ``acquire(search=True)`` before a CRM search, ``acquire()`` before any
-    other call; it blocks until the request may go. One instance per portal
-    and run, shared by all threads.
+    other call; it blocks until the request may go. ``answered()`` once its
+    answer (or failure) is in. A resend of the same request (the transport's
+    retry) calls ``acquire`` again, which first dates the previous try by its
+    answer. One instance per portal and run, shared by all threads; a thread's
+    request in flight is kept per thread, as a thread sends one at a time.
     """
 
     def __init__(self, search_per_second: float, burst_per_10_seconds: int, *, sleep: Callable[[float], None] = time.sleep):
@@ -63,12 +90,24 @@ class PortalRateLimiter:
         self._search = SlidingWindowLimit(search_requests, search_requests / search_per_second)
         self._burst = SlidingWindowLimit(burst_per_10_seconds, 10.0)
         self._sleep = sleep
+        self._in_flight = threading.local()
 
     def acquire(self, *, search: bool = False) -> None:
-        """Wait until one more request fits every limit that applies to it."""
-        # The tight search limit is booked last, so its booked slot is when the request really goes.
-        limits = (self._burst, self._search) if search else (self._burst,)
-        for limit in limits:
-            wait = limit.reserve()
-            if wait > 0:
+        """Wait until one more request fits every limit that applies to it, and take its slots."""
+        self.answered()
+        taken = []
+        # The tight search limit is taken last, so its slot's moment is when the request really goes.
+        for limit in (self._burst, self._search) if search else (self._burst,):
+            while True:
+                slot, wait = limit.try_take()
+                if slot is not None:
+                    taken.append((limit, slot))
+                    break
                 self._sleep(wait)
+        self._in_flight.slots = taken
+
+    def answered(self) -> None:
+        """The calling thread's request in flight has its answer (or failed): date its slots."""
+        for limit, slot in getattr(self._in_flight, "slots", ()):
+            limit.answered(slot)
+        self._in_flight.slots = ()

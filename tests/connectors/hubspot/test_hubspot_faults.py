@@ -208,6 +208,24 @@ def test_the_rate_limiter_keeps_a_concurrent_run_under_5_searches_per_second():
     assert max(sum(1 for other in searches if start <= other < start + 1.0) for start in searches) <= 5
 
 
+def test_requests_that_bunch_on_the_way_to_hubspot_still_draw_no_429():
+    # Pitfall 8: HubSpot counts a request when it arrives. 50 to 850 ms on the way, drawn per
+    # request, bunch requests sent evenly; slots dated by the answers keep arrivals under 5/s.
+    dataset = generate_dataset(AS_OF, timezone="America/New_York", days=40)
+    names = ["new_contacts", "organic", "paid", "social", "mqls", "deals", "pipeline"]
+    windows = [Window.from_days(AS_OF - timedelta(days=offset), AS_OF - timedelta(days=offset), ZONE) for offset in range(3)]
+    limits = RateLimits(search_per_second=5, per_10_seconds=100)
+    with SandboxServer(dataset, rate_limits=limits, arrival_delay_seconds=0.05, arrival_jitter_seconds=0.8, arrival_seed=8) as server:
+        connector = connect(server, search_requests_per_second=5, requests_per_10_seconds=100)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            readings = list(pool.map(lambda job: connector.read(job[0], METRICS[job[0]], job[1], AS_OF), [(n, w) for n in names for w in windows]))
+        log = server.call_log
+    assert len(readings) == 21
+    assert [call.status for call in log if call.status == 429] == []
+    searches = [call.arrived for call in log if call.path.endswith("/search")]
+    assert max(sum(1 for other in searches if start <= other < start + 1.0) for start in searches) <= 5
+
+
 def test_the_sandbox_limit_answers_hubspots_429_with_and_without_retry_after(server):
     server.rate_limits = RateLimits(search_per_second=2, per_10_seconds=None, retry_after_every=2)
     answers = []
