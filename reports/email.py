@@ -19,7 +19,7 @@ from okrmodel.briefing.model import ReportData
 from okrmodel.config import EmailSettings
 from reports.render import email_html, plain_text
 from reports.trend_png import trend_png
-from reports.view import ObjectivesSection, ReportView, TrendChart, build_view
+from reports.view import KeyResultView, ObjectivesSection, ReportView, build_view
 
 __all__ = ["EmailDeliveryError", "build_status_email", "send_email"]
 
@@ -28,7 +28,10 @@ class EmailDeliveryError(Exception):
     """The report could not be handed to the SMTP server; the message says why, never the password."""
 
 
-EMAIL_CHARTS = 24
+EMAIL_DETAILED = 12
+"""KRs shown in full in the email (figures, bar, trend image): those needing attention first.
+Inline styles cost about 5 KB of HTML per full KR and Gmail clips a message past 102 KB, so
+the others get one compact line and the web report has everything."""
 
 
 def build_status_email(data: ReportData, settings: EmailSettings) -> EmailMessage:
@@ -42,8 +45,9 @@ def build_status_email(data: ReportData, settings: EmailSettings) -> EmailMessag
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=parseaddr(settings.sender)[1].rsplit("@", 1)[-1])
     message.set_content(plain_text(view))
-    charts = _charted(view, data)
-    message.add_alternative(email_html(view, frozenset(chart.content_id for chart in charts)), subtype="html")
+    detailed = _detailed(view, data)
+    charts = [kr.trend for kr in detailed if kr.trend is not None]
+    message.add_alternative(email_html(view, frozenset(kr.id for kr in detailed)), subtype="html")
     html_part = message.get_payload()[1]
     for chart in charts:
         html_part.add_related(trend_png(chart), maintype="image", subtype="png", cid=f"<{chart.content_id}>", disposition="inline")
@@ -59,14 +63,13 @@ def _subject(view: ReportView, data: ReportData, settings: EmailSettings) -> str
     return settings.subject.format(company=report.company, period=report.period, as_of=report.as_of.isoformat(), summary=view.summary)
 
 
-def _charted(view: ReportView, data: ReportData) -> list[TrendChart]:
-    """The trends the email draws as images: those of the KRs that need attention, then the
-    others in report order, at most ``EMAIL_CHARTS``. A portfolio of hundreds of KRs would
-    otherwise mail megabytes of images; the web report draws every trend."""
-    trends = [kr for section in view.sections if isinstance(section, ObjectivesSection) for objective in section.objectives for kr in objective.key_results if kr.trend]
+def _detailed(view: ReportView, data: ReportData) -> list[KeyResultView]:
+    """The KRs the email shows in full: those that need attention, then the others in report
+    order, at most ``EMAIL_DETAILED``."""
+    key_results = [kr for section in view.sections if isinstance(section, ObjectivesSection) for objective in section.objectives for kr in objective.key_results]
     urgent = {item.key_result_id for item in data.attention if item.key_result_id}
-    ordered = [kr for kr in trends if kr.id in urgent] + [kr for kr in trends if kr.id not in urgent]
-    return [kr.trend for kr in ordered[:EMAIL_CHARTS]]
+    ordered = [kr for kr in key_results if kr.id in urgent] + [kr for kr in key_results if kr.id not in urgent]
+    return ordered[:EMAIL_DETAILED]
 
 
 def send_email(message: EmailMessage, settings: EmailSettings, password: SecretStr | None) -> None:

@@ -46,10 +46,10 @@ def web_html(view: ReportView) -> str:
     return _inliner.inline(_environment.get_template("web.html.j2").render(view=view))
 
 
-def email_html(view: ReportView, charted: frozenset[str]) -> str:
-    """The email's HTML: tables, cell-drawn bars and ``cid:`` trend images for the charts in
-    ``charted`` (content ids; see ``reports.email``), the others described in words."""
-    return _inliner.inline(_environment.get_template("email.html.j2").render(view=view, charted=charted))
+def email_html(view: ReportView, detailed: frozenset[str]) -> str:
+    """The email's HTML: tables, cell-drawn bars and ``cid:`` trend images for the KRs in
+    ``detailed`` (their ids; see ``reports.email``), one compact line for the others."""
+    return _inliner.inline(_environment.get_template("email.html.j2").render(view=view, detailed=detailed))
 
 
 def plain_text(view: ReportView) -> str:
