@@ -290,6 +290,8 @@ class _Measurement:
     stale: bool
     series: list[DailyValue]
     last_day: date
+    first_day: date
+    """The window as measured: a rolling window the data no longer reaches ends at its newest day."""
 
 
 def _key_result_period(context: _Context, key_result: KeyResult) -> Period:
@@ -330,7 +332,7 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
     measurement: _Measurement | None = None
     source: str | None = None
     if key_result.metric is not None and window is not None and aggregation is not None:
-        measurement = _measure(context, key_result, aggregation, window.first_day, window.last_day)
+        measurement = _measure(context, key_result, aggregation, window.first_day, window.last_day, rolling=window_kind is WindowKind.LAST_30_DAYS)
         if measurement.actual is not None:
             source = f"{config.metrics[key_result.metric].source}:{key_result.metric}"
     actual = measurement.actual if measurement else None
@@ -382,7 +384,7 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
         owner=key_result.owner or objective.owner,
         metric=key_result.metric,
         window=window_kind,
-        window_first_day=window.first_day if window else None,
+        window_first_day=measurement.first_day if measurement else window.first_day if window else None,
         window_last_day=measurement.last_day if measurement else None,
         actual=actual,
         baseline=key_result.start_value,
@@ -421,12 +423,16 @@ def _last_fetch(context: _Context, metric: str) -> LastFetch | None:
     return LastFetch(fetch.status, run.started_at, fetch.error, fetch.warning)
 
 
-def _measure(context: _Context, key_result: KeyResult, aggregation: Aggregation, first_day: date, last_day: date) -> _Measurement:
+def _measure(
+    context: _Context, key_result: KeyResult, aggregation: Aggregation, first_day: date, last_day: date, *, rolling: bool = False
+) -> _Measurement:
     """The KR's metric over ``first_day..last_day``, cut at the newest observed day.
 
     Stale when that day is too old for the metric's freshness, or when days
     inside the window are missing (a gap is silence too); a stale sum is
-    None rather than a partial, too-low total.
+    None rather than a partial, too-low total. A ``rolling`` window (the last
+    30 days) that the data no longer reaches ends at the newest observed day
+    instead: the days after it are unknown, not zero.
     """
     assert key_result.metric is not None
     metric = context.config.metrics[key_result.metric]
@@ -434,6 +440,8 @@ def _measure(context: _Context, key_result: KeyResult, aggregation: Aggregation,
     newest_day = reader.newest_observed_day(key_result.metric, last_day)
     stale = is_stale(newest_day, min(context.as_of, last_day), metric.freshness_days)
     observed_last_day = min(last_day, newest_day) if newest_day else last_day
+    if rolling and observed_last_day < last_day:
+        first_day -= last_day - observed_last_day
     if aggregation is Aggregation.LATEST:
         latest = reader.latest_value(key_result.metric, observed_last_day)
         series = [latest] if latest else []
@@ -448,7 +456,7 @@ def _measure(context: _Context, key_result: KeyResult, aggregation: Aggregation,
             every_day_required=every_day_required, per=key_result.average_per or AveragePer.DAY,
         )
     updated_at = max((value.fetched_at for value in series), default=None) if actual is not None else None
-    return _Measurement(actual, updated_at, newest_day, stale, series, observed_last_day)
+    return _Measurement(actual, updated_at, newest_day, stale, series, observed_last_day, first_day)
 
 
 def _forecast(

@@ -99,11 +99,20 @@ def key_result_headline(kr: KeyResultStatus) -> str:
         return f"{format_value(kr.actual, kr.unit)} (no target)"
     if kr.actual is None:
         return f"no value yet, target {format_value(kr.target, kr.unit)}"
-    return f"{format_of(kr.actual, kr.target, kr.unit)} ({format_percent(kr.progress)})"
+    return f"{format_of(kr.actual, kr.target, kr.unit)} ({progress_words(kr)})"
+
+
+def progress_words(kr: KeyResultStatus) -> str:
+    """Progress said for what it is: a share of the target when counting from 0, else of the way
+    from the baseline (17 MQLs from a baseline of 10 towards 20 are 70 % of the way, 85 % of 20)."""
+    share = format_percent(kr.progress or 0)
+    if kr.baseline:
+        return f"{share} of the way from {format_value(kr.baseline, kr.unit)}"
+    return f"{share} of target"
 
 
 def _reading(kr: KeyResultStatus) -> tuple[Figure, ...]:
-    progress = f"{format_percent(kr.progress)} of target" if kr.progress is not None else None
+    progress = progress_words(kr) if kr.progress is not None else None
     if kr.direction.is_threshold:
         target_hint = "must stay above" if kr.direction is Direction.STAY_ABOVE else "must stay below"
     elif kr.direction is Direction.MILESTONE:
@@ -129,7 +138,7 @@ def _bar(kr: KeyResultStatus, tone: str) -> Bar | None:
     if kr.target is None or kr.direction.is_threshold:
         return None
     paced = kr.direction is not Direction.MILESTONE
-    label = f"{format_percent(kr.progress or 0)} of target" + (f", {format_percent(kr.expected)} expected by now" if paced else "")
+    label = progress_words(kr) + (f", {format_percent(kr.expected)} expected by now" if paced else "")
     return progress_bar(kr.progress, kr.expected if paced else None, tone, label)
 
 

@@ -147,3 +147,17 @@ def test_trends_run_from_the_baseline_along_the_pace_line(store):
     assert deals.label == "running total since 1 Oct"
     training = trends["training"]
     assert training.checkins and training.points == [(AS_OF - timedelta(days=7), 2.0), (AS_OF, 3.0)]
+
+
+def test_a_stale_rolling_window_ends_at_its_newest_data_not_at_zeros(tmp_path):
+    rolling = parse_config(TEXT.format(rule="weakest").replace(
+        "metric: contacts, target: 920, unit: contacts,", "metric: contacts, window: last_30_days, baseline: 100, target: 400, unit: contacts,"
+    ))
+    with Store(f"sqlite:///{tmp_path / 'okr.db'}") as store:
+        sync(store, AS_OF, {"deals": 1.0, "contacts": 10})
+        fresh = next(kr for kr in evaluate(rolling, store, AS_OF).objectives[0].key_results if kr.id == "contacts")
+        later = next(kr for kr in evaluate(rolling, store, AS_OF + timedelta(days=8)).objectives[0].key_results if kr.id == "contacts")
+    assert fresh.actual == 300.0
+    # Eight days without data: the last 30 known days still sum to 300, not 300 - 8 x 10.
+    assert (later.status, later.actual, later.last_known_status) == (Status.STALE, 300.0, fresh.status)
+    assert later.window_first_day == AS_OF - timedelta(days=29)

@@ -128,7 +128,7 @@ def test_the_email_carries_the_report_and_a_text_summary(smtp, small_data):
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "Add 120 contacts [At risk]" in text
-    assert "58 of 120 contacts (48%)" in text
+    assert "58 of 120 contacts (48% of target)" in text
     assert "expected by now 76 contacts" in text  # 120 x 58/92 days, rounded
     assert "Owner: maria@acme.example" in text
     html = message.get_body(preferencelist=("html",)).get_content()
@@ -173,10 +173,10 @@ def test_the_text_part_lists_attention_owners_pace_forecast_actions_and_freshnes
         assert item.title in attention
     pipeline = krs_of(demo_data)["pipeline-added"]
     # Units on every number: a currency before it, a noun after.
-    assert f"${pipeline.actual:,.0f} of ${pipeline.target:,.0f} ({pipeline.progress:.0%})" in text
+    assert f"${pipeline.actual:,.0f} of ${pipeline.target:,.0f} ({pipeline.progress:.0%} of target)" in text
     assert f"forecast ${pipeline.forecast:,.0f} (by 31 Dec)" in text
     deals = krs_of(demo_data)["deals-created"]
-    assert f"{deals.actual:.0f} of {deals.target:.0f} deals ({deals.progress:.0%}); expected by now {deals.expected_value:.0f} deals" in text
+    assert f"{deals.actual:.0f} of {deals.target:.0f} deals ({deals.progress:.0%} of target); expected by now {deals.expected_value:.0f} deals" in text
     assert "  - [Overdue] Develop SEO research, due 15 Nov 2026, maria@acme.example" in text
     assert "sam@acme.example: 3 key results" in text
     assert "! Last sync failed on" in text and "HubSpot answered 502 Bad Gateway three times" in text

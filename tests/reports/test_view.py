@@ -70,7 +70,7 @@ def test_a_key_result_reads_with_units_pace_forecast_and_why(demo_data):
     krs = key_results(build_view(demo_data))
     pipeline = next(kr for objective in demo_data.status.objectives for kr in objective.key_results if kr.id == "pipeline-added")
     view = krs["pipeline-added"]
-    assert view.headline == f"${pipeline.actual:,.0f} of ${pipeline.target:,.0f} ({pipeline.progress:.0%})"
+    assert view.headline == f"${pipeline.actual:,.0f} of ${pipeline.target:,.0f} ({pipeline.progress:.0%} of target)"
     figures = {figure.label: figure for figure in view.figures}
     assert figures["Forecast"].value == f"${pipeline.forecast:,.0f}" and figures["Forecast"].hint == "by 31 Dec"
     assert figures["Expected by now"].value == f"${pipeline.expected_value:,.0f}"
@@ -130,3 +130,12 @@ def test_numbers_carry_their_units():
     assert format_value(110, "deals") == "110 deals"
     assert format_delta(-45, "MQLs") == "\u221245 MQLs" and format_delta(45_000, "$") == "+$45,000" and format_delta(0, "deals") == "no change"
     assert format_points(0.123) == "+12 pts" and format_points(-0.03) == "\u22123 pts"
+
+
+def test_progress_from_a_baseline_reads_as_the_way_travelled_not_a_share_of_the_target(demo_data):
+    pool = next(kr for objective in demo_data.status.objectives for kr in objective.key_results if kr.id == "mql-pool")
+    assert pool.baseline == 150
+    view = key_results(build_view(demo_data))["mql-pool"]
+    share = f"{pool.progress:.0%}"
+    assert view.headline.endswith(f"({share} of the way from 150 MQLs)")
+    assert {figure.label: figure.hint for figure in view.figures}["Actual"] == f"{share} of the way from 150 MQLs"
