@@ -110,8 +110,9 @@ def sync(
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the report (default: .okr/reports/ beside the config).")] = None,
     full: Annotated[bool, typer.Option("--full", help="Re-read every day of each window, not only the days not yet final (changed days become new revisions).")] = False,
     email: Annotated[bool, typer.Option("--email/--no-email", help="Email the report when the config has email: (default) or not.")] = True,
+    notify: Annotated[bool, typer.Option("--notify/--no-notify", help="Post the digest to the config's notify: channels (default) or not.")] = True,
 ) -> None:
-    """Run the nightly flow once: fetch every metric, store it, recompute, render (and email) the report."""
+    """Run the nightly flow once: fetch every metric, store it, recompute, render (and email and post) the report."""
     config = load(config_path)
     day = as_of_day(as_of, config)
     _check_report_path(out)
@@ -122,7 +123,7 @@ def sync(
     from flows.nightly import SyncIncomplete, nightly_sync
 
     try:
-        summary = nightly_sync(str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email)
+        summary = nightly_sync(str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email, send_notify=notify)
     except SyncIncomplete as incomplete:
         summary = incomplete.summary
     _print_sync(summary)
@@ -160,6 +161,10 @@ def _print_sync(summary: SyncSummary) -> None:
         errors.print(f"Report not written: {summary.report_error}", markup=False, highlight=False, soft_wrap=True)
     if summary.email_error:
         errors.print(f"Report not emailed: {summary.email_error}", markup=False, highlight=False, soft_wrap=True)
+    if summary.notified:
+        say(f"Digest posted to: {', '.join(summary.notified)}")
+    for error in summary.notify_errors:
+        errors.print(f"Digest not posted to {error}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -357,6 +362,39 @@ def email(
     except EmailDeliveryError as error:
         fail(f"Report not emailed: {error}", EXIT_FAILED)
     say(f"Emailed the {status_report.period} report as of {status_report.as_of} to {', '.join(settings.recipients)}")
+
+
+@app.command()
+def notify(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_of: AsOfOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print each destination's payload as JSON (Block Kit, Adaptive Card) instead of posting it.")] = False,
+) -> None:
+    """Post the digest to the config's notify: channels (Slack, Teams), computed from stored data only (no source calls)."""
+    from flows.archive import archive_folder, previous_report_day
+    from okrmodel.briefing import build_report_data
+    from reports import build_view, post_digest
+    from reports.chat import chat_payload, report_link
+
+    config = load(config_path)
+    if not config.notify:
+        fail(f"{config_path}: notify: lists no destination ({{type: slack, webhook_env: SLACK_OKR_WEBHOOK}}, or type: teams); see the README")
+    day = as_of_day(as_of, config)
+    with open_store(config) as store:
+        data = build_report_data(config, store, day, compare_to=previous_report_day(archive_folder(config), day))
+    if dry_run:
+        view, link = build_view(data), report_link(data)
+        payloads = [{"destination": destination.label, "payload": chat_payload(destination, view, link)} for destination in config.notify]
+        sys.stdout.write(json.dumps(payloads, indent=2, ensure_ascii=False) + "\n")
+        return
+    deliveries = post_digest(config.notify, data)
+    for delivery in deliveries:
+        if delivery.delivered:
+            say(f"Posted the {data.status.period} digest as of {data.status.as_of} to {delivery.destination}")
+        else:
+            errors.print(f"Digest not posted to {delivery}", markup=False, highlight=False, soft_wrap=True)
+    if not all(delivery.delivered for delivery in deliveries):
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()

@@ -43,6 +43,7 @@ class SyncIncomplete(Exception):
             details.append(f"report ({summary.report_error})")
         if summary.email_error:
             details.append(f"email ({summary.email_error})")
+        details += [f"digest ({error})" for error in summary.notify_errors]
         super().__init__(f"sync incomplete: {', '.join(details)}")
 
 
@@ -70,10 +71,12 @@ def nightly_sync(
     send_email: bool = True,
     as_of_days_ago: int = 0,
     today: date | None = None,
+    send_notify: bool = True,
 ) -> SyncSummary:
     """Read every metric of ``config_path`` as of ``as_of``, store what changed,
     render the status report and, when the config has ``email:`` (and
-    ``send_email``), email it to leadership.
+    ``send_email``), email it to leadership, and when it has ``notify:`` (and
+    ``send_notify``), post the digest to each of its chat channels.
 
     Without ``as_of`` the run reports on ``today`` minus ``as_of_days_ago``:
     the nightly schedule passes 1, so a run shortly after midnight reports on
@@ -82,8 +85,8 @@ def nightly_sync(
     run takes place in the config's zone (default: the clock's); snapshots are
     only read for it (a count taken now is no value for a past day).
 
-    Raises ``SyncIncomplete`` (after storing, rendering and emailing) when any
-    metric failed or the report could not be written or emailed.
+    Raises ``SyncIncomplete`` (after storing, rendering, emailing and posting)
+    when any metric failed or the report could not be written, emailed or posted.
     """
     logger = get_run_logger()
     config = load_config(config_path)
@@ -126,14 +129,14 @@ def nightly_sync(
             # The run is recorded before the report is built, so the report's data health sees it.
             summary.status = summary.final_status()
             store.finish_run(run_id, summary.status, message=summary.problems())
-            data = publish_report(config, store, as_of, summary, report_path=Path(report_path) if report_path else None, send_email=send_email)
+            data = publish_report(config, store, as_of, summary, report_path=Path(report_path) if report_path else None, send_email=send_email, send_notify=send_notify)
         except BaseException as error:
             store.finish_run(run_id, "failed", message=f"{type(error).__name__}: {error}")
             raise
         finally:
             for connector in connectors.values():
                 connector.close()
-        if summary.report_error or summary.email_error:
+        if summary.report_error or summary.email_error or summary.notify_errors:
             summary.status = summary.final_status()
             store.finish_run(run_id, summary.status, message=summary.problems())
     publish_artifacts(config, summary, data)

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 from connectors import Connector, MappingError, MetricReading, SourceError, connector_for
 from flows.archive import archive_folder, previous_report_day, write_to_archive
 from okrmodel.briefing import ReportData, build_report_data
-from okrmodel.config import Config, EmailSettings, MetricNature, MetricSettings
+from okrmodel.config import Config, EmailSettings, MetricNature, MetricSettings, SlackDestination, TeamsDestination
 from okrmodel.periods import Window
 from okrmodel.storage import Store
-from reports import EmailDeliveryError, build_status_email, render_report, send_email, write_html
+from reports import EmailDeliveryError, build_status_email, post_digest, render_report, send_email, write_html
 
 __all__ = [
     "MetricOutcome",
@@ -27,6 +27,7 @@ __all__ = [
     "email_report",
     "failure_message",
     "local_servers_down",
+    "notify_report",
     "open_connectors",
     "publish_report",
     "record_failure",
@@ -60,6 +61,10 @@ class SyncSummary:
     report_error: str | None = None
     emailed_to: list[str] = field(default_factory=list)
     email_error: str | None = None
+    notified: list[str] = field(default_factory=list)
+    """The ``notify:`` destinations that got the digest: ``Slack ($SLACK_OKR_WEBHOOK)``."""
+    notify_errors: list[str] = field(default_factory=list)
+    """One line per destination that did not: ``Teams ($TEAMS_OKR_WEBHOOK): Teams answered 404 ...`` (never a URL)."""
 
     @property
     def failed(self) -> list[MetricOutcome]:
@@ -75,8 +80,8 @@ class SyncSummary:
 
     @property
     def incomplete(self) -> bool:
-        """Some metric failed, or the report could not be written or emailed."""
-        return bool(self.failed) or self.report_error is not None or self.email_error is not None
+        """Some metric failed, or the report could not be written, emailed or posted to a chat."""
+        return bool(self.failed) or self.report_error is not None or self.email_error is not None or bool(self.notify_errors)
 
     def final_status(self) -> str:
         if self.failed and len(self.failed) == len(self.metrics):
@@ -92,6 +97,7 @@ class SyncSummary:
             parts.append(f"report not written: {self.report_error}")
         if self.email_error:
             parts.append(f"report not emailed: {self.email_error}")
+        parts += [f"digest not posted to {error}" for error in self.notify_errors]
         return "; ".join(parts) or None
 
 
@@ -198,9 +204,12 @@ def _record(store: Store, run_id: str, outcome: MetricOutcome) -> None:
     )
 
 
-def publish_report(config: Config, store: Store, as_of: date, summary: SyncSummary, *, report_path: Path | None, send_email: bool) -> ReportData:
-    """Render the report into the company's archive (and ``report_path``), and email it;
-    failures to write or send are kept in ``summary``, never raised: the data is stored."""
+def publish_report(
+    config: Config, store: Store, as_of: date, summary: SyncSummary, *, report_path: Path | None, send_email: bool, send_notify: bool = True
+) -> ReportData:
+    """Render the report into the company's archive (and ``report_path``), email it, and post
+    the digest to each ``notify:`` destination; failures to write or send are kept in
+    ``summary``, never raised: the data is stored."""
     folder = archive_folder(config)
     data = build_report_data(config, store, as_of, compare_to=previous_report_day(folder, as_of))
     html = render_report(data)
@@ -212,6 +221,8 @@ def publish_report(config: Config, store: Store, as_of: date, summary: SyncSumma
         summary.report_error = f"cannot write {error.filename or folder}: {error.strerror or error}"
     if send_email and config.email is not None:
         summary.emailed_to, summary.email_error = email_report(config.email, data)
+    if send_notify and config.notify:
+        summary.notified, summary.notify_errors = notify_report(config.notify, data)
     return data
 
 
@@ -223,3 +234,11 @@ def email_report(settings: EmailSettings, data: ReportData) -> tuple[list[str], 
     except EmailDeliveryError as error:
         return [], str(error)
     return list(settings.recipients), None
+
+
+def notify_report(destinations: list[SlackDestination | TeamsDestination], data: ReportData) -> tuple[list[str], list[str]]:
+    """Post the digest to every destination; returns those that got it, and one line per one that
+    did not (never raised: the run's data is stored either way, and one failing channel does not
+    keep the others from their digest)."""
+    deliveries = post_digest(destinations, data)
+    return [delivery.destination for delivery in deliveries if delivery.delivered], [str(delivery) for delivery in deliveries if not delivery.delivered]

@@ -1,15 +1,20 @@
 """Status reports: one view model (``build_view``) rendered as the web page, the email's HTML
-and plain text, and the email to leadership. No network but the SMTP send."""
+and plain text, the email to leadership, and the digest in Slack or Teams. No network but the
+SMTP send and the chat webhooks."""
 
+from reports.chat import ChatDelivery, ChatDeliveryError, post_digest
 from reports.email import EmailDeliveryError, build_status_email, send_email
 from reports.render import render_report, render_text, write_html
 from reports.view import ReportView, build_view
 
 __all__ = [
+    "ChatDelivery",
+    "ChatDeliveryError",
     "EmailDeliveryError",
     "ReportView",
     "build_status_email",
     "build_view",
+    "post_digest",
     "render_report",
     "render_text",
     "send_email",

@@ -27,6 +27,7 @@ from okrmodel.config.base import (
 from okrmodel.config.document import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, Config, SourceSchema, config_model
 from okrmodel.config.email import EmailSettings
 from okrmodel.config.loading import load_config, parse_config
+from okrmodel.config.notify import NotifyDestination, NotifyDestinations, SlackDestination, TeamsDestination
 from okrmodel.config.objectives import Action, ActionStatus, CheckinCadence, KeyResult, Objective, Thresholds
 from okrmodel.config_errors import ConfigError, ConfigProblem
 
@@ -44,12 +45,16 @@ __all__ = [
     "KeyResult",
     "MetricNature",
     "MetricSettings",
+    "NotifyDestination",
+    "NotifyDestinations",
     "Objective",
     "PropertyCondition",
     "ScalarValue",
+    "SlackDestination",
     "SourceSchema",
     "SourceSettings",
     "StrictModel",
+    "TeamsDestination",
     "Thresholds",
     "WebApiSettings",
     "WhereFilters",

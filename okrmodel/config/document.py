@@ -15,6 +15,7 @@ from okrmodel.aggregation import Aggregation
 from okrmodel.config.base import MetricNature, MetricSettings, SourceSettings, StrictModel
 from okrmodel.config.checks import problem_from_pydantic, source_problem
 from okrmodel.config.email import EmailSettings
+from okrmodel.config.notify import NotifyDestinations
 from okrmodel.config.objectives import Action, KeyResult, Objective, Thresholds
 from okrmodel.config_errors import ConfigError, ConfigProblem, did_you_mean
 from okrmodel.periods import Period, WindowKind, current_period, parse_period
@@ -59,6 +60,8 @@ class Config(StrictModel):
     metrics: dict[str, MetricSettings] = Field(default_factory=dict)
     objectives: list[Objective] = Field(default_factory=list)
     email: EmailSettings | None = None
+    notify: NotifyDestinations = Field(default_factory=list)
+    """The chat channels (Slack, Teams webhooks) that get the digest after each sync."""
     base_dir: Path = Field(default=Path("."), exclude=True)
     """Folder of the file the config was read from; relative paths resolve against it."""
     file_name: str = Field(default="okrs.yaml", exclude=True)

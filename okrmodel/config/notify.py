@@ -1,0 +1,116 @@
+"""``notify:``: the chat channels that get the digest after each sync (Slack, Microsoft Teams).
+
+Each destination names the environment variable holding its webhook URL, never the URL: a
+webhook URL is a credential (whoever has it can post to the channel), so it stays out of the
+file, the database, logs and messages, like the SMTP password and the source tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, Field, PlainSerializer, PlainValidator, SecretStr, SerializationInfo, field_validator
+
+from okrmodel.config.base import StrictModel, secret_from_environment
+from okrmodel.config_errors import did_you_mean
+
+__all__ = ["NOTIFY_TYPES", "NotifyDestination", "NotifyDestinations", "SlackDestination", "TeamsDestination"]
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _WebhookDestination(StrictModel):
+    """What every destination has: the variable holding its webhook URL, and how long to wait for it."""
+
+    platform: ClassVar[str] = ""
+    example_variable: ClassVar[str] = "OKR_WEBHOOK"
+
+    webhook_env: str
+    """The environment variable holding the webhook URL (the URL itself is a secret)."""
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("webhook_env")
+    @classmethod
+    def _variable_name(cls, value: str) -> str:
+        # The value is never quoted back: the commonest mistake is pasting the URL itself here.
+        if "://" in value or "/" in value:
+            raise ValueError(
+                f"webhook_env names the environment variable that holds the webhook URL, not the URL: the URL is a secret; "
+                f"export it (say as {cls.example_variable}) and write webhook_env: {cls.example_variable}"
+            )
+        if not _VARIABLE.fullmatch(value):
+            raise ValueError(f"webhook_env must be an environment variable name (letters, digits and underscores), such as {cls.example_variable}")
+        return value
+
+    @property
+    def label(self) -> str:
+        """``slack ($SLACK_OKR_WEBHOOK)``: the destination in messages, without its secret."""
+        return f"{self.platform} (${self.webhook_env})"
+
+    def webhook_url(self, environ: dict[str, str] | None = None) -> SecretStr | None:
+        """The webhook URL from ``webhook_env``, or None when unset or blank."""
+        return secret_from_environment(self.webhook_env, environ)
+
+
+class SlackDestination(_WebhookDestination):
+    """A Slack incoming webhook (an app with Incoming Webhooks, one channel per URL): Block Kit."""
+
+    platform: ClassVar[str] = "Slack"
+    example_variable: ClassVar[str] = "SLACK_OKR_WEBHOOK"
+    type: Literal["slack"]
+
+
+class TeamsDestination(_WebhookDestination):
+    """A Microsoft Teams Workflows webhook ("Post to a channel when a webhook request is received"): an Adaptive Card."""
+
+    platform: ClassVar[str] = "Teams"
+    example_variable: ClassVar[str] = "TEAMS_OKR_WEBHOOK"
+    type: Literal["teams"]
+
+
+_BY_TYPE: dict[str, type[_WebhookDestination]] = {"slack": SlackDestination, "teams": TeamsDestination}
+NOTIFY_TYPES = tuple(_BY_TYPE)
+
+
+def _by_type(value: Any) -> SlackDestination | TeamsDestination:
+    """A destination told apart by ``type``. Dispatched here rather than by pydantic's tagged union,
+    which would put the tag into every error's location (``notify[0].slack.webhook_env``) where the
+    file has none, and whose unknown-tag message the schema's wording reserves for sources."""
+    if isinstance(value, SlackDestination | TeamsDestination):
+        return value
+    if not isinstance(value, dict):
+        raise ValueError(f"a destination is a mapping such as {{type: slack, webhook_env: {SlackDestination.example_variable}}}")
+    kind = value.get("type")
+    if kind is None:
+        raise ValueError(f"required key type is missing; expected one of {', '.join(NOTIFY_TYPES)}")
+    model = _BY_TYPE.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        tag = str(kind)
+        raise ValueError(f"unknown type {tag!r}{did_you_mean(tag, NOTIFY_TYPES)}; expected one of {', '.join(NOTIFY_TYPES)}")
+    return model.model_validate(value)  # its errors keep their place: notify[0].webhook_env
+
+
+def _distinct(destinations: list[SlackDestination | TeamsDestination]) -> list[SlackDestination | TeamsDestination]:
+    seen: dict[str, int] = {}
+    for index, destination in enumerate(destinations):
+        if destination.webhook_env in seen:
+            raise ValueError(
+                f"notify[{seen[destination.webhook_env]}] and notify[{index}] both post to ${destination.webhook_env}: "
+                "the channel would get every digest twice"
+            )
+        seen[destination.webhook_env] = index
+    return destinations
+
+
+def _dump(destination: _WebhookDestination, info: SerializationInfo) -> dict[str, Any]:
+    return destination.model_dump(mode=info.mode)
+
+
+NotifyDestination = Annotated[
+    SlackDestination | TeamsDestination,
+    PlainValidator(_by_type, json_schema_input_type=SlackDestination | TeamsDestination),
+    PlainSerializer(_dump),  # the plain validator's own serializer would expect a dict
+]
+"""One ``notify:`` entry: ``{type: slack, webhook_env: ...}`` or ``{type: teams, webhook_env: ...}``."""
+NotifyDestinations = Annotated[list[NotifyDestination], AfterValidator(_distinct)]
