@@ -3,11 +3,14 @@ an ``index.html`` listing them, so leadership can go back a day and links never 
 
 Each company writes only under its own folder (named after the company), so two
 configs in one folder can never overwrite each other's reports. ``index.json`` keeps
-what the index lists.
+what the index lists and whose folder it is: a second company whose name makes the same
+folder name (``ACME cloud`` beside ``Acme Cloud``, two names in another script) gets the
+name plus a digest of its own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -32,8 +35,14 @@ def company_slug(company: str) -> str:
 
 
 def archive_folder(config: Config) -> Path:
-    """Where the company's reports are archived: ``.okr/reports/<company>/`` beside the config."""
-    return config.base_dir / ".okr" / "reports" / company_slug(config.company)
+    """Where the company's reports are archived: ``.okr/reports/<company>/`` beside the config,
+    unless that folder is another company's (see the module's docstring)."""
+    folder = config.base_dir / ".okr" / "reports" / company_slug(config.company)
+    owner = _read_index(folder).get("company")
+    if owner is None or owner == config.company:
+        return folder
+    digest = hashlib.sha256(config.company.encode()).hexdigest()[:8]
+    return folder.with_name(f"{folder.name}-{digest}")
 
 
 def previous_report_day(folder: Path, as_of: date) -> date | None:
@@ -50,9 +59,10 @@ def write_to_archive(folder: Path, data: ReportData, html: str) -> Path:
     as_of = data.status.as_of
     day_file = folder / f"{as_of.isoformat()}.html"
     day_file.write_text(html, encoding="utf-8")
-    entries = _read_entries(folder)
+    entries = _read_index(folder).get("days", {})
     entries[as_of.isoformat()] = {"summary": _summary(data), "attention": len(data.attention)}
-    (folder / "index.json").write_text(json.dumps(entries, indent=2, sort_keys=True), encoding="utf-8")
+    index = {"company": data.status.company, "days": entries}
+    (folder / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
     if as_of.isoformat() == max(entries):
         (folder / "latest.html").write_text(html, encoding="utf-8")
     listed = [
@@ -64,12 +74,12 @@ def write_to_archive(folder: Path, data: ReportData, html: str) -> Path:
     return day_file.resolve()
 
 
-def _read_entries(folder: Path) -> dict[str, dict]:
+def _read_index(folder: Path) -> dict:
     try:
-        entries = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return {}
-    return entries if isinstance(entries, dict) else {}
+    return index if isinstance(index, dict) else {}
 
 
 def _summary(data: ReportData) -> str:

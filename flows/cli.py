@@ -70,11 +70,16 @@ def validate(
     if online:
         from flows.mapping import check_mappings
 
+        for problem in local_servers_down(config):
+            fail(problem, EXIT_FAILED)
         checked = check_mappings(config)
         for problem in checked.failed.values():
             errors.print(problem, markup=False, highlight=False, soft_wrap=True)
+        _print_errors(checked.unchecked.items())
         if checked.failed:
-            fail(f"{config_path}: {len(checked.failed)} of {len(checked.problems)} metrics mapped to something their source does not have")
+            fail(f"{config_path}: {len(checked.failed)} of {len(config.metrics)} metrics mapped to something their source does not have")
+        if checked.unchecked:
+            fail(f"{config_path}: {len(checked.unchecked)} of {len(config.metrics)} metrics could not be checked: their source did not answer (the mappings may be right)", EXIT_FAILED)
         say(f"{config_path}: all {len(checked.problems)} mappings found in their sources ({checked.api_calls} API calls)")
     key_results = sum(len(objective.key_results) for objective in config.objectives)
     console.print(
@@ -425,9 +430,13 @@ def runs(
         table.add_column(column, no_wrap=column != "metric")
     for row in freshness:
         success = row.last_success_at.strftime("%Y-%m-%d %H:%M") if row.last_success_at else "never"
-        table.add_row(row.metric, row.newest_day.isoformat() if row.newest_day else "-", success, "failed" if row.last_attempt_failed else "ok")
+        attempt = "failed" if row.last_attempt_failed else "warning" if row.last_warning else "ok"
+        table.add_row(row.metric, row.newest_day.isoformat() if row.newest_day else "-", success, attempt)
     console.print(table)
     _print_errors((row.metric, row.last_error) for row in freshness if row.last_attempt_failed)
+    for row in freshness:
+        if row.last_warning and not row.last_attempt_failed:
+            errors.print(f"warning: {row.metric}: {row.last_warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from connectors import load_config
 from okrmodel.config import Config, ConfigError, KeyResult
 from okrmodel.periods import today_in
-from okrmodel.storage import Store
+from okrmodel.storage import DatabaseOfAnotherCompany, Store
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -124,6 +124,10 @@ def open_store(config: Config) -> Iterator[Store]:
     except (SQLAlchemyError, OSError, ImportError) as error:
         fail(f"cannot open the database {safe_url(url)}: {first_line(error)}")
     with store:
+        try:
+            store.claim(config.company)
+        except DatabaseOfAnotherCompany as error:
+            fail(f"{config.file_name}: {safe_url(url)}: {error}")
         yield store
 
 

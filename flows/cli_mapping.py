@@ -107,7 +107,7 @@ def list_metrics(config_path: ConfigOption = DEFAULT_CONFIG, as_of: AsOfOption =
     for use in uses:
         feeds = ", ".join(use.key_results) if use.key_results else "no key result"
         value = format_number(use.newest_value) if use.newest_value is not None else "-"
-        outcome = "never" if use.last_fetch is None else "failed" if use.last_fetch.startswith("failed") else "ok"
+        outcome = "never" if use.last_fetch is None else use.last_fetch.split(":", 1)[0] if ":" in use.last_fetch else "ok"
         table.add_row(use.metric, use.source, use.kind, feeds, use.newest_day.isoformat() if use.newest_day else "-", value, outcome)
     console.print(table)
     for use in uses:

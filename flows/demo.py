@@ -83,6 +83,7 @@ def run_demo(out_dir: Path, as_of: date | None = None, port: int = DEMO_PORT) ->
         config_path.write_text(render_demo_config(as_of, base_url), encoding="utf-8")
         config = load_config(config_path)
         with Store(config.storage_url()) as store:
+            store.claim(config.company)
             for key_result, (value, note) in DEMO_CHECKINS.items():
                 if store.latest_checkin(key_result, as_of) is None:
                     store.add_checkin(key_result, as_of, value, "demo", note)

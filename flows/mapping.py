@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from connectors import Catalogue, MetricReading, SourceError
+from connectors import Catalogue, MappingError, MetricReading, SourceError
 from flows.pipeline import failure_message, open_connectors
 from okrmodel.config import Config, MetricNature, MetricSettings
 from okrmodel.periods import Window, WindowKind, window_for
@@ -30,9 +30,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class MappingCheck:
-    """``okr validate --online``: per metric, None when its mapping holds, else the located problem."""
+    """``okr validate --online``: per metric, None when its mapping holds, else the located problem;
+    and the metrics that could not be checked at all (the source unreachable, a credential
+    missing), which say nothing about the mapping."""
 
     problems: dict[str, str | None]
+    unchecked: dict[str, str]
     api_calls: int
 
     @property
@@ -45,21 +48,24 @@ def check_mappings(config: Config) -> MappingCheck:
     lists a source looks values up in are read once for all its metrics."""
     connectors, source_errors = open_connectors(config)
     problems: dict[str, str | None] = {}
+    unchecked: dict[str, str] = {}
     calls = 0
     try:
         for name, spec in config.metrics.items():
             if spec.source in source_errors:
-                problems[name] = failure_message(config, source_errors[spec.source])
+                unchecked[name] = failure_message(config, source_errors[spec.source])
                 continue
             try:
                 calls += connectors[spec.source].check(name, spec)
                 problems[name] = None
-            except SourceError as error:
+            except MappingError as error:
                 problems[name] = failure_message(config, error)
+            except SourceError as error:
+                unchecked[name] = failure_message(config, error)
     finally:
         for connector in connectors.values():
             connector.close()
-    return MappingCheck(problems, calls)
+    return MappingCheck(problems, unchecked, calls)
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,7 @@ def metric_uses(config: Config, store: Store, as_of: date) -> list[MetricUse]:
         newest = store.latest_value(name, as_of)
         latest_fetch = store.latest_fetch(name, as_of=as_of)
         fetch = latest_fetch[0] if latest_fetch else None
-        outcome = None if fetch is None else fetch.status if fetch.status == "succeeded" else f"failed: {fetch.error}"
+        outcome = None if fetch is None else f"failed: {fetch.error}" if fetch.status == "failed" else f"warning: {fetch.warning}" if fetch.warning else "succeeded"
         uses.append(
             MetricUse(
                 name, spec.source, spec.kind, feeds[name], newest.day if newest else None, newest.value if newest else None, outcome,

@@ -8,10 +8,10 @@ from pathlib import Path
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NONE
-from prefect.states import Completed
+from prefect.states import Completed, Failed
 
 from connectors import Connector, MetricReading, SourceError, load_config
-from flows.archive import company_slug
+from flows.archive import archive_folder
 from flows.artifacts import artifact_key, run_markdown, summary_line
 from flows.pipeline import (
     SyncSummary,
@@ -55,7 +55,7 @@ def read_metric(connector: Connector, name: str, spec: MetricSettings, window: W
 
 def publish_artifacts(config: Config, summary: SyncSummary, data: ReportData | None) -> None:
     """The run's markdown and report link in Prefect's UI, keyed per company."""
-    slug = company_slug(config.company)
+    slug = archive_folder(config).name
     create_markdown_artifact(markdown=run_markdown(summary, data), key=artifact_key("sync", slug), description=f"{config.company}: sync as of {summary.as_of}")
     if summary.report_path is not None:
         link = f"{config.report_url}/{summary.as_of.isoformat()}.html" if config.report_url else summary.report_path.as_uri()
@@ -93,6 +93,7 @@ def nightly_sync(
     present = (today or today_in(config.zone)) - timedelta(days=as_of_days_ago)
     as_of = as_of or present
     with Store(config.storage_url()) as store:
+        store.claim(config.company)
         run_id = store.start_run(as_of, flow_run_id=str(runtime.flow_run.id))
         summary = SyncSummary(run_id=run_id, as_of=as_of)
         connectors, source_errors = open_connectors(config)
@@ -141,5 +142,7 @@ def nightly_sync(
             store.finish_run(run_id, summary.status, message=summary.problems())
     publish_artifacts(config, summary, data)
     if summary.incomplete:
-        raise SyncIncomplete(summary)
+        # A failed state carrying the exception: callers still get SyncIncomplete raised, and
+        # Prefect shows the run's one-line summary rather than a traceback's first line.
+        return Failed(message=summary_line(summary, data), data=SyncIncomplete(summary))
     return Completed(message=summary_line(summary, data), data=summary)

@@ -90,9 +90,9 @@ class SyncSummary:
 
     def problems(self) -> str | None:
         """One line on what went wrong, for the run record; None when nothing did."""
-        parts = [f"{len(self.failed)} metrics failed"] if self.failed else []
+        parts = [f"{_metrics(len(self.failed))} failed"] if self.failed else []
         if self.warned:
-            parts.append(f"{len(self.warned)} metrics read 0 over their whole window (check the mapping)")
+            parts.append(f"{_metrics(len(self.warned))} read 0 over the whole window (check the mapping)")
         if self.report_error:
             parts.append(f"report not written: {self.report_error}")
         if self.email_error:
@@ -115,6 +115,10 @@ def open_connectors(config: Config, sources: Iterable[str] | None = None) -> tup
         except SourceError as error:
             errors[name] = error
     return connectors, errors
+
+
+def _metrics(count: int) -> str:
+    return f"{count} metric{'s' if count != 1 else ''}"
 
 
 def local_servers_down(config: Config) -> list[str]:

@@ -50,6 +50,8 @@ class MetricFreshness:
     last_success_at: datetime | None
     last_attempt_failed: bool
     last_error: str | None
+    last_warning: str | None = None
+    """The latest fetch read fine but is doubtful (a suspicious zero)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +61,7 @@ class MetricFreshness:
             "last_success_at": self.last_success_at.isoformat() if self.last_success_at else None,
             "last_attempt_failed": self.last_attempt_failed,
             "last_error": self.last_error,
+            "last_warning": self.last_warning,
         }
 
 
@@ -97,6 +100,7 @@ def metric_freshness(config: Config, store: Store, as_of: date) -> list[MetricFr
                 last_success_at=success[1].started_at if success else None,
                 last_attempt_failed=failed,
                 last_error=latest[0].error if failed and latest else None,
+                last_warning=latest[0].warning if latest else None,
             )
         )
     return rows

@@ -22,14 +22,7 @@ def attention_items(report: StatusReport, health: DataHealth) -> list[AttentionI
     """Every item needing attention in ``report``, most urgent first, then in report order."""
     items: list[AttentionItem] = []
     failing_metrics = {problem.metric: problem for source in health.sources for problem in source.problems}
-    owners = {kr.metric: kr.owner for objective in reversed(report.objectives) for kr in reversed(objective.key_results) if kr.metric}
-    for problem in failing_metrics.values():
-        since = f" since {format_day(problem.since.date())}" if problem.since else ""
-        reason = f"sync failing{since}: {problem.message}" if problem.failed else problem.message
-        items.append(AttentionItem(
-            AttentionKind.DATA, 0 if problem.failed else 1, problem.metric, reason,
-            owner=owners.get(problem.metric), since=problem.since.date() if problem.since else None,
-        ))
+    items.extend(_data_items(report, list(failing_metrics.values())))
     for objective in report.objectives:
         for key_result in objective.key_results:
             item = _key_result_item(key_result, objective.id, failing_metrics)
@@ -44,6 +37,33 @@ def attention_items(report: StatusReport, health: DataHealth) -> list[AttentionI
                     owner=action.owner or objective.owner, objective_id=objective.id, since=action.due,
                 ))
     return sorted(items, key=lambda item: item.severity)
+
+
+def _data_items(report: StatusReport, problems: list[MetricProblem]) -> list[AttentionItem]:
+    """One item per distinct cause (a rejected token fails every metric alike), named by the
+    KRs the metrics feed, so the reader sees what is affected, not metric ids."""
+    fed: dict[str, list[KeyResultStatus]] = {}
+    for objective in report.objectives:
+        for key_result in objective.key_results:
+            if key_result.metric:
+                fed.setdefault(key_result.metric, []).append(key_result)
+    by_cause: dict[tuple[bool, str], list[MetricProblem]] = {}
+    for problem in problems:
+        by_cause.setdefault((problem.failed, problem.message), []).append(problem)
+    items = []
+    for (failed, message), grouped in by_cause.items():
+        key_results = [kr for problem in grouped for kr in fed.get(problem.metric, [])]
+        title = "; ".join(kr.title for kr in key_results) or ", ".join(problem.metric for problem in grouped)
+        metrics = ", ".join(problem.metric for problem in grouped)
+        starts = [problem.since for problem in grouped if problem.since is not None]
+        reason = f"sync failing ({metrics}): {message}" if failed else f"{metrics}: {message}"
+        items.append(AttentionItem(
+            AttentionKind.DATA, 0 if failed else 1, title, reason,
+            owner=next((kr.owner for kr in key_results if kr.owner), None),
+            key_result_id=key_results[0].id if len(key_results) == 1 else None,
+            since=min(starts).date() if starts else None,
+        ))
+    return items
 
 
 def _key_result_item(key_result: KeyResultStatus, objective_id: str, failing_metrics: dict[str, MetricProblem]) -> AttentionItem | None:

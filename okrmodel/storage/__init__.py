@@ -1,5 +1,5 @@
 """Storage of observations, check-ins and sync runs (SQLAlchemy 2 + Alembic)."""
 
-from okrmodel.storage.store import DailyValue, SaveResult, Store, migrate
+from okrmodel.storage.store import DailyValue, DatabaseOfAnotherCompany, SaveResult, Store, migrate
 
-__all__ = ["DailyValue", "SaveResult", "Store", "migrate"]
+__all__ = ["DailyValue", "DatabaseOfAnotherCompany", "SaveResult", "Store", "migrate"]

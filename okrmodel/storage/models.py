@@ -133,3 +133,14 @@ class PeriodScore(Base):
     status: Mapped[str] = mapped_column(String(20))
     closed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_by: Mapped[str] = mapped_column(String(200))
+
+
+class StoreOwner(Base):
+    """The company whose OKRs the database holds (one row): rows carry no company, so a second
+    company writing here would mix its metrics into the first one's."""
+
+    __tablename__ = "store_owner"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    company: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)

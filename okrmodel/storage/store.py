@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, SyncRun
+from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, StoreOwner, SyncRun
 
 __all__ = ["DailyValue", "SaveResult", "Store", "migrate"]
 
@@ -94,6 +94,14 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class DatabaseOfAnotherCompany(Exception):
+    """The database already holds another company's OKRs."""
+
+    def __init__(self, owner: str, company: str):
+        self.owner, self.company = owner, company
+        super().__init__(f"the database holds the OKRs of {owner!r}, not of {company!r}: give each company its own database_url")
+
+
 class Store:
     """Append-only storage for what the product observes and what people report."""
 
@@ -116,6 +124,19 @@ class Store:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+    def claim(self, company: str) -> None:
+        """Make this the database of ``company`` (on first use), or raise ``DatabaseOfAnotherCompany``."""
+        try:
+            with self._sessions.begin() as session:
+                if session.get(StoreOwner, 1) is None:
+                    session.add(StoreOwner(id=1, company=company, claimed_at=_utcnow()))
+        except IntegrityError:
+            pass  # another process claimed it first: read whose it is below
+        with self._sessions() as session:
+            owner = session.get_one(StoreOwner, 1)
+        if owner.company != company:
+            raise DatabaseOfAnotherCompany(owner.company, company)
 
     # --- sync runs -------------------------------------------------------
 

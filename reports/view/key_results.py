@@ -8,7 +8,7 @@ from datetime import date
 from okrmodel.briefing.model import Changes, Trend
 from okrmodel.evaluation import KeyResultStatus
 from okrmodel.periods import WindowKind
-from okrmodel.progress import Direction
+from okrmodel.progress import Direction, Status
 from reports.formatting import (
     MISSING,
     bar_width,
@@ -97,7 +97,7 @@ def key_result_headline(kr: KeyResultStatus) -> str:
     """``17 of 20 MQLs (70%)``."""
     if kr.target is None:
         return f"{format_value(kr.actual, kr.unit)} (no target)"
-    if kr.actual is None:
+    if kr.actual is None or _doubtful(kr):
         return f"no value yet, target {format_value(kr.target, kr.unit)}"
     return f"{format_of(kr.actual, kr.target, kr.unit)} ({progress_words(kr)})"
 
@@ -119,7 +119,15 @@ def _reading(kr: KeyResultStatus) -> tuple[Figure, ...]:
         target_hint = "milestone"
     else:
         target_hint = f"from {format_value(kr.baseline, kr.unit)}" if kr.baseline else None
-    return (Figure("Actual", format_value(kr.actual, kr.unit), progress), Figure("Target", format_value(kr.target, kr.unit), target_hint))
+    actual = Figure("Actual", format_value(kr.actual, kr.unit), progress)
+    if _doubtful(kr):
+        actual = Figure("Actual", MISSING, "reads 0, which its unfiltered query contradicts")
+    return (actual, Figure("Target", format_value(kr.target, kr.unit), target_hint))
+
+
+def _doubtful(kr: KeyResultStatus) -> bool:
+    """A zero the sync warned about: shown as no value, never as a confident 0."""
+    return kr.status is Status.NO_DATA and kr.last_fetch is not None and kr.last_fetch.warning is not None
 
 
 def _outlook(kr: KeyResultStatus, forecast_day: date) -> tuple[Figure, ...]:

@@ -81,3 +81,47 @@ def test_a_run_publishes_its_markdown_and_report_link_and_a_summary_state(prefec
     assert "| inbound\\_mqls | succeeded |" in markdown.data and "### Needs attention" in markdown.data
     (link,) = asyncio.run(artifacts("okr-report-acme-cloud"))
     assert link.data.startswith("[Acme Cloud report, 2026-11-27](file://") and "2026-11-27.html" in link.data
+
+
+def test_an_incomplete_run_fails_with_its_one_line_summary(prefect_harness, demo_config: Path):
+    import pytest
+
+    from flows.nightly import SyncIncomplete
+
+    demo_config.write_text(demo_config.read_text().replace("stage: marketingqualifiedlead}", "stage: marketingqualifiedleed}"))
+    state = nightly_sync(str(demo_config), as_of=AS_OF, today=AS_OF, send_email=False, return_state=True)
+    assert state.is_failed()
+    assert re.fullmatch(r"6 of 7 metrics synced, \d+ API calls; \d+ items? need attention; 1 metric failed", state.message), state.message
+    with pytest.raises(SyncIncomplete):
+        nightly_sync(str(demo_config), as_of=AS_OF, today=AS_OF, send_email=False)
+
+
+def test_two_companies_never_write_one_database(prefect_harness, demo_config: Path):
+    nightly_sync(str(demo_config), as_of=AS_OF, today=AS_OF, send_email=False)
+    other = demo_config.with_name("beta.yaml")
+    other.write_text(demo_config.read_text().replace("company: Acme Cloud", "company: Beta Labs"))
+    result = runner.invoke(app, ["sync", "-c", str(other), "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 2
+    assert "holds the OKRs of 'Acme Cloud', not of 'Beta Labs': give each company its own database_url" in result.stderr
+    status = runner.invoke(app, ["status", "--json", "-c", str(demo_config), "--as-of", AS_OF.isoformat()])
+    assert status.exit_code == 0, "the first company's database is untouched"
+
+
+def test_companies_whose_names_make_one_folder_name_still_get_their_own(tmp_path):
+    from connectors import parse_config
+    from flows.archive import write_to_archive
+    from okrmodel.briefing import build_report_data
+    from okrmodel.storage import Store
+
+    folders = []
+    for company in ("Acme Cloud", "ACME cloud!", "Компания Альфа", "Компания Бета"):
+        config = parse_config(f"company: {company}\nperiod: 2026-Q4\n", base_dir=tmp_path)
+        with Store(f"sqlite:///{tmp_path / (str(len(folders)) + '.db')}") as store:
+            data = build_report_data(config, store, AS_OF)
+        folder = archive_folder(config)
+        write_to_archive(folder, data, f"<p>{company}</p>")
+        folders.append(folder)
+        assert archive_folder(config) == folder, "the same company finds its folder again"
+    assert len(set(folders)) == 4
+    for folder, company in zip(folders, ("Acme Cloud", "ACME cloud!", "Компания Альфа", "Компания Бета")):
+        assert (folder / "latest.html").read_text() == f"<p>{company}</p>"

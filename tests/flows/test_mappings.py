@@ -131,12 +131,21 @@ def test_a_mapping_that_matches_nothing_is_warned_about_not_shown_as_zero(prefec
     config = load_config(demo_config)
     with Store(config.storage_url()) as store:
         (run,) = store.runs(1)
-        assert "1 metrics read 0 over their whole window" in run.message
+        assert "1 metric read 0 over the whole window" in run.message
         assert next(fetch for fetch in store.fetches(run.id) if fetch.metric == "new_contacts").warning == outcome.warning
         key_result = next(kr for o in evaluate(config, store, AS_OF).objectives for kr in o.key_results if kr.id == "new-contacts")
     assert key_result.status is Status.NO_DATA and key_result.actual == 0
     assert key_result.status_reason == f"doubtful: {outcome.warning}"
     assert "check the mapping" in report_path.read_text()
+    runs = json.loads(okr("runs", "--json", "-c", str(demo_config), "--as-of", AS_OF.isoformat()).stdout)
+    assert next(row for row in runs["metrics"] if row["metric"] == "new_contacts")["last_warning"] == outcome.warning
+    from okrmodel.briefing import build_report_data
+    from reports import build_view
+
+    with Store(config.storage_url()) as store:
+        view = build_view(build_report_data(config, store, AS_OF))
+    shown = next(kr for section in view.sections if hasattr(section, "objectives") for o in section.objectives for kr in o.key_results if kr.id == "new-contacts")
+    assert shown.figures[0].value == "\u2014" and shown.headline.startswith("no value yet"), "a doubtful zero is never shown as a number"
 
 
 def test_catalog_lists_what_the_portal_holds(demo_config: Path, sandbox):
@@ -220,3 +229,15 @@ def test_input_errors_echo_the_value_in_one_line(demo_config: Path, args, messag
     assert result.exit_code == 2
     assert result.stderr.strip().startswith(message), result.stderr
     assert "Traceback" not in result.output and "╭" not in result.output
+
+
+def test_validate_online_tells_an_unanswered_source_from_a_wrong_mapping(demo_config: Path, monkeypatch):
+    from flows.demo import DEMO_TOKEN_ENV
+
+    monkeypatch.delenv(DEMO_TOKEN_ENV)
+    result = okr("validate", "--online", "-c", str(demo_config))
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].endswith(f"hubspot: environment variable {DEMO_TOKEN_ENV} is not set; it must hold a private-app token"), "one line per distinct cause"
+    assert lines[-1] == f"{demo_config}: 7 of 7 metrics could not be checked: their source did not answer (the mappings may be right)"
+    assert "mapped to something" not in result.stderr

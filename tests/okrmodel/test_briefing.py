@@ -96,9 +96,21 @@ def test_after_a_failed_sync_the_report_says_so_and_the_kr_keeps_its_last_known_
     (problem,) = source.problems
     assert problem.metric == "deals" and problem.failed and problem.since is not None
     first = data.attention[0]
-    assert (first.kind, first.title, first.severity) == (AttentionKind.DATA, "deals", 0)
-    assert first.reason.startswith(f"sync failing since {problem.since.day} {problem.since:%b}: hubspot: token invalid")
+    # Named by the KR the metric feeds, since when in its own field, not twice.
+    assert (first.kind, first.title, first.severity, first.key_result_id) == (AttentionKind.DATA, "Create 92 new deals", 0, "deals")
+    assert first.reason == "sync failing (deals): hubspot: token invalid or expired (HTTP 401)"
+    assert first.since == problem.since.date()
     assert first.owner == "sam@acme.example", "a metric's problem goes to the owner of the KRs it feeds"
+
+
+def test_one_cause_failing_every_metric_is_one_attention_item(store):
+    sync(store, AS_OF - timedelta(days=1), {"deals": 1.0, "contacts": 10})
+    token = "hubspot: environment variable HUBSPOT_TOKEN is not set"
+    sync(store, AS_OF, {}, failed={"deals": token, "contacts": token})
+    data = build_report_data(config(), store, AS_OF)
+    (item,) = [item for item in data.attention if item.kind is AttentionKind.DATA]
+    assert item.title == "Create 92 new deals; Add 920 contacts"
+    assert item.reason == f"sync failing (deals, contacts): {token}"
 
 
 def test_nothing_synced_yet_is_a_banner_not_a_healthy_report(store):

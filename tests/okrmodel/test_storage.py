@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from okrmodel.storage import Store, migrate
@@ -166,3 +167,13 @@ def test_processes_opening_one_new_sqlite_database_at_once_all_succeed(tmp_path)
     assert outcomes == ["ok"] * count
     with Store(url) as store:
         assert len(store.runs(limit=20)) == count
+
+
+def test_a_database_belongs_to_the_first_company_that_claims_it(database_url):
+    from okrmodel.storage import DatabaseOfAnotherCompany
+
+    with Store(database_url) as store:
+        store.claim("Acme Cloud")
+        store.claim("Acme Cloud")  # again: fine
+        with pytest.raises(DatabaseOfAnotherCompany, match="holds the OKRs of 'Acme Cloud', not of 'Beta Labs'"):
+            store.claim("Beta Labs")
