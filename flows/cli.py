@@ -151,7 +151,8 @@ def _print_sync(summary: SyncSummary) -> None:
     for column, justify in (("metric", "left"), ("status", "left"), ("days read", "right"), ("new values", "right"), ("calls", "right")):
         table.add_column(column, justify=justify)
     for outcome in summary.metrics:
-        days = (outcome.last_day - outcome.first_day).days + 1 if outcome.first_day and outcome.last_day else 0
+        read = outcome.status != "failed" and outcome.first_day and outcome.last_day
+        days = (outcome.last_day - outcome.first_day).days + 1 if read else 0
         table.add_row(outcome.metric, outcome.status, str(days), str(outcome.values_added), str(outcome.api_calls))
     console.print(table)
     _print_errors((outcome.metric, outcome.error) for outcome in summary.failed)

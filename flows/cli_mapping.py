@@ -62,11 +62,13 @@ def catalog(
                 continue
             for table in result.catalogue.tables:
                 console.print(_catalog_table(result.source, table))
-            calls = result.catalogue.api_calls
-            say(f"{result.source}: {len(result.catalogue.tables)} lists, {calls} API call{'s' if calls != 1 else ''}")
+            calls, tables = result.catalogue.api_calls, len(result.catalogue.tables)
+            found = f"{tables} list{'s' if tables != 1 else ''}" if tables or not search else f"nothing matches {search!r}"
+            say(f"{result.source}: {found}, {calls} API call{'s' if calls != 1 else ''}")
     failed = [result for result in results if result.error]
     for result in failed:
-        errors.print(f"{result.source}: {result.error}", markup=False, highlight=False, soft_wrap=True)
+        # Source errors already start with the source's name.
+        errors.print(str(result.error), markup=False, highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(EXIT_FAILED)
 

@@ -169,3 +169,8 @@ class ReportData:
     """KR id -> trend, for every KR that has one."""
     report_url: str | None = None
     """Where the archive is published (``report_url:``), for links in the email."""
+
+    @property
+    def report_page(self) -> str | None:
+        """This day's report in the published archive, or None when it is not published."""
+        return f"{self.report_url.rstrip('/')}/{self.status.as_of.isoformat()}.html" if self.report_url else None

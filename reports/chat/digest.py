@@ -84,9 +84,7 @@ class Digest:
 
 def report_link(data: ReportData) -> str | None:
     """The day's page in the published archive (``report_url``), or None when it is not published."""
-    if not data.report_url:
-        return None
-    return f"{data.report_url.rstrip('/')}/{data.status.as_of.isoformat()}.html"
+    return data.report_page
 
 
 def build_digest(view: ReportView, link: str | None) -> Digest:

@@ -55,9 +55,9 @@ def build_view(data: ReportData) -> ReportView:
         headline=f"{report.company} OKRs, {format_short_date(report.as_of)}: {summary}",
         summary=summary,
         preheader=_preheader(attention, summary),
-        header=_header(report, data.report_url),
+        header=_header(report, data.report_page),
         sections=tuple(sections),
-        footer=Footer(f"Generated {format_date(report.generated_at)} by OKR Autopilot", data.report_url, METHOD),
+        footer=Footer(f"Generated {format_date(report.generated_at)} by OKR Autopilot", data.report_page, METHOD),
     )
 
 

@@ -181,7 +181,7 @@ def test_the_text_part_lists_attention_owners_pace_forecast_actions_and_freshnes
     assert "sam@acme.example: 3 key results" in text
     assert "! Last sync failed on" in text and "HubSpot answered 502 Bad Gateway three times" in text
     assert "From hubspot (deals_created), quarter to date, 1 Oct to 1 Dec" in text
-    assert f"Full report: {demo_data.report_url}" in text
+    assert f"Full report: {demo_data.report_page}" in text and demo_data.report_page.endswith(f"/{demo_data.status.as_of}.html")
 
 
 def test_a_configured_subject_keeps_its_placeholders(demo_data):

@@ -111,7 +111,7 @@ def test_data_health_names_the_failing_metric_and_since_when(demo_data):
     [problem] = hubspot.problems
     assert (problem.metric, problem.message) == ("newsletters", "HubSpot answered 502 Bad Gateway three times")
     assert problem.since.startswith("failing since 1 Dec 2026")
-    assert build_view(demo_data).footer.report_url == demo_data.report_url
+    assert build_view(demo_data).footer.report_url == f"{demo_data.report_url}/{demo_data.status.as_of}.html", "the day's page, not the archive's root"
 
 
 def test_a_bar_is_cells_adding_up_to_its_width_with_the_pace_as_a_cell():
