@@ -378,8 +378,9 @@ def notify(
 ) -> None:
     """Post the digest to the config's notify: channels (Slack, Teams), computed from stored data only (no source calls)."""
     from flows.archive import archive_folder, previous_report_day
+    from flows.pipeline import notify_report
     from okrmodel.briefing import build_report_data
-    from reports import build_view, post_digest
+    from reports import build_view
     from reports.chat import chat_payload, report_link
 
     config = load(config_path)
@@ -393,13 +394,12 @@ def notify(
         payloads = [{"destination": destination.label, "payload": chat_payload(destination, view, link)} for destination in config.notify]
         sys.stdout.write(json.dumps(payloads, indent=2, ensure_ascii=False) + "\n")
         return
-    deliveries = post_digest(config.notify, data)
-    for delivery in deliveries:
-        if delivery.delivered:
-            say(f"Posted the {data.status.period} digest as of {data.status.as_of} to {delivery.destination}")
-        else:
-            errors.print(f"Digest not posted to {delivery}", markup=False, highlight=False, soft_wrap=True)
-    if not all(delivery.delivered for delivery in deliveries):
+    delivered, failures = notify_report(config.notify, data)
+    for destination in delivered:
+        say(f"Posted the {data.status.period} digest as of {data.status.as_of} to {destination}")
+    for failure in failures:
+        errors.print(f"Digest not posted to {failure}", markup=False, highlight=False, soft_wrap=True)
+    if failures:
         raise typer.Exit(EXIT_FAILED)
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from connectors import Connector, MappingError, MetricReading, SourceError, connector_for
 from flows.archive import archive_folder, previous_report_day, write_to_archive
+from flows.secret_blocks import read_secret_blocks
 from okrmodel.briefing import ReportData, build_report_data
 from okrmodel.config import Config, EmailSettings, MetricNature, MetricSettings, SlackDestination, TeamsDestination
 from okrmodel.periods import Window
@@ -244,5 +245,8 @@ def notify_report(destinations: list[SlackDestination | TeamsDestination], data:
     """Post the digest to every destination; returns those that got it, and one line per one that
     did not (never raised: the run's data is stored either way, and one failing channel does not
     keep the others from their digest)."""
-    deliveries = post_digest(destinations, data)
-    return [delivery.destination for delivery in deliveries if delivery.delivered], [str(delivery) for delivery in deliveries if not delivery.delivered]
+    blocks, unreadable = read_secret_blocks(destination.webhook_block for destination in destinations if destination.webhook_block)
+    readable = [destination for destination in destinations if destination.webhook_block not in unreadable]
+    deliveries = post_digest(readable, data, blocks=blocks)
+    failures = [f"{destination.label}: {unreadable[destination.webhook_block]}" for destination in destinations if destination.webhook_block in unreadable]
+    return [delivery.destination for delivery in deliveries if delivery.delivered], failures + [str(delivery) for delivery in deliveries if not delivery.delivered]

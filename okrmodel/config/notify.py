@@ -8,9 +8,10 @@ file, the database, logs and messages, like the SMTP password and the source tok
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, PlainSerializer, PlainValidator, SecretStr, SerializationInfo, field_validator
+from pydantic import AfterValidator, Field, PlainSerializer, PlainValidator, SecretStr, SerializationInfo, field_validator, model_validator
 
 from okrmodel.config.base import StrictModel, secret_from_environment
 from okrmodel.config_errors import did_you_mean
@@ -26,13 +27,27 @@ class _WebhookDestination(StrictModel):
     platform: ClassVar[str] = ""
     example_variable: ClassVar[str] = "OKR_WEBHOOK"
 
-    webhook_env: str
+    webhook_env: str | None = None
     """The environment variable holding the webhook URL (the URL itself is a secret)."""
+    webhook_block: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    """Or the name of a Prefect Secret block holding it (``prefect block create secret``), for workers
+    whose environment the deployment does not set; read when the digest is posted."""
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _one_place_for_the_url(self) -> _WebhookDestination:
+        if (self.webhook_env is None) == (self.webhook_block is None):
+            raise ValueError(
+                f"give exactly one of webhook_env (an environment variable, such as {self.example_variable}) "
+                "or webhook_block (a Prefect Secret block's name) for the webhook URL"
+            )
+        return self
 
     @field_validator("webhook_env")
     @classmethod
-    def _variable_name(cls, value: str) -> str:
+    def _variable_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         # The value is never quoted back: the commonest mistake is pasting the URL itself here.
         if "://" in value or "/" in value:
             raise ValueError(
@@ -44,13 +59,21 @@ class _WebhookDestination(StrictModel):
         return value
 
     @property
-    def label(self) -> str:
-        """``slack ($SLACK_OKR_WEBHOOK)``: the destination in messages, without its secret."""
-        return f"{self.platform} (${self.webhook_env})"
+    def where(self) -> str:
+        """``$SLACK_OKR_WEBHOOK`` or ``Secret block 'okr-slack'``: where the URL is kept, never the URL."""
+        return f"${self.webhook_env}" if self.webhook_env else f"Secret block {self.webhook_block!r}"
 
-    def webhook_url(self, environ: dict[str, str] | None = None) -> SecretStr | None:
-        """The webhook URL from ``webhook_env``, or None when unset or blank."""
-        return secret_from_environment(self.webhook_env, environ)
+    @property
+    def label(self) -> str:
+        """``Slack ($SLACK_OKR_WEBHOOK)``: the destination in messages, without its secret."""
+        return f"{self.platform} ({self.where})"
+
+    def webhook_url(self, environ: dict[str, str] | None = None, blocks: Mapping[str, SecretStr] | None = None) -> SecretStr | None:
+        """The webhook URL from ``webhook_env``, or from ``blocks`` (Secret blocks read by the
+        caller: this package has no Prefect) for ``webhook_block``; None when unset or blank."""
+        if self.webhook_block is not None:
+            return (blocks or {}).get(self.webhook_block)
+        return secret_from_environment(self.webhook_env or "", environ)
 
 
 class SlackDestination(_WebhookDestination):
@@ -94,17 +117,18 @@ def _by_type(value: Any) -> SlackDestination | TeamsDestination:
 def _distinct(destinations: list[SlackDestination | TeamsDestination]) -> list[SlackDestination | TeamsDestination]:
     seen: dict[str, int] = {}
     for index, destination in enumerate(destinations):
-        if destination.webhook_env in seen:
+        if destination.where in seen:
             raise ValueError(
-                f"notify[{seen[destination.webhook_env]}] and notify[{index}] both post to ${destination.webhook_env}: "
+                f"notify[{seen[destination.where]}] and notify[{index}] both post to {destination.where}: "
                 "the channel would get every digest twice"
             )
-        seen[destination.webhook_env] = index
+        seen[destination.where] = index
     return destinations
 
 
 def _dump(destination: _WebhookDestination, info: SerializationInfo) -> dict[str, Any]:
-    return destination.model_dump(mode=info.mode)
+    # Only where the URL is kept: the unused one of webhook_env / webhook_block is left out.
+    return destination.model_dump(mode=info.mode, exclude_none=True)
 
 
 NotifyDestination = Annotated[

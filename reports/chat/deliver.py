@@ -6,9 +6,11 @@ channel that fails must not keep the others from getting the digest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import SecretStr
 
 from okrmodel.briefing.model import ReportData
 from okrmodel.config import SlackDestination, TeamsDestination
@@ -46,15 +48,18 @@ def chat_payload(destination: Destination, view: ReportView, link: str | None) -
     return _BUILDERS[destination.type](view, link)
 
 
-def post_digest(destinations: Sequence[Destination], data: ReportData, environ: dict[str, str] | None = None) -> list[ChatDelivery]:
-    """Post the digest of ``data`` to every destination, in order; each one's outcome."""
+def post_digest(
+    destinations: Sequence[Destination], data: ReportData, environ: dict[str, str] | None = None, blocks: Mapping[str, SecretStr] | None = None
+) -> list[ChatDelivery]:
+    """Post the digest of ``data`` to every destination, in order; each one's outcome. ``blocks``
+    holds the webhook URLs of destinations kept in Prefect Secret blocks, read by the caller."""
     view = build_view(data)
     link = report_link(data)
     deliveries = []
     for destination in destinations:
         url = ""
         try:
-            url = webhook_url(destination, environ)
+            url = webhook_url(destination, environ, blocks)
             _SENDERS[destination.type](chat_payload(destination, view, link), url, timeout=destination.timeout_seconds)
         except ChatDeliveryError as error:
             deliveries.append(ChatDelivery(destination.label, str(error)))

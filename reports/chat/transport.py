@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from urllib.error import URLError
 from urllib.parse import quote, quote_plus, unquote, urlsplit
+
+from pydantic import SecretStr
 
 from okrmodel.config import SlackDestination, TeamsDestination
 
@@ -35,13 +37,17 @@ class ChatDeliveryError(Exception):
     """The digest could not be posted to a chat webhook; the message says why, never the URL."""
 
 
-def webhook_url(destination: SlackDestination | TeamsDestination, environ: dict[str, str] | None = None) -> str:
-    """The destination's webhook URL from its ``webhook_env``; ``ChatDeliveryError`` when it is
-    unset, not an http(s) URL, or plain http to another machine (the digest would travel in clear)."""
-    secret = destination.webhook_url(environ)
-    variable = f"${destination.webhook_env}"
+def webhook_url(
+    destination: SlackDestination | TeamsDestination, environ: dict[str, str] | None = None, blocks: Mapping[str, SecretStr] | None = None
+) -> str:
+    """The destination's webhook URL from its ``webhook_env`` or Secret block (``blocks``, read by
+    the caller); ``ChatDeliveryError`` when it is unset, not an http(s) URL, or plain http to
+    another machine (the digest would travel in clear)."""
+    secret = destination.webhook_url(environ, blocks)
+    variable = destination.where
     if secret is None:
-        raise ChatDeliveryError(f"{variable} is not set: export the webhook URL there (see the README: The digest in Slack or Teams)")
+        where = "put the webhook URL in that Secret block" if destination.webhook_block else "export the webhook URL there"
+        raise ChatDeliveryError(f"{variable} is not set: {where} (see the README: The digest in Slack or Teams)")
     url = secret.get_secret_value()
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:

@@ -180,3 +180,25 @@ def test_okr_notify_without_destinations_says_how(demo_config: Path):
     result = runner.invoke(app, ["notify", "-c", str(demo_config)])
     assert result.exit_code == 2
     assert "notify: lists no destination ({type: slack, webhook_env: SLACK_OKR_WEBHOOK}, or type: teams); see the README" in result.stderr
+
+
+def test_a_webhook_url_kept_in_a_prefect_secret_block(prefect_harness, demo_config: Path, webhooks, monkeypatch, tmp_path):
+    from prefect.blocks.system import Secret
+
+    Secret(value=webhooks.slack_url).save("okr-slack-digest", overwrite=True)
+    monkeypatch.delenv("SLACK_OKR_WEBHOOK")
+    demo_config.write_text(
+        demo_config.read_text() + "notify:\n  - {type: slack, webhook_block: okr-slack-digest}\n  - {type: slack, webhook_block: okr-missing-block}\n"
+    )
+    with pytest.raises(SyncIncomplete) as caught:
+        nightly_sync(str(demo_config), as_of=AS_OF, today=AS_OF, report_path=str(tmp_path / "r.html"))
+    summary = caught.value.summary
+    assert summary.notified == ["Slack (Secret block 'okr-slack-digest')"]
+    (error,) = summary.notify_errors
+    assert error.startswith("Slack (Secret block 'okr-missing-block'): Prefect Secret block 'okr-missing-block' could not be read")
+    assert len(webhooks.of("/services")) == 1, "the digest reached the channel whose URL the block holds"
+    assert_no_secret(error, str(caught.value), summary.problems() or "")
+    both = demo_config.with_name("both.yaml")
+    both.write_text(demo_config.read_text().replace("webhook_block: okr-missing-block", "webhook_env: A, webhook_block: b"))
+    refused = runner.invoke(app, ["validate", "-c", str(both)])
+    assert refused.exit_code == 2 and "give exactly one of webhook_env" in refused.stderr

@@ -39,7 +39,7 @@ def test_the_url_comes_from_the_environment():
     [
         ("  - {type: slak, webhook_env: X}", "notify[0]: unknown type 'slak' (did you mean 'slack'?); expected one of slack, teams (line 4)"),
         ("  - {webhook_env: X}", "notify[0]: required key type is missing; expected one of slack, teams (line 4)"),
-        ("  - {type: teams}", "notify[0].webhook_env: required key is missing (line 4)"),
+        ("  - {type: teams}", "notify[0]: give exactly one of webhook_env (an environment variable, such as TEAMS_OKR_WEBHOOK) or webhook_block (a Prefect Secret block's name) for the webhook URL (line 4)"),
         ("  - {type: slack, webhook_env: X, channel: '#okrs'}", "notify[0].channel: unknown key (line 4)"),
         ("  - {type: slack, webhook_env: X, timeout_seconds: 0}", "notify[0].timeout_seconds: Input should be greater than 0 (line 4)"),
         ("  - {type: slack, webhook_env: 'okr webhook'}", "notify[0].webhook_env: webhook_env must be an environment variable name (letters, digits and underscores), such as SLACK_OKR_WEBHOOK (line 4)"),
