@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from okrmodel.progress import Status
+from okrmodel.status_rules import STATUS_LABELS
 from okrmodel.units import format_amount, format_approximate, format_number, format_of, format_percent
 
 __all__ = [
@@ -29,15 +31,6 @@ __all__ = [
 ]
 
 MISSING = "\u2014"
-# Units written before the number ($2,500,000); "of" then repeats them on both sides.
-_STATUS_LABELS = {
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
-    "done": "Done",
-    "no_data": "No data",
-    "stale": "Stale",
-}
 
 
 def format_value(value: float | None, unit: str | None) -> str:
@@ -69,7 +62,12 @@ def format_points(delta_share: float) -> str:
 
 
 def format_status(status: str) -> str:
-    return _STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+    """``On track``: the model's label for the status (``status_rules.STATUS_LABELS``), capitalised."""
+    try:
+        label = STATUS_LABELS[Status(status)]
+    except ValueError:  # not a KR status (a source's or an action's state): its own words
+        label = status.replace("_", " ")
+    return label.capitalize()
 
 
 def format_date(moment: date | datetime | None) -> str:

@@ -8,15 +8,11 @@ check-ins; last, KRs on pace whose forecast misses the target.
 from __future__ import annotations
 
 from okrmodel.briefing.model import AttentionItem, AttentionKind, DataHealth, MetricProblem
-from okrmodel.config import ActionStatus
 from okrmodel.evaluation import KeyResultStatus, StatusReport
 from okrmodel.progress import Status
 from okrmodel.units import format_day
 
 __all__ = ["attention_items"]
-
-_SETTLED_ACTIONS = (ActionStatus.DONE, ActionStatus.DROPPED)
-
 
 def attention_items(report: StatusReport, health: DataHealth) -> list[AttentionItem]:
     """Every item needing attention in ``report``, most urgent first, then in report order."""
@@ -29,7 +25,7 @@ def attention_items(report: StatusReport, health: DataHealth) -> list[AttentionI
             if item is not None:
                 items.append(item)
         for action in objective.actions:
-            if action.due is not None and action.due < report.as_of and action.status not in _SETTLED_ACTIONS:
+            if action.is_overdue(report.as_of):
                 late = (report.as_of - action.due).days
                 items.append(AttentionItem(
                     AttentionKind.ACTION, 2, action.title,

@@ -41,6 +41,10 @@ class Action(StrictModel):
     def _known_period(cls, value: str | None) -> str | None:
         return parse_period(value).label if value is not None else None
 
+    def is_overdue(self, as_of: date) -> bool:
+        """Past its due day and neither done nor dropped."""
+        return self.due is not None and self.due < as_of and self.status not in (ActionStatus.DONE, ActionStatus.DROPPED)
+
 
 class CheckinCadence(StrEnum):
     """How often a manual key result is checked in; silence beyond it reads ``stale``."""

@@ -10,7 +10,7 @@ from reports.formatting import format_status
 from reports.palette import STATUS_TONES
 from reports.view.sections import Badge
 
-__all__ = ["action_badge", "is_overdue", "status_badge"]
+__all__ = ["action_badge", "status_badge"]
 
 _ACTION_TONES = {
     ActionStatus.DONE: "done",
@@ -25,12 +25,7 @@ def status_badge(status: Status) -> Badge:
     return Badge(format_status(status.value), STATUS_TONES[status])
 
 
-def is_overdue(action: Action, as_of: date) -> bool:
-    """Past its due day and neither done nor dropped."""
-    return action.due is not None and action.due < as_of and action.status not in (ActionStatus.DONE, ActionStatus.DROPPED)
-
-
 def action_badge(action: Action, as_of: date) -> Badge:
-    if is_overdue(action, as_of):
+    if action.is_overdue(as_of):
         return Badge("Overdue", "bad")
     return Badge(format_status(action.status.value), _ACTION_TONES[action.status])

@@ -9,7 +9,7 @@ from okrmodel.briefing.model import ReportData
 from okrmodel.evaluation import ObjectiveStatus
 from okrmodel.progress import Status
 from reports.formatting import format_date, format_number, format_percent, format_status
-from reports.view.badges import action_badge, is_overdue, status_badge
+from reports.view.badges import action_badge, status_badge
 from reports.view.key_results import key_result_anchor, key_result_headline, key_result_view, progress_bar
 from reports.view.sections import ActionView, ObjectivesSection, ObjectiveView, OwnerGroup, OwnerItem, OwnersSection
 
@@ -85,7 +85,7 @@ def owners_section(data: ReportData) -> OwnersSection:
             detail = f"due {format_date(action.due)}" if action.due else "no due day"
             items[owner].append(OwnerItem("Action", action.title, action_badge(action, as_of), detail, f"#{objective_anchor(objective.id)}"))
             actions[owner] += 1
-            overdue[owner] += is_overdue(action, as_of)
+            overdue[owner] += action.is_overdue(as_of)
     owners = sorted(items, key=lambda owner: (owner == NO_OWNER, owner.lower()))
     return OwnersSection(tuple(OwnerGroup(owner, _owner_summary(statuses[owner], actions[owner], overdue[owner]), tuple(items[owner])) for owner in owners))
 
