@@ -13,7 +13,7 @@ from connectors.catalog import Catalogue
 from okrmodel.config import MetricSettings, SourceSettings
 from okrmodel.periods import Window
 
-__all__ = ["Connector", "MetricReading", "SourceKind"]
+__all__ = ["Connector", "MetricReading", "SourceKind", "WindowTotal"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,16 @@ class MetricReading:
 
     metric: str
     values: dict[date, float]
+    api_calls: int
+
+
+@dataclass(frozen=True)
+class WindowTotal:
+    """One figure for a metric over a whole window, as the source computes it."""
+
+    metric: str
+    window: Window
+    value: float
     api_calls: int
 
 
@@ -38,6 +48,16 @@ class Connector(Protocol):
 
     def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
         """Check metric ``name``'s mapping, then read it over ``window``; raise a ``SourceError`` on failure."""
+        ...
+
+    def read_total(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> WindowTotal:
+        """Metric ``name``'s figure over the whole ``window``, in as few calls as the source allows.
+
+        For a measure that adds up over days (``spec.adds_up_over_days``) it is what the
+        daily values should sum to, so a nightly reconciliation can spot days that changed
+        after they were stored; for a unique count (visitors, users) it is the only right
+        figure for the window, since the same person on ten days is one visitor.
+        """
         ...
 
     def catalog(self) -> Catalogue:

@@ -132,6 +132,12 @@ class MetricSettings(StrictModel):
     """A KR reading this metric is ``stale`` once its newest observed day is more than this many days before the as-of day."""
     nature: ClassVar[MetricNature] = MetricNature.FLOW
 
+    @property
+    def adds_up_over_days(self) -> bool:
+        """Whether the window's figure is the sum of its days; False for unique counts
+        (users, visitors), whose window figure must be read from the source as one total."""
+        return True
+
     def unfiltered(self) -> MetricSettings | None:
         """The same query without its filters, or None when it has none: a metric that reads 0
         over its whole window while this does not is probably mapped wrong."""
