@@ -14,15 +14,16 @@ import hashlib
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from okrmodel.briefing import ReportData
 from okrmodel.config import Config
-from okrmodel.progress import Status
+from okrmodel.progress import Status, worst_status
 from reports.archive_index import ArchivedReport, render_archive_index
 
-__all__ = ["archive_folder", "company_slug", "previous_report_day", "write_to_archive"]
+__all__ = ["ArchivedDay", "archive_folder", "archived_day", "company_slug", "previous_report_day", "write_to_archive"]
 
 _DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.html$")
 _STATUS_ORDER = (Status.OFF_TRACK, Status.AT_RISK, Status.STALE, Status.NO_DATA, Status.ON_TRACK, Status.DONE)
@@ -60,7 +61,7 @@ def write_to_archive(folder: Path, data: ReportData, html: str) -> Path:
     day_file = folder / f"{as_of.isoformat()}.html"
     day_file.write_text(html, encoding="utf-8")
     entries = _read_index(folder).get("days", {})
-    entries[as_of.isoformat()] = {"summary": _summary(data), "attention": len(data.attention)}
+    entries[as_of.isoformat()] = {"summary": _summary(data), "attention": len(data.attention), "overall": _overall(data).value}
     index = {"company": data.status.company, "days": entries}
     (folder / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
     if as_of.isoformat() == max(entries):
@@ -74,12 +75,36 @@ def write_to_archive(folder: Path, data: ReportData, html: str) -> Path:
     return day_file.resolve()
 
 
+@dataclass(frozen=True)
+class ArchivedDay:
+    """What the archive's index knows of one day's report (the portfolio page lists it)."""
+
+    path: Path
+    summary: str
+    attention: int
+    overall: Status
+
+
+def archived_day(folder: Path, as_of: date) -> ArchivedDay | None:
+    """The archived report of ``as_of`` with its summary, or None when there is none."""
+    entry = _read_index(folder).get("days", {}).get(as_of.isoformat())
+    path = folder / f"{as_of.isoformat()}.html"
+    if not isinstance(entry, dict) or not path.exists() or entry.get("overall") not in set(Status):
+        return None  # reports archived before the index kept the overall status have none to show
+    return ArchivedDay(path, str(entry.get("summary", "")), int(entry.get("attention", 0)), Status(entry["overall"]))
+
+
 def _read_index(folder: Path) -> dict:
     try:
         index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return {}
     return index if isinstance(index, dict) else {}
+
+
+def _overall(data: ReportData) -> Status:
+    """The company's status at a glance: its weakest top-level objective's."""
+    return worst_status([objective.status for objective in data.status.objectives if objective.parent is None])
 
 
 def _summary(data: ReportData) -> str:

@@ -116,8 +116,15 @@ def sync(
     full: Annotated[bool, typer.Option("--full", help="Re-read every day of each window, not only the days not yet final (changed days become new revisions).")] = False,
     email: Annotated[bool, typer.Option("--email/--no-email", help="Email the report when the config has email: (default) or not.")] = True,
     notify: Annotated[bool, typer.Option("--notify/--no-notify", help="Post the digest to the config's notify: channels (default) or not.")] = True,
+    all_in: Annotated[Path | None, typer.Option("--all", help="Sync every company config (*.yaml) in this folder, one flow run each, and write the portfolio page.", file_okay=False)] = None,
+    parallel: Annotated[int, typer.Option("--parallel", min=1, max=16, help="With --all: how many companies sync at once (each has its own portal and limits).")] = 4,
 ) -> None:
     """Run the nightly flow once: fetch every metric, store it, recompute, render (and email and post) the report."""
+    if all_in is not None:
+        if out is not None:
+            fail("--out: with --all every company's report goes to its own archive; leave --out out")
+        _sync_all(all_in, parse_day(as_of, "--as-of") if as_of else None, full=full, email=email, notify=notify, parallel=parallel)
+        return
     config = load(config_path)
     day = as_of_day(as_of, config)
     _check_report_path(out)
@@ -136,14 +143,64 @@ def sync(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _print_errors(failures: Iterable[tuple[str, str | None]]) -> None:
+def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, notify: bool, parallel: int) -> None:
+    from flows.nightly import SyncIncomplete, nightly_sync
+    from flows.portfolio import NoCompanyConfigs, company_configs, portfolio_page, sync_companies, write_portfolio
+
+    try:
+        paths = company_configs(folder)
+    except NoCompanyConfigs as error:
+        fail(str(error))
+
+    def sync_one(path: Path) -> SyncSummary:
+        try:
+            return nightly_sync(str(path), as_of=as_of, full_refresh=full, send_email=email, send_notify=notify)
+        except SyncIncomplete as incomplete:
+            return incomplete.summary
+
+    _start_prefect_api()
+    syncs = sync_companies(paths, sync_one, parallel=parallel)
+    table = Table(title=f"Sync of {len(syncs)} companies in {folder}")
+    for column in ("company", "config", "status", "calls"):
+        table.add_column(column)
+    table.add_column("report", overflow="fold")
+    for company in syncs:
+        summary = company.summary
+        report = str(summary.report_path) if summary is not None and summary.report_path else ""
+        table.add_row(company.company, company.config_path.name, company.status, str(summary.api_calls) if summary else "", report)
+    console.print(table)
+    for company in syncs:
+        if company.error:
+            located = company.error if company.error.startswith(str(company.config_path)) else f"{company.config_path}: {company.error}"
+            errors.print(located, markup=False, highlight=False, soft_wrap=True)
+        elif company.summary is not None and company.summary.incomplete:
+            errors.print(f"{company.config_path.name}: {company.summary.problems()}", markup=False, highlight=False, soft_wrap=True)
+            _print_errors(((outcome.metric, outcome.error) for outcome in company.summary.failed), indent="  ")
+    say(f"Portfolio: {write_portfolio(portfolio_page(folder), syncs)}")
+    failed = [company for company in syncs if not company.succeeded]
+    if failed:
+        errors.print(f"{len(failed)} of {len(syncs)} companies did not sync completely", markup=False, highlight=False)
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _start_prefect_api() -> None:
+    """Reach Prefect's API once before companies sync side by side: without a server
+    (``PREFECT_API_URL``), the first call starts a temporary one, and threads racing to
+    that first call would each start their own."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        client.api_healthcheck()
+
+
+def _print_errors(failures: Iterable[tuple[str, str | None]], indent: str = "") -> None:
     """Errors go below a table, whole (a folded cell would cut them apart), once
     per distinct error: a rejected token fails every metric alike."""
     metrics_by_error: dict[str, list[str]] = {}
     for metric, error in failures:
         metrics_by_error.setdefault(error or "unknown error", []).append(metric)
     for error, metrics in metrics_by_error.items():
-        errors.print(f"{', '.join(metrics)}: {error}", markup=False, highlight=False, soft_wrap=True)
+        errors.print(f"{indent}{', '.join(metrics)}: {error}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _print_sync(summary: SyncSummary) -> None:

@@ -149,3 +149,33 @@ def test_the_email_passes_axe_and_fits_a_mail_pane(browser, email_file: Path, wi
     assert images.count() == 7
     assert all(image.evaluate("i => i.complete && i.naturalWidth > 0") for image in images.all())
     page.close()
+
+
+@pytest.fixture
+def portfolio_file(tmp_path: Path) -> Path:
+    from datetime import date
+
+    from okrmodel.progress import Status
+    from reports.portfolio import PortfolioCompany, render_portfolio
+
+    day = date(2026, 11, 27)
+    companies = [
+        PortfolioCompany("Acme Cloud", "acme.yaml", day, Status.OFF_TRACK, "1 off track, 5 on track", 3, "acme-cloud/2026-11-27.html", "succeeded"),
+        PortfolioCompany("Beta <Labs>", "beta.yaml", day, Status.NO_DATA, "10 no data", 7, "beta-labs/2026-11-27.html", "failed", "7 metrics failed (inbound_mqls: hubspot: environment variable BETA_TOKEN is not set)"),
+        PortfolioCompany("broken", "broken.yaml", None, None, "", 0, None, "config not valid", "clients/broken.yaml: period: required key is missing (line 1)"),
+    ]
+    path = tmp_path / "portfolio.html"
+    path.write_text(render_portfolio(companies, "2026-11-28 03:04 UTC"), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_the_portfolio_passes_axe_and_fits_the_screen(browser, portfolio_file: Path, width: int):
+    page = open_page(browser, portfolio_file, width)
+    screenshot(page, f"portfolio-{width}")
+    assert violations(page) == ""
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "the page scrolls sideways"
+    rows = page.locator("tbody tr")
+    assert [rows.nth(index).locator(".file").inner_text() for index in range(rows.count())] == ["broken.yaml", "beta.yaml", "acme.yaml"]
+    assert "Beta <Labs>" in page.locator("tbody").inner_text(), "config text shows as text"
+    page.close()
