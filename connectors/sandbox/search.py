@@ -19,7 +19,7 @@ import binascii
 import functools
 import json
 import operator as op
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -108,6 +108,7 @@ def search_records(
     always_properties: Sequence[str],
     link_base: str,
     memo: Callable[[str, Callable[[], list[Mapping[str, Any]]]], list[Mapping[str, Any]]] | None = None,
+    passed: Collection[int] = (),
 ) -> dict[str, Any]:
     """The body HubSpot answers to ``POST /crm/v3/objects/{type}/search`` with ``request``.
 
@@ -120,12 +121,15 @@ def search_records(
     is by offset: ``paging.next.after`` is the next offset and is left out on
     the last page. Archived records are never returned. ``memo(key, compute)``,
     when given, may keep the ordered matches of a query between its pages.
+    ``passed`` names filters of the only filter group (by position) that every
+    one of ``records`` is known to pass (an index narrowed them by it): they are
+    validated but not evaluated again.
     """
     if not isinstance(request, Mapping):
         raise SearchValidationError("The request body must be a JSON object.")
     if request.get("query"):
         raise SearchValidationError("The HubSpot sandbox does not support full-text `query`; use filterGroups.")
-    matches = _compile_filter_groups(request.get("filterGroups"), property_types)
+    matches = _compile_filter_groups(request.get("filterGroups"), property_types, passed)
     sort_property, descending = _parse_sort(request.get("sorts"))
     limit = _parse_int(request.get("limit"), "limit", DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
     after = _parse_int(request.get("after"), "after", 0, maximum=MAX_REACHABLE_RESULTS - 1)
@@ -266,7 +270,7 @@ def _decode_cursor(cursor: str | None) -> int:
 # --- filters -----------------------------------------------------------------
 
 
-def _compile_filter_groups(groups: Any, property_types: Mapping[str, str]) -> Predicate:
+def _compile_filter_groups(groups: Any, property_types: Mapping[str, str], passed: Collection[int] = ()) -> Predicate:
     if groups is None or groups == []:
         return lambda properties: True
     if not isinstance(groups, list):
@@ -284,6 +288,8 @@ def _compile_filter_groups(groups: Any, property_types: Mapping[str, str]) -> Pr
     total = sum(map(len, compiled))
     if total > MAX_FILTERS_TOTAL:
         raise SearchValidationError(f"Too many filters: {total}; at most {MAX_FILTERS_TOTAL} are allowed across all groups.")
+    if passed and len(compiled) == 1:
+        compiled = [[check for position, check in enumerate(compiled[0]) if position not in passed]]
     return lambda properties: any(all(check(properties) for check in group) for group in compiled)
 
 
@@ -374,6 +380,8 @@ def _parse_sort(sorts: Any) -> tuple[str, bool]:
 
 def _sorted_records(records: list[Mapping[str, Any]], name: str, kind: str, descending: bool) -> list[Mapping[str, Any]]:
     by_id = sorted(records, key=lambda record: int(record["id"]))
+    if name == "hs_object_id" and kind == "number" and not descending and all(record["properties"].get("hs_object_id") == record["id"] for record in by_id):
+        return by_id  # the default order, on records whose hs_object_id is their id (as HubSpot's always is)
     keyed = [(_sort_key(record, name, kind), record) for record in by_id]
     # Python's sort is stable also in reverse, so equal keys stay in ascending id order.
     present = sorted(((key, record) for key, record in keyed if key is not None), key=op.itemgetter(0), reverse=descending)

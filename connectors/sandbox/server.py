@@ -19,7 +19,10 @@ API call needs ``Authorization: Bearer <token>``. Endpoints:
   pipelines, and for contacts the lifecycle stage pipeline
 - ``GET /analytics/v2/reports/{totals|sources}/daily?start=YYYYMMDD&end=YYYYMMDD``
 - ``GET /__sandbox/calls`` (``DELETE`` resets them): the calls answered so
-  far; control endpoints need no token and are not counted.
+  far; ``GET /__sandbox/call_log`` the same calls with their arrival and
+  answer times (seconds on the server's monotonic clock), network delay and
+  status, for measuring a client from outside the process; control endpoints
+  need no token and are not counted.
 
 Faults are set per instance (``faults.py``): ``rate_limits`` answers HubSpot's
 429s, ``faults.push(Fault(...))`` scripts the next answers, and
@@ -35,6 +38,7 @@ Standard library only; the HTTP layer (one thread per connection, silent on stde
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -43,7 +47,6 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from types import TracebackType
@@ -78,17 +81,18 @@ Answer = tuple[int, dict[str, Any]]
 _MAX_LIST_PAGE_SIZE = 100
 
 
-@dataclass
+@dataclasses.dataclass
 class SandboxCall:
     """One HubSpot API call the sandbox received: when it arrived (``time.monotonic()``, after
-    ``network_delay`` seconds of one-way delay) and the status it was answered with (0 while a
-    delayed answer is still pending)."""
+    ``network_delay`` seconds of one-way delay), the status it was answered with (0 while a
+    delayed answer is still pending) and when that answer was ready (0 until then)."""
 
     method: str
     path: str
     arrived: float
     status: int = 0
     network_delay: float = 0.0
+    answered: float = 0.0
 
 
 class SandboxServer:
@@ -207,6 +211,13 @@ class SandboxServer:
         with self._calls_lock:
             self._calls.clear()
 
+    def prepare_indexes(self, properties: dict[str, list[str]]) -> None:
+        """Build the search indexes of ``{object_type: [property, ...]}`` now (by date for
+        datetimes, by value for enumerations), so the first searches on them (in a
+        benchmark, say) do not pay for building them."""
+        for object_type, names in properties.items():
+            self._indexes[object_type].prepare(names)
+
     # --- dispatch ---
 
     def _respond(self, request: Request) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -237,6 +248,7 @@ class SandboxServer:
         else:
             status, body = self._answer(request)
         call.status = int(status)
+        call.answered = time.monotonic()
         return status, body, headers
 
     def _network_delay(self) -> float:
@@ -299,6 +311,8 @@ class SandboxServer:
             if request.method in ("GET", "DELETE"):
                 calls = self.calls
                 return HTTPStatus.OK, {"count": len(calls), "calls": [list(call) for call in calls]}
+        if request.path.rstrip("/") == "/__sandbox/call_log" and request.method == "GET":
+            return HTTPStatus.OK, {"calls": [dataclasses.asdict(call) for call in self.call_log]}
         return _error(HTTPStatus.NOT_FOUND, "OBJECT_NOT_FOUND", f"The HubSpot sandbox has no endpoint {request.method} {request.path}.")
 
     # --- endpoints ---
@@ -308,14 +322,16 @@ class SandboxServer:
             body = json.loads(request.body or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             return _error(HTTPStatus.BAD_REQUEST, "VALIDATION_ERROR", f"Invalid input JSON: {error}")
+        narrowed = self._indexes[object_type].narrow(body)
         return HTTPStatus.OK, search_records(
-            self._indexes[object_type].candidates(body),
+            narrowed.records,
             body,
             property_types=self._property_types[object_type],
             default_properties=_DEFAULT_PROPERTIES[object_type],
             always_properties=_ALWAYS_PROPERTIES[object_type],
             link_base=f"{self.base_url}/crm/v3/objects/{object_type}/search",
             memo=self._indexes[object_type].memo,
+            passed=narrowed.passed,
         )
 
     def _emails(self, request: Request) -> Answer:
