@@ -1,21 +1,24 @@
 """How long the report takes to render: the web page, the email (HTML and its trend PNGs)
-and the plain text, for 50 and 500 KRs with 90 days of data each; median of 5 runs.
+and the plain text, for 50 and 500 KRs with 90 days of data each; min, median and max of 5 runs.
 
     .venv/bin/python -m bench.render_report
 
 The data is built once per size through the real path (config, SQLite store,
-``build_report_data``); only the rendering is timed.
+``build_report_data``); only the rendering is timed, by the standard library's
+``timeit`` (one call per run, the garbage collector on as in production).
+``make bench`` takes ``measure_rendering``'s figures into ``results.json``.
 """
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
+import timeit
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+from bench.measure import Spread, spread
 from connectors import parse_config
 from okrmodel.briefing import ReportData, build_report_data
 from okrmodel.config import EmailSettings
@@ -56,27 +59,34 @@ def report_data(key_results: int, folder: Path) -> ReportData:
         return build_report_data(config, store, AS_OF, compare_to=AS_OF - timedelta(days=7))
 
 
-def median_seconds(render: Callable[[], object]) -> float:
-    timings = []
-    for _run in range(RUNS):
-        started = time.perf_counter()
-        render()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+def seconds(render: Callable[[], object], runs: int) -> Spread:
+    """The spread of ``runs`` timings of one ``render()`` each."""
+    return spread(timeit.repeat(render, setup="gc.enable()", repeat=runs, number=1))
+
+
+def measure_rendering(sizes: Sequence[int] = SIZES, runs: int = RUNS) -> dict[str, Any]:
+    """Per size: the three renderings' spreads over ``runs`` and the rendered sizes in bytes."""
+    figures: dict[str, Any] = {"runs": runs, "days_of_data": (AS_OF - FIRST_DAY).days + 1, "sizes": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            data = report_data(size, Path(folder))
+            figures["sizes"][str(size)] = {
+                "web_seconds": seconds(lambda: render_report(data), runs),  # noqa: B023 (timed within this iteration)
+                "email_seconds": seconds(lambda: build_status_email(data, SETTINGS), runs),  # noqa: B023
+                "text_seconds": seconds(lambda: render_text(data), runs),  # noqa: B023
+                "web_bytes": len(render_report(data).encode()),
+                "email_bytes": len(build_status_email(data, SETTINGS).as_bytes()),
+            }
+    return figures
 
 
 def main() -> None:
-    print(f"Report rendering, median of {RUNS} runs (90 days of data per KR)")
+    figures = measure_rendering()
+    print(f"Report rendering, median of {figures['runs']} runs ({figures['days_of_data']} days of data per KR)")
     print(f"{'KRs':>5}  {'web':>8}  {'email':>8}  {'text':>8}  {'web size':>10}  {'email size':>10}")
-    with tempfile.TemporaryDirectory() as folder:
-        for size in SIZES:
-            data = report_data(size, Path(folder))
-            web = median_seconds(lambda: render_report(data))  # noqa: B023 (timed within this iteration)
-            email = median_seconds(lambda: build_status_email(data, SETTINGS))  # noqa: B023
-            text = median_seconds(lambda: render_text(data))  # noqa: B023
-            web_bytes = len(render_report(data).encode())
-            email_bytes = len(build_status_email(data, SETTINGS).as_bytes())
-            print(f"{size:>5}  {web:>7.2f}s  {email:>7.2f}s  {text:>7.2f}s  {web_bytes / 1e6:>8.2f}MB  {email_bytes / 1e6:>8.2f}MB")
+    for size, row in figures["sizes"].items():
+        web, email, text = (row[f"{kind}_seconds"]["median"] for kind in ("web", "email", "text"))
+        print(f"{size:>5}  {web:>7.2f}s  {email:>7.2f}s  {text:>7.2f}s  {row['web_bytes'] / 1e6:>8.2f}MB  {row['email_bytes'] / 1e6:>8.2f}MB")
 
 
 if __name__ == "__main__":

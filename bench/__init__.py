@@ -1,0 +1,3 @@
+"""``make bench``: the benchmarks side by side (``python -m bench``; see ``bench/__main__.py``)."""
+
+__all__: list[str] = []

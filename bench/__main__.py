@@ -1,0 +1,72 @@
+"""``make bench``: every benchmark in one run, written to ``bench/results.json`` and ``bench/RESULTS.md``.
+
+    .venv/bin/python -m bench                      # the full run (about 25 minutes on 2 quiet cores)
+    .venv/bin/python -m bench --sizes 2000 --repeats 1 --no-peer --companies 2 --company-contacts 1000
+
+Needs ``/usr/bin/time`` (Debian's ``time`` package; ``make bench`` installs it
+when missing) and, for the peer, ``pip`` access to PyPI once (tap-hubspot
+goes into ``.bench/tap-hubspot``). Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench.measure import GNU_TIME
+from bench.results_md import render_results
+from bench.suite import SuiteOptions, run_suite
+
+__all__ = ["main"]
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    return tuple(int(part.replace("_", "")) for part in text.split(",") if part)
+
+
+def parse_options(argv: list[str]) -> tuple[SuiteOptions, Path]:
+    defaults = SuiteOptions()
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=_sizes, default=defaults.sizes, help="contacts per portal, comma-separated")
+    parser.add_argument("--repeats", type=int, default=defaults.repeats, help="runs of both nights of our sync per size")
+    parser.add_argument("--peer-sizes", type=_sizes, default=defaults.peer_sizes, help="sizes the peer runs at")
+    parser.add_argument("--peer-repeats", type=int, default=defaults.peer_repeats)
+    parser.add_argument("--no-peer", action="store_true", help="no peer venv and no peer runs")
+    parser.add_argument("--full-pull-sizes", type=_sizes, default=defaults.full_pull_sizes, help="sizes the in-script full pull pages")
+    parser.add_argument("--prefect-repeats", type=int, default=defaults.prefect_repeats)
+    parser.add_argument("--render-sizes", type=_sizes, default=defaults.render_sizes, help="KRs per report")
+    parser.add_argument("--render-runs", type=int, default=defaults.render_runs)
+    parser.add_argument("--companies", type=int, default=defaults.companies)
+    parser.add_argument("--company-contacts", type=int, default=defaults.company_contacts)
+    parser.add_argument("--company-repeats", type=int, default=defaults.company_repeats)
+    parser.add_argument("--work", type=Path, default=defaults.work, help="scratch folder, emptied first")
+    parser.add_argument("--out-dir", type=Path, default=Path(__file__).parent, help="where results.json and RESULTS.md go")
+    args = parser.parse_args(argv)
+    if min(args.repeats, args.peer_repeats, args.prefect_repeats, args.render_runs, args.companies, args.company_repeats) < 1:
+        parser.error("repeats, runs and companies must be at least 1")
+    options = SuiteOptions(
+        sizes=args.sizes, repeats=args.repeats, peer_sizes=args.peer_sizes, peer_repeats=args.peer_repeats, peer=not args.no_peer,
+        full_pull_sizes=args.full_pull_sizes, prefect_repeats=args.prefect_repeats, render_sizes=args.render_sizes, render_runs=args.render_runs,
+        companies=args.companies, company_contacts=args.company_contacts, company_repeats=args.company_repeats, work=args.work,
+    )
+    return options, args.out_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    options, out_dir = parse_options(sys.argv[1:] if argv is None else argv)
+    if not GNU_TIME.exists():
+        print(f"{GNU_TIME} is missing: install Debian's time package (apt-get install time); make bench does", file=sys.stderr)
+        return 2
+    results = run_suite(options, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    results["command"] = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    (out_dir / "RESULTS.md").write_text(render_results(results), encoding="utf-8")
+    print(f"wrote {out_dir / 'results.json'} and {out_dir / 'RESULTS.md'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
