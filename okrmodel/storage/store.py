@@ -6,6 +6,7 @@ database and an old one both work without a separate migrate step.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -49,6 +50,10 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 MIGRATION_LOCK_KEY = 0x4F4B52  # "OKR": the PostgreSQL advisory lock serializing migrations
 MIGRATION_ATTEMPTS = 5
+# Alembic keeps the running migration in module-global proxies (alembic.context, alembic.op), so
+# threads of one process migrating at once, even different databases (okr sync --all syncs
+# companies side by side), would run in each other's context: they take turns here.
+_ALEMBIC_IN_PROCESS = threading.Lock()
 
 
 def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> None:
@@ -60,7 +65,7 @@ def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> 
     CREATE TABLE on its own), so the second finds the schema at its head.
     """
     config = _alembic_config(engine)
-    with engine.begin() as connection:
+    with _ALEMBIC_IN_PROCESS, engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         elif connection.dialect.name == "sqlite":

@@ -169,6 +169,28 @@ def test_processes_opening_one_new_sqlite_database_at_once_all_succeed(tmp_path)
         assert len(store.runs(limit=20)) == count
 
 
+def test_threads_opening_new_databases_at_once_all_succeed(tmp_path):
+    # okr sync --all syncs companies side by side in threads, each opening (and migrating) its own database.
+    count = 8
+    barrier, outcomes = threading.Barrier(count), []
+
+    def open_one(number: int) -> None:
+        barrier.wait()
+        try:
+            with Store(f"sqlite:///{tmp_path / f'company-{number}.db'}") as store:
+                store.claim(f"Company {number}")
+            outcomes.append("ok")
+        except Exception as error:  # reported to the test, which shows it
+            outcomes.append(f"{type(error).__name__}: {error}")
+
+    threads = [threading.Thread(target=open_one, args=(number,)) for number in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["ok"] * count
+
+
 def test_a_database_belongs_to_the_first_company_that_claims_it(database_url):
     from okrmodel.storage import DatabaseOfAnotherCompany
 
