@@ -63,16 +63,17 @@ def parse_gnu_time(report: str) -> tuple[float, int, int]:
 def measured_run(
     argv: Sequence[str],
     *,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str | None] | None = None,
     cwd: Path | None = None,
     on_line: Callable[[str], None] | None = None,
     timeout: float | None = None,
 ) -> MeasuredRun:
-    """Run ``argv`` under ``/usr/bin/time -v``; ``on_line`` (when given) gets each stdout line as it
-    comes, so a long stream is never held whole (``stdout`` is then empty)."""
+    """Run ``argv`` under ``/usr/bin/time -v`` with our environment updated by ``env`` (None
+    removes a variable); ``on_line`` (when given) gets each stdout line as it comes, so a long
+    stream is never held whole (``stdout`` is then empty)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         command = [str(GNU_TIME), "-v", "-o", report.name, *argv]
-        environment = {**os.environ, **(env or {})}
+        environment = {name: value for name, value in {**os.environ, **(env or {})}.items() if value is not None}
         if on_line is None:
             done = subprocess.run(command, env=environment, cwd=cwd, capture_output=True, text=True, timeout=timeout)
             stdout, stderr = done.stdout, done.stderr

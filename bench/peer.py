@@ -26,6 +26,7 @@ the same every night.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -52,6 +53,12 @@ UNCOMPUTABLE = {
 }
 _RUNNER = Path(__file__).with_name("tap_runner.py")
 _START_DATE = "2000-01-01T00:00:00Z"
+# The peer's processes see nothing of ours: no PYTHONPATH, and the runner copied beside its files.
+_PEER_ENV: dict[str, str | None] = {"PYTHONPATH": None}
+
+
+def _peer_environment() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name not in _PEER_ENV}
 
 
 def ensure_peer(folder: Path) -> dict[str, Any]:
@@ -59,11 +66,13 @@ def ensure_peer(folder: Path) -> dict[str, Any]:
     python = folder / "bin" / "python"
     if not python.exists():
         shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run(["python3", "-m", "venv", str(folder)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", PEER_PACKAGE], check=True)
-    frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--disable-pip-version-check"], check=True, capture_output=True, text=True).stdout
+        subprocess.run(["python3", "-m", "venv", str(folder)], check=True, env=_peer_environment(), cwd=folder.parent)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", PEER_PACKAGE], check=True, env=_peer_environment(), cwd=folder)
+    frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--disable-pip-version-check"], check=True, capture_output=True, text=True,
+                            env=_peer_environment(), cwd=folder).stdout
     versions = dict(line.split("==", 1) for line in frozen.splitlines() if "==" in line)
-    python_version = subprocess.run([str(python), "-c", "import platform; print(platform.python_version())"], check=True, capture_output=True, text=True).stdout
+    python_version = subprocess.run([str(python), "-c", "import platform; print(platform.python_version())"], check=True, capture_output=True, text=True,
+                                    env=_peer_environment(), cwd=folder).stdout
     return {"python": str(python), "python_version": python_version.strip(), "packages": versions}
 
 
@@ -74,9 +83,10 @@ def _tap_config(folder: Path, portal: Portal) -> Path:
     return path
 
 
-def _catalog(python: str, folder: Path, portal: Portal, config: Path) -> Path:
+def _catalog(python: str, runner: Path, folder: Path, portal: Portal, config: Path) -> Path:
     selections = [f"{stream}:{','.join(fields)}" for stream, fields in PEER_STREAMS.items()]
-    built = subprocess.run([python, str(_RUNNER), portal.base_url, "catalog", str(config), *selections], capture_output=True, text=True)
+    built = subprocess.run([python, str(runner), portal.base_url, "catalog", str(config), *selections], capture_output=True, text=True,
+                           env=_peer_environment(), cwd=folder)
     if built.returncode != 0:
         raise RuntimeError(f"tap-hubspot catalog failed: {built.stderr[-2000:]}")
     path = folder / "catalog.json"
@@ -98,24 +108,25 @@ def measure_peer(
     portal = portals.portals[0]
     folder.mkdir(parents=True, exist_ok=True)
     config = _tap_config(folder, portal)
-    catalog = _catalog(peer_python, folder, portal, config)
+    runner = Path(shutil.copy(_RUNNER, folder / _RUNNER.name))
+    catalog = _catalog(peer_python, runner, folder, portal, config)
     runs: dict[str, list[dict[str, Any]]] = {"first_night": [], "next_night": []}
     state: dict[str, Any] = {}
     for repeat in range(repeats):
         last = repeat == repeats - 1
-        run, state = _night(peer_python, portals, portal, config, catalog, None, metrics if last else None)
+        run, state = _night(peer_python, runner, portals, portal, config, catalog, None, metrics if last else None)
         runs["first_night"].append(run)
     if next_night:
         state_file = folder / "state.json"
         state_file.write_text(json.dumps(state))
-        run, _ = _night(peer_python, portals, portal, config, catalog, state_file, None)
+        run, _ = _night(peer_python, runner, portals, portal, config, catalog, state_file, None)
         runs["next_night"].append(run)
     names = ("calls", "searches", "rate_limited", "fetch_seconds", "floor_seconds", "wall_over_floor", "command_seconds", "peak_rss_bytes", "records")
     return {night: {name: spread(run[name] for run in night_runs) for name in names} for night, night_runs in runs.items() if night_runs}
 
 
 def _night(
-    python: str, portals: PortalsProcess, portal: Portal, config: Path, catalog: Path, state: Path | None, metrics: PeerMetrics | None
+    python: str, runner: Path, portals: PortalsProcess, portal: Portal, config: Path, catalog: Path, state: Path | None, metrics: PeerMetrics | None
 ) -> tuple[dict[str, Any], Mapping[str, Any]]:
     portals.reset()
     last_state: dict[str, Any] = {"value": {}}
@@ -130,8 +141,8 @@ def _night(
             if metrics is not None:
                 metrics.feed_line(line)
 
-    argv = [python, str(_RUNNER), portal.base_url, "sync", "--config", str(config), "--properties", str(catalog), *(["--state", str(state)] if state else [])]
-    run = measured_run(argv, on_line=on_line)
+    argv = [python, str(runner), portal.base_url, "sync", "--config", str(config), "--properties", str(catalog), *(["--state", str(state)] if state else [])]
+    run = measured_run(argv, on_line=on_line, env=_PEER_ENV, cwd=runner.parent)
     if run.exit_status != 0:
         raise RuntimeError(f"tap-hubspot sync failed (exit {run.exit_status}): {run.stderr[-2000:]}")
     calls = portals.figures(portal)

@@ -114,17 +114,25 @@ class PortalsProcess:
             assert self._process.stdin is not None
             self._process.stdin.close()
             self._process.wait(timeout=60)
-        if self.peak_rss_bytes is None:
+        if not self._report.closed:
             self.peak_rss_bytes = parse_gnu_time(Path(self._report.name).read_text())[1]
             self._report.close()
+
+    def kill(self) -> None:
+        """Stop at once (the benchmark failed): no figures are read."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._report.close()
 
     def __enter__(self) -> PortalsProcess:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if exc_type is not None and self._process.poll() is None:
-            self._process.kill()
-        self.stop()
+        if exc_type is not None:
+            self.kill()
+        else:
+            self.stop()
 
 
 def _serve(contacts: int, portals: int, network: Network, limits: bool) -> None:

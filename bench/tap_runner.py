@@ -3,10 +3,11 @@
 tap-hubspot 4.5.0 hard-codes ``BASE_URL = "https://api.hubapi.com"`` in
 ``tap_hubspot/__init__.py`` and has no config key for it, so this script sets
 that module attribute before the tap runs: the only change made to the tap,
-at run time, in its own process. Standard library and the tap only::
+at run time, in its own process. Standard library and the tap only; ``peer.py``
+copies it beside the peer's files and runs it there::
 
-    python bench/tap_runner.py BASE_URL catalog STREAM:FIELD,FIELD ... > catalog.json
-    python bench/tap_runner.py BASE_URL sync --config config.json --properties catalog.json
+    python tap_runner.py BASE_URL catalog CONFIG STREAM:FIELD,FIELD ... > catalog.json
+    python tap_runner.py BASE_URL sync --config CONFIG --properties catalog.json [--state STATE]
 
 ``catalog`` builds the catalog for the named streams with the tap's own
 discovery code (``load_discovered_schema``), selecting the stream and the

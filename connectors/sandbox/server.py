@@ -18,6 +18,9 @@ API call needs ``Authorization: Bearer <token>``. Endpoints:
   ``.../{pipelineId}/stages`` and ``.../stages/{stageId}``: the deal
   pipelines, and for contacts the lifecycle stage pipeline
 - ``GET /analytics/v2/reports/{totals|sources}/daily?start=YYYYMMDD&end=YYYYMMDD``
+- the legacy ``GET /deals/v1/deal/paged`` and ``GET /properties/v1/deals/properties``
+  (``legacy.py``), and ``GET /crm/v3/schemas`` (no custom objects), which
+  singer's tap-hubspot reads
 - ``GET /__sandbox/calls`` (``DELETE`` resets them): the calls answered so
   far; ``GET /__sandbox/call_log`` the same calls with their arrival and
   answer times (seconds on the server's monotonic clock), network delay and
@@ -56,6 +59,7 @@ from connectors.sandbox.catalogue import Pipeline, pipeline_json, pipelines_of, 
 from connectors.sandbox.dataset import SandboxDataset
 from connectors.sandbox.faults import FaultQueue, RateLimits, error_body, rate_limit_body
 from connectors.sandbox.index import RecordIndex
+from connectors.sandbox.legacy import deal_properties_v1, list_deals_v1
 from connectors.sandbox.marketing import CAMPAIGN_PROPERTIES
 from connectors.sandbox.search import SearchValidationError, campaign_answer, list_campaigns, list_marketing_emails, search_records
 from connectors.sandbox.transport import HttpServer, Request
@@ -430,6 +434,15 @@ class SandboxServer:
                 answer[day.isoformat()] = [{"breakdown": source, **row} for source, row in rows.items()]
         return HTTPStatus.OK, answer
 
+    def _deals_v1(self, request: Request) -> Answer:
+        return HTTPStatus.OK, list_deals_v1(self._indexes["deals"].by_id(), request.query, request.query_all, property_types=self._property_types["deals"])
+
+    def _deal_properties_v1(self, request: Request) -> Answer:
+        return HTTPStatus.OK, deal_properties_v1(property_definitions("deals", self.dataset))
+
+    def _custom_object_schemas(self, request: Request) -> Answer:
+        return HTTPStatus.OK, {"results": []}
+
     def _properties(self, request: Request, object_type: str) -> Answer:
         return HTTPStatus.OK, {"results": property_definitions(object_type, self.dataset)}
 
@@ -456,6 +469,9 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], Callable[..., Answer]], ...] = (
     ("GET", re.compile(rf"/crm/v3/pipelines/({_PIPELINE_OBJECT_TYPES})/([^/]+)/stages/([^/]+)/?"), SandboxServer._stage),
     ("GET", re.compile(rf"/crm/v3/properties/({_OBJECT_TYPE_PATTERN})/?"), SandboxServer._properties),
     ("GET", re.compile(rf"/crm/v3/properties/({_OBJECT_TYPE_PATTERN})/([^/]+)/?"), SandboxServer._property),
+    ("GET", re.compile(r"/deals/v1/deal/paged/?"), SandboxServer._deals_v1),
+    ("GET", re.compile(r"/properties/v1/deals/properties/?"), SandboxServer._deal_properties_v1),
+    ("GET", re.compile(r"/crm/v3/schemas/?"), SandboxServer._custom_object_schemas),
 )
 
 
