@@ -33,6 +33,7 @@ def parse_options(argv: list[str]) -> tuple[SuiteOptions, Path]:
     parser.add_argument("--repeats", type=int, default=defaults.repeats, help="runs of both nights of our sync per size")
     parser.add_argument("--peer-sizes", type=_sizes, default=defaults.peer_sizes, help="sizes the peer runs at")
     parser.add_argument("--peer-repeats", type=int, default=defaults.peer_repeats)
+    parser.add_argument("--peer-next-night-sizes", type=_sizes, default=defaults.peer_next_night_sizes, help="sizes the peer's next night runs at")
     parser.add_argument("--no-peer", action="store_true", help="no peer venv and no peer runs")
     parser.add_argument("--full-pull-sizes", type=_sizes, default=defaults.full_pull_sizes, help="sizes the in-script full pull pages")
     parser.add_argument("--prefect-repeats", type=int, default=defaults.prefect_repeats)
@@ -47,7 +48,8 @@ def parse_options(argv: list[str]) -> tuple[SuiteOptions, Path]:
     if min(args.repeats, args.peer_repeats, args.prefect_repeats, args.render_runs, args.companies, args.company_repeats) < 1:
         parser.error("repeats, runs and companies must be at least 1")
     options = SuiteOptions(
-        sizes=args.sizes, repeats=args.repeats, peer_sizes=args.peer_sizes, peer_repeats=args.peer_repeats, peer=not args.no_peer,
+        sizes=args.sizes, repeats=args.repeats, peer_sizes=args.peer_sizes, peer_repeats=args.peer_repeats,
+        peer_next_night_sizes=args.peer_next_night_sizes, peer=not args.no_peer,
         full_pull_sizes=args.full_pull_sizes, prefect_repeats=args.prefect_repeats, render_sizes=args.render_sizes, render_runs=args.render_runs,
         companies=args.companies, company_contacts=args.company_contacts, company_repeats=args.company_repeats, work=args.work,
     )

@@ -10,7 +10,8 @@ quarter, the second re-reads only the look-back days.
 Wall times are measured against the local sandbox with client-side limits
 lifted; the "floor at HubSpot's limits" is the least time the calls can take
 on a real portal (5 searches/s, 190 requests/10 s) and does not depend on
-this machine. Run with ``make bench``; it writes ``bench/RESULTS.md``.
+this machine. ``make bench`` runs its full pull (``bench/full_pull.py``);
+run alone (``python -m bench.hubspot_calls``) it prints its table.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts-per-day", type=float, default=850.0, help="with --days 120: about 100k contacts")
     parser.add_argument("--days", type=int, default=120)
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    parser.add_argument("--out", type=Path, help="also write the table here (bench/RESULTS.md is make bench's)")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -187,7 +188,8 @@ def main() -> None:
         "Wall times are this machine's against a local server and only compare the two connectors.",
         "",
     ]
-    args.out.write_text("\n".join(lines))
+    if args.out:
+        args.out.write_text("\n".join(lines))
     print("\n".join(lines))
 
 

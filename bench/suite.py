@@ -4,6 +4,7 @@ often; its defaults are the full run, the test suite runs it tiny."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -41,6 +42,8 @@ class SuiteOptions:
     peer_sizes: tuple[int, ...] = (10_000, 100_000)
     """Sizes the peer runs at (at HubSpot's limits it needs calls / 10 seconds at least); others are computed."""
     peer_repeats: int = 1
+    peer_next_night_sizes: tuple[int, ...] = (10_000,)
+    """Sizes the peer's next night runs at too (its calls are its first night's, every night)."""
     peer: bool = True
     """False: no peer venv, no peer runs (the test suite, offline machines)."""
     full_pull_sizes: tuple[int, ...] = (10_000, 100_000)
@@ -60,12 +63,15 @@ def run_suite(options: SuiteOptions, progress: Callable[[str], None] | None = No
     started = time.monotonic()
 
     def say(message: str) -> None:
+        # What is measured so far goes to the work folder too, for a run that fails later.
+        (options.work / "partial-results.json").write_text(json.dumps(results, indent=1, default=str))
         if progress is not None:
             progress(f"[{time.monotonic() - started:6.0f} s] {message}")
 
     shutil.rmtree(options.work, ignore_errors=True)
     options.work.mkdir(parents=True)
-    results: dict[str, Any] = {
+    results: dict[str, Any] = {}
+    results |= {
         "schema": 1,
         "machine": machine_facts(),
         "packages": package_versions(),
@@ -88,7 +94,9 @@ def run_suite(options: SuiteOptions, progress: Callable[[str], None] | None = No
         results["prefect"]["server_start_seconds"] = time.monotonic() - server_started
         say("Prefect's fixed cost, with a running server")
         results["prefect"].update(_prefect_fixed_cost(options, prefect.env(), "server"))
-        results["sizes"] = [_one_size(options, size, prefect.env(), peer, say) for size in options.sizes]
+        results["sizes"] = []
+        for size in options.sizes:
+            results["sizes"].append(_one_size(options, size, prefect.env(), peer, say))
         _computed_peer(results["sizes"])
         say(f"many companies: {options.companies} portals of {options.company_contacts:,} contacts")
         with PortalsProcess(options.company_contacts, options.companies, network=options.network) as portals:
@@ -129,7 +137,9 @@ def _one_size(options: SuiteOptions, size: int, prefect_env: dict[str, str], pee
             say(f"{size:,} contacts: tap-hubspot x {options.peer_repeats} and its next night")
             metrics = _config_metrics()
             computed = PeerMetrics({name: metrics[name] for name in PEER_METRICS}, ZoneInfo(TIMEZONE), QUARTER_START, ANCHOR)
-            entry["peer"] = {"measured": True, **measure_peer(peer["python"], portals, folder / "peer", repeats=options.peer_repeats, metrics=computed)}
+            entry["peer"] = {"measured": True, **measure_peer(
+                peer["python"], portals, folder / "peer", repeats=options.peer_repeats, metrics=computed, next_night=size in options.peer_next_night_sizes,
+            )}
             entry["values"] = compare_values(stored_values(database, PEER_METRICS, QUARTER_START, ANCHOR), computed.values())
             entry["values"]["not_computable_from_peer"] = UNCOMPUTABLE
             if not entry["values"]["equal"]:
