@@ -134,7 +134,7 @@ def _one_size(options: SuiteOptions, size: int, prefect_env: dict[str, str], pee
         say(f"{size:,} contacts: our sync, both nights x {options.repeats}")
         entry["ours"], database = measure_nights(portals, folder / "ours", repeats=options.repeats, prefect_env=prefect_env)
         if peer is not None and size in options.peer_sizes:
-            say(f"{size:,} contacts: tap-hubspot x {options.peer_repeats} and its next night")
+            say(f"{size:,} contacts: tap-hubspot x {options.peer_repeats}" + (" and its next night" if size in options.peer_next_night_sizes else ""))
             metrics = _config_metrics()
             computed = PeerMetrics({name: metrics[name] for name in PEER_METRICS}, ZoneInfo(TIMEZONE), QUARTER_START, ANCHOR)
             entry["peer"] = {"measured": True, **measure_peer(
