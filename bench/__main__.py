@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{GNU_TIME} is missing: install Debian's time package (apt-get install time); make bench does", file=sys.stderr)
         return 2
     results = run_suite(options, progress=lambda line: print(line, file=sys.stderr, flush=True))
-    results["command"] = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    results["command"] = " ".join(["python -m bench", *(sys.argv[1:] if argv is None else argv)])
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     (out_dir / "RESULTS.md").write_text(render_results(results), encoding="utf-8")

@@ -266,8 +266,10 @@ def _machine(results: dict[str, Any]) -> str:
     if peer:
         lines += ["", f"Peer venv (Python {peer['python_version']}): " + ", ".join(f"{name} {version}" for name, version in sorted(peer["packages"].items())) + "."]
     settings = results["settings"]
-    lines += ["", f"Runs per size and night: our sync {settings['repeats']}, the peer {settings['peer_repeats']} (its next night 1); "
-              f"Prefect's processes {settings['prefect_repeats']} each; many companies {settings['company_repeats']}."]
+    next_nights = ", ".join(f"{size:,}" for size in settings["peer_next_night_sizes"] if size in settings["peer_sizes"]) or "none"
+    lines += ["", f"Runs: our sync {settings['repeats']} per size and night; the peer's first night {settings['peer_repeats']} per size, its next night "
+              f"once (at {next_nights} contacts asked); Prefect's processes {settings['prefect_repeats']} each; many companies {settings['company_repeats']}; "
+              f"the command: `{results.get('command', 'python -m bench').strip()}`."]
     return "\n".join([*lines, ""])
 
 

@@ -70,8 +70,7 @@ def run_suite(options: SuiteOptions, progress: Callable[[str], None] | None = No
 
     shutil.rmtree(options.work, ignore_errors=True)
     options.work.mkdir(parents=True)
-    results: dict[str, Any] = {}
-    results |= {
+    results: dict[str, Any] = {
         "schema": 1,
         "machine": machine_facts(),
         "packages": package_versions(),
