@@ -11,7 +11,8 @@ the night's reading) are checked against the source over the whole window:
   a HubSpot count): one ``read_total`` for the window, then halving down to the
   ranges that disagree (``okrmodel.reconciliation``), which are read again;
 - otherwise by reading the whole window again: one call or none for GA4,
-  Plausible, HubSpot's web analytics and emails, and a CSV.
+  Plausible, HubSpot's web analytics and emails, and a CSV; a page per 200
+  records for a HubSpot amount sum, whose total needs those same pages.
 
 What was read again is returned as corrections; saving them writes only the
 days whose value changed, as new revisions, so history keeps what was stored

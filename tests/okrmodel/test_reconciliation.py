@@ -69,6 +69,14 @@ def test_one_changed_day_in_a_long_window_is_found_in_log_n_totals(changed_index
     assert source.calls == 1 + 6  # down to 4 days (256 / 2^6), the first size of a week or less
 
 
+def test_changes_on_every_day_stop_the_halving_early_and_read_the_window_once() -> None:
+    window = days_window(64)
+    stored = {day: 10.0 for day in window.days()}
+    source = Source({day: 9.0 for day in window.days()})  # a clean-up archived a record of every day
+    assert differing_ranges(window, stored, source.total) == [window]
+    assert source.calls == 1 + 1 + 2  # 1, 2, then 4 ranges disagree; halving those would examine 8
+
+
 def test_a_day_never_stored_counts_as_zero_and_is_found() -> None:
     window = days_window(16)
     truth = {day: 1.0 for day in window.days()}
@@ -111,5 +119,16 @@ def test_every_day_that_lost_records_is_in_a_returned_range_and_every_range_lost
     covered = {day for part in ranges for day in part.days()}
     assert changed <= covered
     assert all(any(truth[day] != stored[day] for day in part.days()) for part in ranges)
-    assert all(len(part.days()) <= small_days for part in ranges) or ranges == [window]
-    assert [part.first_day for part in ranges] == sorted(part.first_day for part in ranges)
+    assert all(earlier.end < later.start for earlier, later in zip(ranges, ranges[1:])), "oldest first, adjacent ones joined"
+
+
+def test_adjacent_ranges_are_joined_into_one_read() -> None:
+    window = days_window(32)
+    stored = {day: 2.0 for day in window.days()}
+    truth = {**stored, FIRST + timedelta(days=3): 1.0, FIRST + timedelta(days=4): 1.0, FIRST + timedelta(days=20): 0.0}
+    source = Source(truth)
+    # Day 3 is in the range of days 0-3, day 4 in days 4-7: one read of days 0-7; day 20 in days 20-23.
+    assert differing_ranges(window, stored, source.total, small_days=4) == [
+        Window.from_days(FIRST, FIRST + timedelta(days=7), ZONE), Window.from_days(FIRST + timedelta(days=20), FIRST + timedelta(days=23), ZONE)
+    ]
+    assert source.calls == 1 + 1 + 2 + 2  # the window; its halves; both halves halved; days 0-7 and 16-23 halved
