@@ -233,7 +233,8 @@ def main() -> None:
         f"Reconciliation (each later night checks the rest of the quarter against the portal) took {nightly.reconcile_calls} of the "
         f"next night's calls: one total per count, and a re-read of the quarter per amount sum (search has no sums: a page per 200 "
         f"deals). After {len(archived):,} contacts were archived, spread over every day, it took {after_archiving.reconcile_calls} calls "
-        f"and corrected {after_archiving.days_corrected} stored days; what the nights stored was then checked equal to the full pull.",
+        f"and corrected {after_archiving.days_corrected} stored days; what the nights stored was then checked equal to the full pull "
+        "(which, like the check run, read the portal after the archiving).",
         "",
         "The floor is max(searches / 5 per s, calls / 19 per s) (Professional/Enterprise burst; Free/Starter is 10 per s). "
         "Wall times are this machine's against a local server and only compare the two connectors.",
