@@ -214,7 +214,11 @@ def _print_sync(summary: SyncSummary) -> None:
     console.print(table)
     _print_errors((outcome.metric, outcome.error) for outcome in summary.failed)
     for outcome in summary.warned:
-        errors.print(f"warning: {outcome.metric}: {outcome.warning}", markup=False, highlight=False, soft_wrap=True)
+        for warning in outcome.warnings:
+            errors.print(f"warning: {outcome.metric}: {warning}", markup=False, highlight=False, soft_wrap=True)
+    note = summary.reconciliation_note()
+    if note:
+        say(f"Reconciliation: {note}")
     say(f"Run id: {summary.run_id}")
     if summary.report_path:
         say(f"Report: {summary.report_path}")

@@ -212,6 +212,8 @@ def sandbox(
     say("In another shell:")
     say(f"  export {DEMO_TOKEN_ENV}={server.token}")
     say("  okr sync -c .okr/demo/okrs.yaml")
+    say("Between two syncs, archive records as a portal's users do (the next sync corrects the days they were on):")
+    say(f"""  curl -X POST {base_url}/__sandbox/archive -d '{{"objectType": "contacts", "share": 0.15}}'""")
     say("Ctrl-C to stop.")
     try:
         threading.Event().wait()

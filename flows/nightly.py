@@ -22,6 +22,7 @@ from flows.pipeline import (
     record_reading,
     suspicious_zero,
 )
+from flows.reconcile import needs_reconciliation, reconcile_reading
 from okrmodel.briefing import ReportData
 from okrmodel.config import Config, MetricSettings
 from okrmodel.fetch_plan import fetch_windows, incremental_windows
@@ -126,10 +127,17 @@ def nightly_sync(
                     logger.warning("metric %s: could not compare with its unfiltered query: %s", name, error)
                 if warning:
                     logger.warning("metric %s: %s", name, warning)
-                summary.metrics.append(record_reading(store, run_id, spec.source, reading, warning=warning, extra_calls=extra_calls))
+                # Past days the night did not read are checked against the source; a failed check is a warning.
+                reconciliation = None
+                if needs_reconciliation(spec, windows[name], whole_windows[name]):
+                    reconciliation = reconcile_reading(store, connectors[spec.source], spec, reading, whole_windows[name], as_of)
+                    if reconciliation.warning:
+                        logger.warning("metric %s: %s", name, reconciliation.warning)
+                outcome = record_reading(store, run_id, spec.source, reading, warning=warning, extra_calls=extra_calls, reconciliation=reconciliation)
+                summary.metrics.append(outcome)
             # The run is recorded before the report is built, so the report's data health sees it.
             summary.status = summary.final_status()
-            store.finish_run(run_id, summary.status, message=summary.problems())
+            store.finish_run(run_id, summary.status, message=summary.run_message())
             data = publish_report(config, store, as_of, summary, report_path=Path(report_path) if report_path else None, send_email=send_email, send_notify=send_notify)
         except BaseException as error:
             store.finish_run(run_id, "failed", message=f"{type(error).__name__}: {error}")
@@ -139,7 +147,7 @@ def nightly_sync(
                 connector.close()
         if summary.report_error or summary.email_error or summary.notify_errors:
             summary.status = summary.final_status()
-            store.finish_run(run_id, summary.status, message=summary.problems())
+            store.finish_run(run_id, summary.status, message=summary.run_message())
     publish_artifacts(config, summary, data)
     if summary.incomplete:
         # A failed state carrying the exception: callers still get SyncIncomplete raised, and

@@ -50,6 +50,10 @@ class ContactsEnteredStage(MetricSettings):
     def unfiltered(self) -> ContactsEnteredStage | None:
         return self.model_copy(update={"where": {}}) if self.where else None
 
+    @property
+    def reconciled_by_total(self) -> bool:
+        return True  # a count: one search reads its total
+
 
 class ContactsCreated(MetricSettings):
     """Contacts created in the window."""
@@ -59,6 +63,10 @@ class ContactsCreated(MetricSettings):
 
     def unfiltered(self) -> ContactsCreated | None:
         return self.model_copy(update={"where": {}}) if self.where else None
+
+    @property
+    def reconciled_by_total(self) -> bool:
+        return True  # a count: one search reads its total
 
 
 class ContactsInStage(MetricSettings):
@@ -87,6 +95,11 @@ class DealsCreated(MetricSettings):
             return None
         return self.model_copy(update={"where": {}, "pipeline": None, "dealstage": None})
 
+    @property
+    def reconciled_by_total(self) -> bool:
+        # A count's total is one search; a sum needs every record of the window, as its daily series does.
+        return self.sum is None
+
 
 class DealsClosedWon(MetricSettings):
     """Deals whose ``closedate`` falls in the window and that sit in ``dealstage`` (default
@@ -103,6 +116,11 @@ class DealsClosedWon(MetricSettings):
         if not (self.where or self.pipeline):
             return None
         return self.model_copy(update={"where": {}, "pipeline": None, "dealstage": "closedwon" if self.pipeline else self.dealstage})
+
+    @property
+    def reconciled_by_total(self) -> bool:
+        # A count's total is one search; a sum needs every record of the window, as its daily series does.
+        return self.sum is None
 
 
 class MarketingEmailsSent(MetricSettings):

@@ -6,6 +6,11 @@ Metrics that run the same search over the same window (a deal count and a
 deal amount sum, say) share one read: the connector knows the run's metrics,
 asks the first read for every sum the others need, and hands the rest the
 stored result.
+
+A window's total (``read_total``) costs one search for a count (its
+``total``); a sum needs every record of the window (search has no sums), a
+page per 200 records, the same read as the daily series, which it shares.
+Email counts and statistics come from the run's one email listing.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
-from connectors.base import MetricReading
+from connectors.base import MetricReading, WindowTotal
 from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
 from connectors.hubspot.catalog import portal_catalogue
@@ -35,7 +40,7 @@ from connectors.hubspot.config import (
     MarketingEmailsSent,
     WebSessions,
 )
-from connectors.hubspot.daily_series import DailyTotals, count_matching, daily_totals
+from connectors.hubspot.daily_series import DailyTotals, count_matching, daily_totals, window_count
 from connectors.hubspot.emails import emails_sent_series
 from connectors.hubspot.filters import check_filter_budget, where_filters
 from connectors.hubspot.mapping import check_mapping
@@ -116,6 +121,13 @@ class HubSpotConnector:
         self._check(client, name, spec)
         return MetricReading(metric=name, values=self._read_values(client, name, spec, window, as_of), api_calls=client.calls)
 
+    def read_total(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> WindowTotal:
+        """Metric ``name``'s figure over the whole ``window`` (see the module's notes on cost); raise a
+        ``SourceError`` on failure. ``api_calls`` include the mapping check's."""
+        client = self.client.fork()
+        self._check(client, name, spec)
+        return WindowTotal(metric=name, window=window, value=self._total(client, name, spec, window), api_calls=client.calls)
+
     def catalog(self) -> Catalogue:
         """What the portal offers to map (stages, properties, pipelines, emails, campaigns, traffic sources), read live."""
         client = self.client.fork()
@@ -140,6 +152,17 @@ class HubSpotConnector:
         query = self._query(client, name, spec)
         totals = self._daily_totals(client, query, window)
         return totals.sums[query.sum_property] if query.sum_property else totals.counts
+
+    def _total(self, client: HubSpotClient, name: str, spec: MetricSettings, window: Window) -> float:
+        match spec:
+            case MarketingEmailsSent():
+                return sum(emails_sent_series(client, window, name_contains=spec.name_contains, statistic=spec.sum, campaign=spec.campaign).values())
+            case ContactsInStage() | WebSessions():
+                raise SourceConfigurationError(client.source_name, f"metric {name!r}: kind {spec.kind!r} has no window total")
+        query = self._query(client, name, spec)
+        if query.sum_property:
+            return sum(self._daily_totals(client, query, window).sums[query.sum_property].values())
+        return float(window_count(client, query.object_type, query.date_property, query.filters, window))
 
     def _query(self, client: HubSpotClient, name: str, spec: MetricSettings) -> _SeriesQuery:
         """The metric's search; a stage entry is dated by the property this portal keeps."""

@@ -3,7 +3,8 @@
 A search answer is still computed by ``search.search_records`` over the
 candidates returned here, so an index can only make it faster, never change
 it. Indexes are rebuilt when the record list changes length (records appended
-between calls are found); records edited in place are not noticed.
+between calls are found) or on ``invalidate`` (records edited in place, such
+as archived ones).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class RecordIndex:
         self._types = property_types
         self._lock = threading.Lock()
         self._size = -1
-        self._by_id: list[dict[str, Any]] = []
+        self._by_id: dict[bool, list[dict[str, Any]]] = {}
         self._by_date: dict[str, tuple[list[int], list[dict[str, Any]]]] = {}
         self._matches: OrderedDict[str, list[Any]] = OrderedDict()
 
@@ -49,13 +50,19 @@ class RecordIndex:
                 self._matches.popitem(last=False)
         return result
 
-    def by_id(self) -> list[dict[str, Any]]:
-        """Every record, ascending by numeric id."""
+    def by_id(self, *, archived: bool = False) -> list[dict[str, Any]]:
+        """Every live record (or, with ``archived``, every archived one), ascending by numeric id."""
         with self._lock:
             self._refresh()
-            if not self._by_id:
-                self._by_id = sorted(self._records, key=lambda record: int(record["id"]))
-            return self._by_id
+            if archived not in self._by_id:
+                chosen = [record for record in self._records if bool(record.get("archived")) == archived]
+                self._by_id[archived] = sorted(chosen, key=lambda record: int(record["id"]))
+            return self._by_id[archived]
+
+    def invalidate(self) -> None:
+        """Forget every index and memo: records were edited in place."""
+        with self._lock:
+            self._size = -1
 
     def candidates(self, request: Mapping[str, Any]) -> Sequence[dict[str, Any]]:
         """A superset of the records ``request`` can match: those in the range of its first
@@ -108,5 +115,5 @@ class RecordIndex:
     def _refresh(self) -> None:
         if len(self._records) != self._size:
             self._size = len(self._records)
-            self._by_id, self._by_date = [], {}
+            self._by_id, self._by_date = {}, {}
             self._matches.clear()

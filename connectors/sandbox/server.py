@@ -6,7 +6,7 @@ API call needs ``Authorization: Bearer <token>``. Endpoints:
 
 - ``POST /crm/v3/objects/{contacts|deals}/search`` (semantics in ``search.py``)
 - ``GET /crm/v3/objects/{contacts|deals}`` (the list API full-pull connectors
-  page through: ``limit`` up to 100, ``after``, ``properties``)
+  page through: ``limit`` up to 100, ``after``, ``properties``, ``archived``)
 - ``GET /marketing/v3/emails`` (``limit``, ``after``, ``includeStats``,
   ``isPublished``, ``createdAfter``/``createdBefore``, ``archived``,
   ``marketingCampaignNames``; emails carry ``campaign`` and ``campaignName``)
@@ -20,6 +20,11 @@ API call needs ``Authorization: Bearer <token>``. Endpoints:
 - ``GET /analytics/v2/reports/{totals|sources}/daily?start=YYYYMMDD&end=YYYYMMDD``
 - ``GET /__sandbox/calls`` (``DELETE`` resets them): the calls answered so
   far; control endpoints need no token and are not counted.
+- ``POST /__sandbox/archive`` with ``{"objectType": "contacts", "ids": [...]}``
+  (or ``"share": 0.15`` and an optional ``"seed"`` for a random share of the
+  live records) and ``POST /__sandbox/merge`` with ``{"objectType": ...,
+  "primaryId": ..., "mergedId": ...}``: records archived or merged between two
+  syncs (``archiving.py``), as ``archive`` and ``merge`` do from code.
 
 Faults are set per instance (``faults.py``): ``rate_limits`` answers HubSpot's
 429s, ``faults.push(Fault(...))`` scripts the next answers, and
@@ -42,13 +47,14 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
+from connectors.sandbox.archiving import archive_records, merge_records, sample_ids
 from connectors.sandbox.catalogue import Pipeline, pipeline_json, pipelines_of, property_definitions, property_types
 from connectors.sandbox.dataset import SandboxDataset
 from connectors.sandbox.faults import FaultQueue, RateLimits, error_body, rate_limit_body
@@ -207,6 +213,27 @@ class SandboxServer:
         with self._calls_lock:
             self._calls.clear()
 
+    # --- portal changes between syncs ---
+
+    def archive(self, object_type: str, ids: Iterable[int | str], *, at: datetime | None = None) -> list[dict[str, Any]]:
+        """Archive the ``object_type`` records with ``ids`` (as deleting them in the portal does): they
+        leave search, its ``total`` and the list API. Returns them; raises ``ValueError`` for an
+        unknown type or an id that is not a live record's, archiving nothing."""
+        archived = archive_records(self._records(object_type), ids, at=at or datetime.now(UTC))
+        self._indexes[object_type].invalidate()
+        return archived
+
+    def merge(self, object_type: str, primary_id: int | str, merged_id: int | str, *, at: datetime | None = None) -> dict[str, Any]:
+        """Merge record ``merged_id`` into ``primary_id`` (see ``archiving.merge_records``) and return the primary."""
+        primary = merge_records(self._records(object_type), primary_id, merged_id, at=at or datetime.now(UTC))
+        self._indexes[object_type].invalidate()
+        return primary
+
+    def _records(self, object_type: str) -> list[dict[str, Any]]:
+        if object_type not in _OBJECT_TYPES:
+            raise ValueError(f"objectType must be one of {', '.join(_OBJECT_TYPES)}, not {object_type!r}")
+        return self.dataset.contacts if object_type == "contacts" else self.dataset.deals
+
     # --- dispatch ---
 
     def _respond(self, request: Request) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -293,13 +320,31 @@ class SandboxServer:
         return _error(HTTPStatus.NOT_FOUND, "OBJECT_NOT_FOUND", f"The HubSpot sandbox has no endpoint {request.method} {request.path}.")
 
     def _control(self, request: Request) -> Answer:
-        if request.path.rstrip("/") == "/__sandbox/calls":
+        path = request.path.rstrip("/")
+        if path == "/__sandbox/calls":
             if request.method == "DELETE":
                 self.reset_calls()
             if request.method in ("GET", "DELETE"):
                 calls = self.calls
                 return HTTPStatus.OK, {"count": len(calls), "calls": [list(call) for call in calls]}
+        if path in ("/__sandbox/archive", "/__sandbox/merge") and request.method == "POST":
+            try:
+                return HTTPStatus.OK, self._change_records(path.removeprefix(_CONTROL_PREFIX), json.loads(request.body or b"{}"))
+            except KeyError as missing:
+                return _error(HTTPStatus.BAD_REQUEST, "VALIDATION_ERROR", f"{request.path}: {missing.args[0]!r} is required")
+            except (ValueError, TypeError) as error:  # json's errors are ValueErrors too
+                return _error(HTTPStatus.BAD_REQUEST, "VALIDATION_ERROR", f"{request.path}: {error}")
         return _error(HTTPStatus.NOT_FOUND, "OBJECT_NOT_FOUND", f"The HubSpot sandbox has no endpoint {request.method} {request.path}.")
+
+    def _change_records(self, change: str, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise TypeError("the body must be a JSON object")
+        object_type = body["objectType"]
+        if change == "merge":
+            primary = self.merge(object_type, body["primaryId"], body["mergedId"])
+            return {"id": primary["id"], "properties": primary["properties"]}
+        ids = body["ids"] if "ids" in body else sample_ids(self._records(object_type), float(body["share"]), seed=body.get("seed", 0))
+        return {"archived": [record["id"] for record in self.archive(object_type, ids)]}
 
     # --- endpoints ---
 
@@ -374,17 +419,21 @@ class SandboxServer:
         return next((pipeline for pipeline in pipelines_of(object_type, self.dataset) or [] if pipeline.id == pipeline_id), None)
 
     def _list_objects(self, request: Request, object_type: str) -> Answer:
-        """The CRM list API: every record by id, ``limit`` (max 100) at a time, ``after`` an offset cursor."""
+        """The CRM list API: every live record (with ``archived=true``, every archived one) by id,
+        ``limit`` (max 100) at a time, ``after`` an offset cursor."""
+        archived = request.query.get("archived", "false").lower()
+        if archived not in ("true", "false"):
+            raise SearchValidationError(f"archived must be true or false, not {archived!r}.")
         limit = _query_int(request.query, "limit", 10, _MAX_LIST_PAGE_SIZE)
         after = _query_int(request.query, "after", 0, None)
         wanted = [name for name in request.query.get("properties", "").split(",") if name]
         names = wanted or list(_DEFAULT_PROPERTIES[object_type])
         names += [name for name in _ALWAYS_PROPERTIES[object_type] if name not in names]
-        records = self._indexes[object_type].by_id()
+        records = self._indexes[object_type].by_id(archived=archived == "true")
         page = records[after : after + limit]
         body: dict[str, Any] = {
             "results": [
-                {**{key: record[key] for key in ("id", "createdAt", "updatedAt", "archived")},
+                {**{key: record[key] for key in ("id", "createdAt", "updatedAt", "archived", "archivedAt") if key in record},
                  "properties": {name: record["properties"].get(name) for name in names}}
                 for record in page
             ]

@@ -144,6 +144,15 @@ class MetricSettings(StrictModel):
         return None
 
     @property
+    def reconciled_by_total(self) -> bool:
+        """How the nightly reconciliation checks this metric's stored past days: True, against
+        window totals from the source (``Connector.read_total``), halving the window down to the
+        days that changed, which pays where a total costs far fewer calls than reading the window
+        by day (a HubSpot count: one search, against a page per 200 records); False, by reading
+        the whole window again, where that costs about one call or none."""
+        return False
+
+    @property
     def caveats(self) -> list[str]:
         """What a reader of this metric's numbers must know (say, that opens are inflated)."""
         return []
