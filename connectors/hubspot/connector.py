@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
-from connectors.base import MetricReading
+from connectors.base import MetricReading, WindowTotal
 from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
 from connectors.hubspot.catalog import portal_catalogue
@@ -40,7 +40,7 @@ from connectors.hubspot.emails import emails_sent_series
 from connectors.hubspot.filters import check_filter_budget, where_filters
 from connectors.hubspot.mapping import check_mapping
 from connectors.hubspot.properties import stage_entered_property
-from connectors.hubspot.web_analytics import web_traffic_series
+from connectors.hubspot.web_analytics import web_traffic_series, web_traffic_total
 from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
@@ -115,6 +115,18 @@ class HubSpotConnector:
         client = self.client.fork()
         self._check(client, name, spec)
         return MetricReading(metric=name, values=self._read_values(client, name, spec, window, as_of), api_calls=client.calls)
+
+    def read_total(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> WindowTotal:
+        """Check metric ``name``'s mapping, then read its figure over the whole ``window``; raise a
+        ``SourceError`` on failure. ``api_calls`` include the check's."""
+        client = self.client.fork()
+        self._check(client, name, spec)
+        match spec:
+            case WebSessions():
+                value = web_traffic_total(client, window, measure=spec.measure, sources=spec.sources)
+            case _:
+                raise SourceConfigurationError(client.source_name, f"metric {name!r}: kind {spec.kind!r} has no window total here yet")
+        return WindowTotal(metric=name, window=window, value=value, api_calls=client.calls)
 
     def catalog(self) -> Catalogue:
         """What the portal offers to map (stages, properties, pipelines, emails, campaigns, traffic sources), read live."""
