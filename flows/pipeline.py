@@ -143,13 +143,18 @@ def local_servers_down(config: Config) -> list[str]:
     return problems
 
 
-def record_reading(store: Store, run_id: str, source: str, reading: MetricReading, *, warning: str | None = None, extra_calls: int = 0) -> MetricOutcome:
+def record_reading(
+    store: Store, run_id: str, source: str, reading: MetricReading, *, warning: str | None = None, extra_calls: int = 0, error: str | None = None,
+) -> MetricOutcome:
     """Store a successful reading (only changed values are appended) and its outcome;
-    ``extra_calls`` were spent on checking it (see ``suspicious_zero``)."""
+    ``extra_calls`` were spent beside it (checking it, see ``suspicious_zero``; its window totals).
+    ``error`` is a part of the metric's read that failed though the values were read (a window
+    total): they are stored, and the outcome is failed with it."""
     saved = store.save_observations(run_id, reading.metric, source, reading.values)
     outcome = MetricOutcome(
-        metric=reading.metric, source=source, status="succeeded", first_day=min(reading.values, default=None),
-        last_day=max(reading.values, default=None), api_calls=reading.api_calls + extra_calls, values_added=saved.added, warning=warning,
+        metric=reading.metric, source=source, status="failed" if error else "succeeded", first_day=min(reading.values, default=None),
+        last_day=max(reading.values, default=None), api_calls=reading.api_calls + extra_calls, values_added=saved.added, error=error,
+        warning=warning,
     )
     _record(store, run_id, outcome)
     return outcome
