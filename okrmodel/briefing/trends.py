@@ -49,7 +49,7 @@ def _trend(config: Config, store: Store, key_result: KeyResult, status: KeyResul
         # The window's unique count is one figure per night; its days are drawn as what they
         # are, daily counts on their own scale, with no pace or target line to misread them by.
         points = [(day, daily[day]) for day in days if day in daily]
-        label = f"daily {status.unique_units or 'counts'}, each day counted on its own (the actual is the window's total)"
+        label = f"daily {status.unique_units or 'counts'}, each day counted on its own"
         return Trend(status.id, label, points, [], None, None, daily_counts=True) if points else None
     if aggregation is Aggregation.LATEST or window is WindowKind.LATEST:
         points = [(day, daily[day]) for day in days if day in daily]
