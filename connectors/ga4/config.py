@@ -65,7 +65,8 @@ class GA4Source(SourceSettings):
 class GA4Metric(MetricSettings):
     """A GA4 metric per day (one ``runReport`` by ``date``), optionally only for the rows whose
     dimensions match ``where``: ``{sessionDefaultChannelGroup: Organic Search}`` (equals) or a
-    list (any of); several dimensions must all match."""
+    list (any of); several dimensions must all match. A user count is also read as one total
+    per KR window (``GA4_USER_COUNTS``)."""
 
     kind: Literal["ga4_metric"]
     metric: GA4MetricName

@@ -1,4 +1,4 @@
-"""The Store: every observed value, check-in and sync run, on SQLite or PostgreSQL.
+"""The Store: every observed value (daily, and window totals), check-in and sync run, on SQLite or PostgreSQL.
 
 Opening a Store brings the schema to the newest Alembic revision, so a new
 database and an old one both work without a separate migrate step.
