@@ -45,6 +45,7 @@ objectives:
       - {{id: daily-visitors, title: 100 visitors a day, metric: visitors, aggregation: average, target: 100, unit: visitors{q4}}}
       - {{id: views, title: 20000 page views, metric: pageviews, target: 20000{q4}}}
       - {{id: late-visitors, title: December visitors, metric: visitors, start: 2026-12-01, target: 900{q4}}}
+      - {{id: stretch-visitors, title: Stretch to 8000 visitors, metric: visitors, target: 8000{q4}}}
 """
 CONFIG = parse_config(CONFIG_TEXT.format(period="2026-Q4", q4=""))
 
@@ -79,7 +80,7 @@ def key_results(store: Store, as_of: date = AS_OF, config=CONFIG):
 def test_every_open_window_a_kr_measures_by_its_total_is_planned_once():
     assert total_windows(CONFIG, AS_OF) == {
         "visitors": [
-            window(QUARTER_START, AS_OF),  # the period; the daily average needs no total
+            window(QUARTER_START, AS_OF),  # the period, for two KRs; the daily average needs no total, December has not begun
             window(date(2026, 11, 1), AS_OF),  # the month
             window(date(2026, 10, 17), AS_OF),  # the last 30 days
             window(date(2026, 11, 1), date(2026, 11, 10)),  # the KR's own start..due, ended
