@@ -24,7 +24,7 @@ from okrmodel.status_rules import objective_status, status_reason
 from okrmodel.storage.models import CheckIn, MetricFetch, PeriodScore, SyncRun
 from okrmodel.storage.store import DailyValue
 from okrmodel.storage.totals import WindowTotalValue
-from okrmodel.window_totals import key_result_span, measure_total
+from okrmodel.window_totals import key_result_span, pick_window_total
 
 __all__ = ["CheckinValue", "KeyResultStatus", "ObjectiveStatus", "ObservationReader", "StatusReport", "evaluate"]
 
@@ -374,7 +374,8 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
         status is Status.ON_TRACK and direction in (Direction.INCREASE, Direction.DECREASE) and forecast_progress is not None and forecast_progress < 1
     )
     expected_value = key_result.start_value + expected * (target - key_result.start_value) if target is not None and not direction.is_threshold else None
-    unique_units = config.metrics[key_result.metric].unique_units if key_result.metric and not config.metrics[key_result.metric].adds_up_over_days else None
+    metric = config.metrics[key_result.metric] if key_result.metric else None
+    unique_units = metric.unique_units if metric is not None and not metric.adds_up_over_days else None
     reason = status_reason(
         status, paced_status, key_result, actual, target, expected_value, forecast, forecast_short,
         newest_day=measurement.newest_day if measurement else (latest.day if latest else None), last_fetch=last_fetch, due=own_period.last_day,
@@ -471,17 +472,15 @@ def _measure_total(context: _Context, metric_name: str, window_kind: WindowKind,
 
     Without the window's own total, the newest one of the same shape that ends earlier stands
     in, as data through that day (stale once older than the metric's freshness); without any,
-    there is no actual. The daily values are kept as the series, for trends only.
+    there is no actual. Its daily values play no part (the trend draws them, as daily counts).
     """
     metric = context.config.metrics[metric_name]
-    reader = context.reader
-    picked = measure_total(window_kind, first_day, last_day, reader.window_totals(metric_name, first_day, last_day))
-    series = reader.daily_values(metric_name, first_day, last_day)
+    picked = pick_window_total(window_kind, first_day, last_day, context.reader.window_totals(metric_name, first_day, last_day))
     total = picked.total
     if total is None:
-        return _Measurement(None, None, None, False, series, last_day, first_day)
+        return _Measurement(None, None, None, False, [], last_day, first_day)
     stale = is_stale(total.last_day, min(context.as_of, last_day), metric.freshness_days)
-    return _Measurement(total.value, total.fetched_at, total.last_day, stale, series, total.last_day, total.first_day, picked.course)
+    return _Measurement(total.value, total.fetched_at, total.last_day, stale, [], total.last_day, total.first_day, picked.course)
 
 
 def _forecast(

@@ -29,7 +29,7 @@ __all__ = [
     "StoredTotal",
     "TotalMeasurement",
     "key_result_span",
-    "measure_total",
+    "pick_window_total",
     "total_windows",
     "totals_to_read",
 ]
@@ -115,7 +115,7 @@ class TotalMeasurement:
     a fixed first day starts from 0 the day before it (an empty window counts no one)."""
 
 
-def measure_total(kind: WindowKind, window_first: date, window_last: date, totals: Sequence[StoredTotal]) -> TotalMeasurement:
+def pick_window_total(kind: WindowKind, window_first: date, window_last: date, totals: Sequence[StoredTotal]) -> TotalMeasurement:
     """Pick, among stored ``totals``, the one that stands for the KR's window ``window_first..window_last``.
 
     Comparable windows have the KR's window's shape: the same first day (period, month, a KR's
