@@ -125,7 +125,7 @@ class HubSpotConnector:
             case WebSessions():
                 value = web_traffic_total(client, window, measure=spec.measure, sources=spec.sources)
             case _:
-                raise SourceConfigurationError(client.source_name, f"metric {name!r}: kind {spec.kind!r} has no window total here yet")
+                raise SourceConfigurationError(client.source_name, f"metric {name!r}: kind {spec.kind!r} has no window total in this connector")
         return WindowTotal(metric=name, window=window, value=value, api_calls=client.calls)
 
     def catalog(self) -> Catalogue:
