@@ -1,4 +1,4 @@
-"""The nightly Prefect flow: read every metric, store it, recompute, render the report."""
+"""The nightly Prefect flow: read every metric (and the window totals of unique counts), store it, recompute, render the report."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from flows.pipeline import (
     suspicious_zero,
 )
 from flows.reconcile import needs_reconciliation, reconcile_reading
+from flows.window_totals import TotalsReading, plan_window_totals, read_window_totals, save_window_totals
 from okrmodel.briefing import ReportData
 from okrmodel.config import Config, MetricSettings
 from okrmodel.fetch_plan import fetch_windows, incremental_windows
@@ -52,6 +53,11 @@ class SyncIncomplete(Exception):
 @task(cache_policy=NONE, task_run_name="read-{name}")
 def read_metric(connector: Connector, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
     return connector.read(name, spec, window, as_of)
+
+
+@task(cache_policy=NONE, task_run_name="totals-{name}")
+def read_totals(config: Config, connector: Connector, name: str, spec: MetricSettings, windows: list[Window], as_of: date) -> TotalsReading:
+    return read_window_totals(config, connector, name, spec, windows, as_of)
 
 
 def publish_artifacts(config: Config, summary: SyncSummary, data: ReportData | None) -> None:
@@ -103,38 +109,55 @@ def nightly_sync(
             # skipped), unless a full refresh asks for every day of every window.
             whole_windows = fetch_windows(config, as_of, today=present)
             windows = whole_windows if full_refresh else incremental_windows(config, as_of, store.stored_days, today=present)
+            # Unique counts (visitors, users): one total per metric and open window, beside the days.
+            total_windows = plan_window_totals(config, store, as_of, full_refresh=full_refresh)
             futures = {
                 name: read_metric.submit(connectors[spec.source], name, spec, windows[name], as_of)
                 for name, spec in config.metrics.items()
                 if spec.source in connectors and name in windows
             }
+            total_futures = {
+                name: read_totals.submit(config, connectors[spec.source], name, spec, total_windows[name], as_of)
+                for name, spec in config.metrics.items()
+                if spec.source in connectors and name in total_windows
+            }
             for name, spec in config.metrics.items():
-                if name not in windows:
+                if name not in windows and name not in total_windows:
                     continue
+                totals = total_futures[name].result() if name in total_futures else TotalsReading(name)
+                save_window_totals(store, run_id, spec.source, totals)
                 try:
                     if spec.source in source_errors:
                         raise source_errors[spec.source]
-                    reading = futures[name].result()
+                    reading = futures[name].result() if name in futures else MetricReading(name, {}, 0)
                 except Exception as error:  # one broken metric must not stop the others
-                    failure = record_failure(store, run_id, name, spec.source, windows[name], failure_message(config, error))
+                    window = windows.get(name) or total_windows[name][0]
+                    failure = record_failure(store, run_id, name, spec.source, window, failure_message(config, error), api_calls=totals.api_calls)
                     logger.warning("metric %s failed: %s", name, failure.error)
                     summary.metrics.append(failure)
                     continue
+                warning, extra_calls = None, 0
                 try:
-                    warning, extra_calls = suspicious_zero(store, connectors[spec.source], spec, reading, whole_windows[name], as_of)
+                    if name in windows:
+                        warning, extra_calls = suspicious_zero(store, connectors[spec.source], spec, reading, whole_windows[name], as_of)
                 except SourceError as error:  # the reading itself is good; only the second opinion is missing
-                    warning, extra_calls = None, 0
                     logger.warning("metric %s: could not compare with its unfiltered query: %s", name, error)
                 if warning:
                     logger.warning("metric %s: %s", name, warning)
+                if totals.error:
+                    logger.warning("metric %s: %s", name, totals.error)
                 # Past days the night did not read are checked against the source; a failed check is a warning.
                 reconciliation = None
-                if needs_reconciliation(spec, windows[name], whole_windows[name]):
+                if name in windows and needs_reconciliation(spec, windows[name], whole_windows[name]):
                     reconciliation = reconcile_reading(store, connectors[spec.source], spec, reading, whole_windows[name], as_of)
                     if reconciliation.warning:
                         logger.warning("metric %s: %s", name, reconciliation.warning)
-                outcome = record_reading(store, run_id, spec.source, reading, warning=warning, extra_calls=extra_calls, reconciliation=reconciliation)
-                summary.metrics.append(outcome)
+                summary.metrics.append(
+                    record_reading(
+                        store, run_id, spec.source, reading, warning=warning, extra_calls=extra_calls + totals.api_calls,
+                        error=totals.error, reconciliation=reconciliation,
+                    )
+                )
             # The run is recorded before the report is built, so the report's data health sees it.
             summary.status = summary.final_status()
             store.finish_run(run_id, summary.status, message=summary.run_message())

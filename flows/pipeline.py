@@ -188,18 +188,21 @@ def record_reading(
     *,
     warning: str | None = None,
     extra_calls: int = 0,
+    error: str | None = None,
     reconciliation: Reconciliation | None = None,
 ) -> MetricOutcome:
     """Store a successful reading (only changed values are appended), then the corrections of its
-    ``reconciliation`` (see ``flows.reconcile``; as new revisions), and the outcome; ``extra_calls``
-    were spent on checking it (see ``suspicious_zero``), and the reconciliation's calls count too.
+    ``reconciliation`` (see ``flows.reconcile``; as new revisions), and the outcome. ``extra_calls``
+    were spent beside it (checking it, see ``suspicious_zero``; its window totals), and the
+    reconciliation's calls count too. ``error`` is a part of the metric's read that failed though
+    the values were read (a window total): they are stored, and the outcome is failed with it.
     ``first_day`` and ``last_day`` are the reading's: the days the night read."""
     saved = store.save_observations(run_id, reading.metric, source, reading.values)
     corrected = store.save_observations(run_id, reading.metric, source, reconciliation.corrections).added if reconciliation else 0
     outcome = MetricOutcome(
-        metric=reading.metric, source=source, status="succeeded", first_day=min(reading.values, default=None),
+        metric=reading.metric, source=source, status="failed" if error else "succeeded", first_day=min(reading.values, default=None),
         last_day=max(reading.values, default=None), api_calls=reading.api_calls + extra_calls + (reconciliation.api_calls if reconciliation else 0),
-        values_added=saved.added + corrected, warning=warning, reconciliation=reconciliation, days_corrected=corrected,
+        values_added=saved.added + corrected, error=error, warning=warning, reconciliation=reconciliation, days_corrected=corrected,
     )
     _record(store, run_id, outcome)
     return outcome

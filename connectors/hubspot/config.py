@@ -154,6 +154,15 @@ class WebSessions(MetricSettings):
     sources: list[str] | None = Field(default=None, min_length=1)
     """Breakdown ids of the sources report (``organic``, ``paid``, ``social``, ``email``, ``referrals``, ``direct``, ...)."""
 
+    @property
+    def adds_up_over_days(self) -> bool:
+        # HubSpot counts a visitor once per report range; visits and page views add up.
+        return self.measure != "visitors"
+
+    @property
+    def unique_units(self) -> str | None:
+        return "visitors" if self.measure == "visitors" else None
+
     def unfiltered(self) -> WebSessions | None:
         return self.model_copy(update={"sources": None}) if self.sources else None
 

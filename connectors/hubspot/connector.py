@@ -45,7 +45,7 @@ from connectors.hubspot.emails import emails_sent_series
 from connectors.hubspot.filters import check_filter_budget, where_filters
 from connectors.hubspot.mapping import check_mapping
 from connectors.hubspot.properties import stage_entered_property
-from connectors.hubspot.web_analytics import web_traffic_series
+from connectors.hubspot.web_analytics import web_traffic_series, web_traffic_total
 from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
@@ -157,7 +157,9 @@ class HubSpotConnector:
         match spec:
             case MarketingEmailsSent():
                 return sum(emails_sent_series(client, window, name_contains=spec.name_contains, statistic=spec.sum, campaign=spec.campaign).values())
-            case ContactsInStage() | WebSessions():
+            case WebSessions():
+                return web_traffic_total(client, window, measure=spec.measure, sources=spec.sources)
+            case ContactsInStage():
                 raise SourceConfigurationError(client.source_name, f"metric {name!r}: kind {spec.kind!r} has no window total")
         query = self._query(client, name, spec)
         if query.sum_property:

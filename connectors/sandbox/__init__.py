@@ -8,7 +8,8 @@ official SDK against it over a socket, with answers known in advance::
         client = hubspot.HubSpot(access_token=server.token, host=server.base_url)
 
 Besides CRM records and marketing emails it serves the portal's catalogue
-(deal pipelines and stages, properties with their options, campaigns), and
+(deal pipelines and stages, properties with their options, campaigns) and
+website traffic with returning visitors (by day, and over a range), and
 portal quirks are switches: ``with_legacy_stage_dates``,
 ``SandboxDataset.v2_properties_listed``, ``generate_dataset(mpp_open_share=)``,
 and on the server ``rate_limits``, ``latency_seconds`` and

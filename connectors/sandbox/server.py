@@ -17,7 +17,8 @@ API call needs ``Authorization: Bearer <token>``. Endpoints:
 - ``GET /crm/v3/pipelines/{deals|contacts}``, ``.../{pipelineId}``,
   ``.../{pipelineId}/stages`` and ``.../stages/{stageId}``: the deal
   pipelines, and for contacts the lifecycle stage pipeline
-- ``GET /analytics/v2/reports/{totals|sources}/daily?start=YYYYMMDD&end=YYYYMMDD``
+- ``GET /analytics/v2/reports/{totals|sources}/{daily|total}?start=YYYYMMDD&end=YYYYMMDD``
+  (``analytics.py``: by day, or the range rolled up with each visitor once)
 - ``GET /__sandbox/calls`` (``DELETE`` resets them): the calls answered so
   far; control endpoints need no token and are not counted.
 - ``POST /__sandbox/archive`` with ``{"objectType": "contacts", "ids": [...]}``
@@ -54,6 +55,7 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
+from connectors.sandbox.analytics import daily_report, range_report
 from connectors.sandbox.archiving import archive_records, merge_records, sample_ids
 from connectors.sandbox.catalogue import Pipeline, pipeline_json, pipelines_of, property_definitions, property_types
 from connectors.sandbox.dataset import SandboxDataset
@@ -443,25 +445,16 @@ class SandboxServer:
             body["paging"] = {"next": {"after": next_after, "link": f"{self.base_url}/crm/v3/objects/{object_type}?after={next_after}"}}
         return HTTPStatus.OK, body
 
-    def _analytics(self, request: Request, breakdown: str) -> Answer:
-        """Daily traffic, keyed by ``YYYY-MM-DD`` from ``start`` to ``end`` (inclusive): one row
-        per source, or a single ``totals`` row summing them."""
+    def _analytics(self, request: Request, breakdown: str, time_period: str) -> Answer:
+        """Traffic from ``start`` to ``end`` (inclusive): keyed by day, or rolled up over the range."""
         try:
             first = datetime.strptime(request.query.get("start", ""), "%Y%m%d").date()
             last = datetime.strptime(request.query.get("end", ""), "%Y%m%d").date()
         except ValueError:
             raise SearchValidationError("start and end are required, as YYYYMMDD.") from None
-        answer: dict[str, list[dict[str, Any]]] = {}
-        for day in sorted(self.dataset.traffic):
-            if not first <= day <= last:
-                continue
-            rows = self.dataset.traffic[day]
-            if breakdown == "totals":
-                totals = {field: sum(row[field] for row in rows.values()) for field in ("visits", "visitors", "rawViews")}
-                answer[day.isoformat()] = [{"breakdown": "totals", **totals}]
-            else:
-                answer[day.isoformat()] = [{"breakdown": source, **row} for source, row in rows.items()]
-        return HTTPStatus.OK, answer
+        if time_period == "total":
+            return HTTPStatus.OK, range_report(self.dataset.traffic, self.dataset.returning, breakdown, first, last)
+        return HTTPStatus.OK, daily_report(self.dataset.traffic, breakdown, first, last)
 
     def _properties(self, request: Request, object_type: str) -> Answer:
         return HTTPStatus.OK, {"results": property_definitions(object_type, self.dataset)}
@@ -478,7 +471,7 @@ _PIPELINE_OBJECT_TYPES = "deals|contacts"
 _ROUTES: tuple[tuple[str, re.Pattern[str], Callable[..., Answer]], ...] = (
     ("POST", re.compile(rf"/crm/v3/objects/({_OBJECT_TYPE_PATTERN})/search/?"), SandboxServer._search),
     ("GET", re.compile(rf"/crm/v3/objects/({_OBJECT_TYPE_PATTERN})/?"), SandboxServer._list_objects),
-    ("GET", re.compile(r"/analytics/v2/reports/(totals|sources)/daily/?"), SandboxServer._analytics),
+    ("GET", re.compile(r"/analytics/v2/reports/(totals|sources)/(daily|total)/?"), SandboxServer._analytics),
     # The SDK asks for "/marketing/v3/emails/", with the trailing slash.
     ("GET", re.compile(r"/marketing/v3/emails/?"), SandboxServer._emails),
     ("GET", re.compile(r"/marketing/v3/campaigns/?"), SandboxServer._campaigns),

@@ -138,6 +138,12 @@ class MetricSettings(StrictModel):
         (users, visitors), whose window figure must be read from the source as one total."""
         return True
 
+    @property
+    def unique_units(self) -> str | None:
+        """What a unique count counts, in words ("visitors", "active users"), for the messages
+        and reports that must say why its days do not add up; None for other measures."""
+        return None
+
     def unfiltered(self) -> MetricSettings | None:
         """The same query without its filters, or None when it has none: a metric that reads 0
         over its whole window while this does not is probably mapped wrong."""

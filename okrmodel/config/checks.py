@@ -111,14 +111,16 @@ def _check_key_result_semantics(config: Config, key_result: KeyResult, where: tu
     if key_result.average_per is not None and aggregation is not Aggregation.AVERAGE:
         problems.append(ConfigProblem(where + ("average_per",), "average_per needs aggregation: average"))
     if metric is not None and metric.nature is MetricNature.SNAPSHOT:
-        if aggregation is Aggregation.SUM:
+        if aggregation in (Aggregation.SUM, Aggregation.TOTAL):
             problems.append(ConfigProblem(where + ("aggregation",), f"a snapshot metric ({metric.kind}) does not add up over days; use latest or average"))
         if key_result.average_per is AveragePer.MONTH:
             problems.append(ConfigProblem(where + ("average_per",), f"a snapshot metric ({metric.kind}) has no per-month rate; use average_per: day"))
+    elif metric is not None:
+        problems.extend(_check_unique_count(metric, aggregation, key_result, where))
     if (
         metric is not None
         and metric.nature is MetricNature.FLOW
-        and aggregation is Aggregation.SUM
+        and aggregation in (Aggregation.SUM, Aggregation.TOTAL)
         and config.window_kind(key_result) is WindowKind.PERIOD
         and key_result.target is not None
         and key_result.effective_direction in (Direction.DECREASE, Direction.STAY_ABOVE)
@@ -127,7 +129,7 @@ def _check_key_result_semantics(config: Config, key_result: KeyResult, where: tu
         # a floor is broken until enough days add up. A cap (stay_below) on it is fine.
         problems.append(ConfigProblem(
             where + ("direction",),
-            f"direction {key_result.effective_direction} on the period's sum of {key_result.metric!r}: a running total only grows: "
+            f"direction {key_result.effective_direction} on the period's {aggregation} of {key_result.metric!r}: a running total only grows: "
             "use window last_30_days/month, or aggregation latest/average",
         ))
     if key_result.window is WindowKind.LATEST and key_result.aggregation not in (None, Aggregation.LATEST):
@@ -146,6 +148,28 @@ def _check_key_result_semantics(config: Config, key_result: KeyResult, where: tu
         if key_result.start is not None and key_result.due is not None and key_result.start > key_result.due:
             problems.append(ConfigProblem(where + ("due",), f"due {key_result.due} is before start {key_result.start}"))
     return problems
+
+
+def _check_unique_count(metric: MetricSettings, aggregation: Aggregation, key_result: KeyResult, where: tuple[str | int, ...]) -> list[ConfigProblem]:
+    """A flow KR's aggregation against whether its measure adds up over days: a unique count's
+    days are no parts of its window's figure, and only such a count has a window total."""
+    if metric.adds_up_over_days:
+        if aggregation is Aggregation.TOTAL:
+            return [ConfigProblem(where + ("aggregation",), f"aggregation total is for unique counts (visitors, users); {metric.kind} adds up over days: use sum")]
+        return []
+    units = metric.unique_units or "unique counts"
+    if aggregation is Aggregation.SUM:
+        return [ConfigProblem(
+            where + ("aggregation",),
+            f"{units} are unique people: a sum of days counts each one again on every day they come back; "
+            f"leave aggregation out to use the window's total, or use average for average daily {units}",
+        )]
+    if key_result.average_per is AveragePer.MONTH:
+        return [ConfigProblem(
+            where + ("average_per",),
+            f"average_per month would be daily {units} times 30, not the {units} of a month; use window: month for the month's total, or average_per: day",
+        )]
+    return []
 
 
 def _check_periods_and_alignment(config: Config) -> list[ConfigProblem]:

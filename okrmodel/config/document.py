@@ -139,12 +139,15 @@ class Config(StrictModel):
         return [action for action in objective.actions if self.action_period(action) == period.label]
 
     def aggregation(self, key_result: KeyResult) -> Aggregation:
-        """The KR's aggregation: as configured, else ``latest`` for snapshots and ``sum`` for flows."""
+        """The KR's aggregation: as configured, else ``latest`` for snapshots, ``total`` for unique
+        counts (the window's figure as the source counts it) and ``sum`` for other flows."""
         if key_result.aggregation is not None:
             return key_result.aggregation
         metric = self.metrics.get(key_result.metric) if key_result.metric else None
         if metric is not None and metric.nature is MetricNature.SNAPSHOT:
             return Aggregation.LATEST
+        if metric is not None and not metric.adds_up_over_days:
+            return Aggregation.TOTAL
         return Aggregation.SUM
 
     def key_result(self, key_result_id: str) -> tuple[Objective, KeyResult]:

@@ -65,7 +65,8 @@ class KeyResult(StrictModel):
     manual check-ins (``okr checkin``), expected every ``checkin_every``.
     ``direction`` defaults to ``decrease`` when the target is below the
     baseline, else ``increase``; a ``milestone`` is reached at ``target``
-    (default 1). ``aggregation`` defaults to ``sum`` for flow metrics and
+    (default 1). ``aggregation`` defaults to ``sum`` for flow metrics,
+    ``total`` for unique counts (visitors, users: the window's own figure) and
     ``latest`` for snapshots. ``start``/``due`` narrow the pace to part of the
     period. ``target`` may be left out only so ``okr lint`` can say why a KR
     needs one; such a KR is never measured.

@@ -13,7 +13,7 @@ from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Intege
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "CheckIn", "MetricFetch", "Observation", "PeriodScore", "SyncRun", "UtcDateTime"]
+__all__ = ["Base", "CheckIn", "MetricFetch", "Observation", "PeriodScore", "SyncRun", "UtcDateTime", "WindowTotalObservation"]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -85,6 +85,31 @@ class Observation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     metric: Mapped[str] = mapped_column(String(200))
     day: Mapped[date] = mapped_column(Date)
+    revision: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(100))
+    sync_run_id: Mapped[str] = mapped_column(ForeignKey("sync_runs.id"))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WindowTotalObservation(Base):
+    """A metric's figure over a whole window (``first_day``..``last_day``), as the source counts it.
+
+    Unique counts (visitors, users) over a window are no sum of its days, so they are read
+    as one figure per window and kept like daily values: a changed figure for the same
+    window is a new ``revision``, with its provenance.
+    """
+
+    __tablename__ = "window_totals"
+    __table_args__ = (
+        UniqueConstraint("metric", "first_day", "last_day", "revision"),
+        Index("ix_window_totals_metric_last_day", "metric", "last_day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    metric: Mapped[str] = mapped_column(String(200))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
     revision: Mapped[int] = mapped_column(Integer)
     value: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(100))

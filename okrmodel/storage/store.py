@@ -1,4 +1,4 @@
-"""The Store: every observed value, check-in and sync run, on SQLite or PostgreSQL.
+"""The Store: every observed value (daily, and window totals), check-in and sync run, on SQLite or PostgreSQL.
 
 Opening a Store brings the schema to the newest Alembic revision, so a new
 database and an old one both work without a separate migrate step.
@@ -18,9 +18,10 @@ from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, StoreOwner, SyncRun
+from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, StoreOwner, SyncRun, WindowTotalObservation
+from okrmodel.storage.totals import WindowTotalValue, current_totals, total_value
 
-__all__ = ["DailyValue", "SaveResult", "Store", "migrate"]
+__all__ = ["DailyValue", "SaveResult", "Store", "WindowTotalValue", "migrate"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -291,6 +292,42 @@ class Store:
     def observation_count(self) -> int:
         with self._sessions() as session:
             return session.scalar(select(func.count()).select_from(Observation)) or 0
+
+    # --- window totals -----------------------------------------------------
+
+    def save_window_total(self, run_id: str, metric: str, source: str, first_day: date, last_day: date, value: float) -> bool:
+        """Append ``value`` as the figure of ``metric`` over ``first_day..last_day`` when it differs
+        from the current one; True when a revision was added. Racing writers collide on the
+        (metric, first_day, last_day, revision) key and the loser re-reads, as for daily values."""
+        for _attempt in range(5):
+            try:
+                with self._sessions.begin() as session:
+                    current = current_totals(session, metric, last_day, last_day, first_day=first_day)
+                    existing = current[0] if current else None
+                    if existing is not None and existing.value == value:
+                        return False
+                    session.add(
+                        WindowTotalObservation(
+                            metric=metric, first_day=first_day, last_day=last_day, value=float(value), source=source,
+                            sync_run_id=run_id, fetched_at=_utcnow(), revision=existing.revision + 1 if existing else 1,
+                        )
+                    )
+                    return True
+            except IntegrityError:
+                continue
+        raise RuntimeError(f"could not save the total of metric {metric!r}: concurrent writers kept colliding")
+
+    def window_total(self, metric: str, first_day: date, last_day: date) -> WindowTotalValue | None:
+        """The current figure of ``metric`` over exactly ``first_day..last_day``, or None."""
+        with self._sessions() as session:
+            rows = current_totals(session, metric, last_day, last_day, first_day=first_day)
+        return total_value(rows[0]) if rows else None
+
+    def window_totals(self, metric: str, ending_from: date, ending_to: date) -> list[WindowTotalValue]:
+        """The current figure of every stored window of ``metric`` that ends in ``ending_from..ending_to``,
+        by last day, then first day."""
+        with self._sessions() as session:
+            return [total_value(row) for row in current_totals(session, metric, ending_from, ending_to)]
 
     # --- check-ins -------------------------------------------------------
 

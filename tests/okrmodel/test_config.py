@@ -340,3 +340,57 @@ def test_bad_web_source_input_gets_one_located_message(change, expected):
     lines = problems(text)
     assert len(lines) == 1, lines
     assert lines[0].startswith(expected), lines[0]
+
+
+UNIQUE = WEB_SOURCES.replace(
+    "metrics:\n",
+    "metrics:\n"
+    "  users: {source: ga4, kind: ga4_metric, metric: totalUsers}\n"
+    "  portal_visitors: {source: hubspot, kind: web_sessions, measure: visitors}\n"
+    "  portal_visits: {source: hubspot, kind: web_sessions}\n",
+)
+UNIQUE_KR = "      - {{id: crm-training, title: Grow unique visitors, metric: {metric}, target: 50000{extra}}}"
+
+
+def test_unique_counts_default_to_their_window_total_and_other_flows_to_a_sum():
+    from okrmodel.aggregation import Aggregation
+
+    aggregations = {}
+    for metric in ("visitors", "users", "portal_visitors", "portal_visits", "organic_sessions"):
+        config = parse_config(UNIQUE.replace(KR, UNIQUE_KR.format(metric=metric, extra="")))
+        aggregations[metric] = config.aggregation(config.objectives[0].key_results[3])
+    assert aggregations == {
+        "visitors": Aggregation.TOTAL, "users": Aggregation.TOTAL, "portal_visitors": Aggregation.TOTAL,
+        "portal_visits": Aggregation.SUM, "organic_sessions": Aggregation.SUM,
+    }
+
+
+def test_a_sum_of_a_unique_counts_days_is_refused_with_why_and_what_to_use():
+    assert problems(UNIQUE.replace(KR, UNIQUE_KR.format(metric="visitors", extra=", aggregation: sum"))) == [
+        "okrs.yaml: objectives[0].key_results[3].aggregation: visitors are unique people: a sum of days counts each one again on every "
+        "day they come back; leave aggregation out to use the window's total, or use average for average daily visitors (line 36)"
+    ]
+    assert problems(UNIQUE.replace(KR, UNIQUE_KR.format(metric="users", extra=", aggregation: sum, window: month"))) == [
+        "okrs.yaml: objectives[0].key_results[3].aggregation: users are unique people: a sum of days counts each one again on every "
+        "day they come back; leave aggregation out to use the window's total, or use average for average daily users (line 36)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("metric", "extra", "message"),
+    [
+        ("portal_visitors", ", aggregation: average, average_per: month",
+         "average_per: average_per month would be daily visitors times 30, not the visitors of a month; use window: month for the month's total, or average_per: day"),
+        ("portal_visits", ", aggregation: total", "aggregation: aggregation total is for unique counts (visitors, users); web_sessions adds up over days: use sum"),
+        ("mqls_now", ", aggregation: total", "aggregation: a snapshot metric (contacts_in_stage) does not add up over days; use latest or average"),
+        ("users", ", direction: stay_above", "direction: direction stay_above on the period's total of 'users': a running total only grows: "
+         "use window last_30_days/month, or aggregation latest/average"),
+    ],
+)
+def test_what_a_unique_count_cannot_mean_is_located(metric, extra, message):
+    assert problems(UNIQUE.replace(KR, UNIQUE_KR.format(metric=metric, extra=extra))) == [f"okrs.yaml: objectives[0].key_results[3].{message} (line 36)"]
+
+
+@pytest.mark.parametrize("extra", ["", ", aggregation: total", ", aggregation: average", ", window: last_30_days", ", window: month, direction: stay_above"])
+def test_a_unique_counts_total_or_daily_average_stays_valid(extra):
+    parse_config(UNIQUE.replace(KR, UNIQUE_KR.format(metric="visitors", extra=extra)))

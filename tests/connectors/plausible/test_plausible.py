@@ -198,3 +198,34 @@ def test_base_url_is_normalised_for_self_hosted_instances():
         "company: A\nperiod: 2026-Q4\nsources: {p: {type: plausible, site_id: a.example, base_url: 'https://stats.acme.example/'}}\n"
     ).sources["p"]
     assert source.base_url == BASE
+
+
+def test_visitors_do_not_add_up_over_days_and_the_other_counts_do():
+    assert {name: spec.adds_up_over_days for name, spec in METRICS.items()} == {"visitors": False, "search_pageviews": True, "odd_page_events": True}
+
+
+@responses.activate
+def test_a_window_total_is_one_aggregate_query_without_time_day():
+    # Plausible counts a visitor once over the range; no dimensions means one row for the whole of it.
+    responses.post(
+        URL,
+        json={"results": [{"dimensions": [], "metrics": [41]}], "meta": {}, "query": {}},
+        match=[matchers.json_params_matcher({
+            "site_id": "acme.example", "metrics": ["visitors"], "date_range": ["2026-10-30", "2026-11-03"],
+        })],
+    )
+    total = connector().read_total("visitors", METRICS["visitors"], WINDOW, AS_OF)
+    assert (total.metric, total.window, total.value, total.api_calls) == ("visitors", WINDOW, 41.0, 1)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_window_total_keeps_the_filters_and_refuses_a_grouped_answer():
+    responses.post(URL, json={"results": [{"dimensions": [], "metrics": [7]}]}, match=[matchers.json_params_matcher({
+        "site_id": "acme.example", "metrics": ["pageviews"], "date_range": ["2026-10-30", "2026-11-03"],
+        "filters": [["is", "visit:source", ["Google", "Bing"]], ["is", "event:page", ["/pricing"]]],
+    })])
+    assert connector().read_total("search_pageviews", METRICS["search_pageviews"], WINDOW, AS_OF).value == 7.0
+    responses.post(URL, json=answer({date(2026, 11, 1): 4, date(2026, 11, 2): 5}))
+    with pytest.raises(FatalSourceError, match="aggregate query answered 2 rows, expected one"):
+        connector().read_total("visitors", METRICS["visitors"], WINDOW, AS_OF)
