@@ -29,7 +29,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import responses
 
-from connectors import SOURCE_KINDS, Catalogue, MappingError, MetricReading, SourceConfigurationError, SourceError, WindowTotal, config_schema, connector_for, parse_config
+from connectors import (
+    SOURCE_KINDS,
+    Catalogue,
+    MappingError,
+    MetricReading,
+    SourceConfigurationError,
+    SourceError,
+    WindowTotal,
+    config_schema,
+    connector_for,
+    parse_config,
+)
 from connectors.sandbox import SandboxDataset, SandboxServer, contact
 from okrmodel.config import MetricNature
 from okrmodel.periods import Window
