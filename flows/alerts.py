@@ -86,7 +86,7 @@ def alert_for(end: FlowRunEnd) -> tuple[AlertRoute, FailureAlert | AllClear] | N
         if route is None:
             return None
         problem = RunProblem("config did not load", str(error), f"Correct the file: `okr validate -c {end.config_path}` lists every problem at its line.")
-        return route, unrecorded_failure_alert(route.company, None, started_at=end.started_at, problems=(problem,), flow_run=end.flow_run_name)
+        return route, unrecorded_failure_alert(route.company, None, started_at=end.started_at, problems=(problem,), crashed=end.outcome == "crashed", flow_run=end.flow_run_name)
     if config.alerts is None or config.email is None:
         return None
     route = AlertRoute(config.company, config.email, config.alerts)
@@ -98,7 +98,7 @@ def alert_for(end: FlowRunEnd) -> tuple[AlertRoute, FailureAlert | AllClear] | N
         # SQLAlchemy appends its SQL and a help link to the driver's first line.
         why = (str(getattr(error, "orig", None) or error).strip().splitlines() or [type(error).__name__])[0]
         problem = RunProblem("database did not open", scrub(why), "Check database_url (or $OKR_DATABASE_URL) and that the database answers from where the sync runs.")
-        return route, unrecorded_failure_alert(config.company, None, started_at=end.started_at, problems=(problem,), flow_run=end.flow_run_name, report_url=config.report_url)
+        return route, unrecorded_failure_alert(config.company, None, started_at=end.started_at, problems=(problem,), crashed=end.outcome == "crashed", flow_run=end.flow_run_name, report_url=config.report_url)
     with store:
         alert = _alert_from_store(config, store, end)
     return (route, alert) if alert is not None else None
@@ -112,7 +112,9 @@ def _alert_from_store(config: Config, store: Store, end: FlowRunEnd) -> FailureA
     summary = getattr(end.result, "summary", None)
     problems = _delivery_problems(summary) if isinstance(summary, SyncSummary) else (_stopped(end),)
     if run is None:
-        return unrecorded_failure_alert(config.company, store, started_at=end.started_at, problems=problems, flow_run=end.flow_run_name, report_url=config.report_url)
+        return unrecorded_failure_alert(
+            config.company, store, started_at=end.started_at, problems=problems, crashed=end.outcome == "crashed", flow_run=end.flow_run_name, report_url=config.report_url
+        )
     return failure_alert(config, store, run, problems=problems, crashed=end.outcome == "crashed", flow_run=end.flow_run_name)
 
 

@@ -52,7 +52,7 @@ class FailureAlert:
 
     company: str
     status: str
-    """failed, partial, or crashed (the run ended without recording how it went, or never started)."""
+    """failed, partial, or crashed (its process was stopped or died)."""
     as_of: date | None
     started_at: datetime | None
     failing_since: datetime
@@ -123,7 +123,14 @@ def failure_alert(
 
 
 def unrecorded_failure_alert(
-    company: str, store: Store | None, *, started_at: datetime, problems: tuple[RunProblem, ...], flow_run: str | None, report_url: str | None = None
+    company: str,
+    store: Store | None,
+    *,
+    started_at: datetime,
+    problems: tuple[RunProblem, ...],
+    crashed: bool = False,
+    flow_run: str | None = None,
+    report_url: str | None = None,
 ) -> FailureAlert:
     """The alert for a flow run that left no run record (its config or database could not be
     opened, or it died before it started one): what is known, and the streak it extends when
@@ -131,7 +138,7 @@ def unrecorded_failure_alert(
     earlier = failure_streak(store, started_at) if store is not None else []
     return FailureAlert(
         company=company,
-        status="crashed",
+        status="crashed" if crashed else "failed",
         as_of=None,
         started_at=started_at,
         failing_since=earlier[0].started_at if earlier else started_at,

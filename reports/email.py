@@ -3,7 +3,8 @@
 The message carries the report twice, both from one view model: a plain-text part for
 previews and clients that show no HTML, and an HTML part laid out for mail clients
 (tables, no SVG) whose trend charts are PNGs embedded by Content-ID, so nothing is
-fetched when it is opened. Sending is the one network call of this package.
+fetched when it is opened. Sending is the one network call of this package; ops' alerts
+(``reports.alerts``) are built on ``new_message`` and go out through the same ``send_email``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from email import policy
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from connectors import load_config
+from flows.alerts import FlowRunEnd, alert_for
 from flows.demo import DEMO_TOKEN_ENV
 from flows.nightly import SyncIncomplete, nightly_sync
 from okrmodel.config import ConfigError
@@ -147,7 +148,7 @@ def test_a_config_that_fails_to_load_inside_the_flow_reaches_ops(prefect_harness
     with pytest.raises(ConfigError):
         nightly_sync(str(demo_config), as_of=AS_OF)
     [alert] = inbox.to_ops()
-    assert alert["Subject"] == "Acme Cloud: sync crashed: config did not load"
+    assert alert["Subject"] == "Acme Cloud: sync failed: config did not load"
     text = text_of(alert)
     line = broken.splitlines().index(next(line for line in broken.splitlines() if "targett" in line)) + 1
     assert f"objectives[0].key_results[1].targett: unknown key (line {line})" in text
@@ -216,3 +217,19 @@ def wait_for_running_run(config_path: Path, process: subprocess.Popen):
                 break
             time.sleep(0.1)
     raise AssertionError(f"no run started: {process.communicate()[0].decode()}")
+
+
+def test_a_database_that_does_not_open_is_told_with_what_prefect_knows(demo_config: Path, monkeypatch):
+    with_alerts(demo_config, free_port())
+    monkeypatch.setenv("OKR_DATABASE_URL", f"postgresql+psycopg://okr:db-secret-271@127.0.0.1:{free_port()}/okr")  # nothing listens
+    started = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+    end = FlowRunEnd(
+        config_path=str(demo_config), flow_run_id="4b1c6c2e-0000-4000-8000-000000000001", flow_run_name="quiet-heron", outcome="failed",
+        message="Flow run encountered an exception: OperationalError: ...", result=None, started_at=started,
+    )
+    route, alert = alert_for(end)
+    assert (route.company, route.alerts.recipients) == ("Acme Cloud", [OPS])
+    assert (alert.status, alert.failing_since, alert.flow_run, alert.metrics) == ("failed", started, "quiet-heron", ())
+    [problem] = alert.problems
+    assert problem.what == "database did not open" and "db-secret-271" not in problem.why
+    assert alert_for(FlowRunEnd(**{**end.__dict__, "outcome": "completed"})) is None, "nothing to clear without a record"

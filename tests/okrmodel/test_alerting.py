@@ -103,7 +103,7 @@ def test_a_run_that_left_no_record_extends_the_streak_it_follows(database_url):
     with Store(database_url) as store:
         night(store, D1, "succeeded")
         failed = night(store, D1 + timedelta(days=1), "failed")
-        crash = unrecorded_failure_alert("Acme Cloud", store, started_at=datetime.now(UTC) + timedelta(seconds=1), problems=(RunProblem("run stopped", "TerminationSignal"),), flow_run="calm-lynx")
+        crash = unrecorded_failure_alert("Acme Cloud", store, started_at=datetime.now(UTC) + timedelta(seconds=1), problems=(RunProblem("run stopped", "TerminationSignal"),), crashed=True, flow_run="calm-lynx")
         failed_run = run_of(store, failed)
     assert (crash.status, crash.failed_runs, crash.failing_since, crash.metrics, crash.as_of) == ("crashed", 2, failed_run.started_at, (), None)
 
