@@ -6,7 +6,7 @@ import getpass
 import json
 import sys
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -32,11 +32,10 @@ from flows.cli_common import (
 from flows.cli_mapping import catalog, metrics_app, sandbox
 from flows.pipeline import SyncSummary, local_servers_down
 from okrmodel.closing import PeriodNotOver, close_period
-from okrmodel.config import Config
-from okrmodel.evaluation import KeyResultStatus, StatusReport, evaluate
+from okrmodel.evaluation import KeyResultStatus, evaluate
 from okrmodel.history import key_result_history
 from okrmodel.lint import lint as lint_config
-from okrmodel.run_log import metric_freshness, recent_runs
+from okrmodel.run_log import SyncFreshness, metric_freshness, recent_runs, sync_freshness
 from okrmodel.status_json import report_json
 from okrmodel.yaml_source import YamlDocument
 from reports.formatting import format_approximate
@@ -53,9 +52,15 @@ app = typer.Typer(
 DEFAULT_CRON = "0 3 * * *"
 
 
-def _report(config: Config, as_of: date) -> StatusReport:
-    with open_store(config) as store:
-        return evaluate(config, store, as_of)
+def _wall_clock(ctx: typer.Context) -> datetime:
+    """Now, for how long ago the sync last succeeded: the clock's, unless the caller set another
+    (``CliRunner().invoke(app, ..., obj=moment)``), so that tests do not depend on today."""
+    return ctx.obj if isinstance(ctx.obj, datetime) else datetime.now(UTC)
+
+
+def _warn_if_overdue(sync: SyncFreshness) -> None:
+    if sync.warning:
+        errors.print(f"warning: {sync.warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -276,15 +281,20 @@ def _check_report_path(out: Path | None) -> None:
 
 @app.command()
 def status(
+    ctx: typer.Context,
     config_path: ConfigOption = DEFAULT_CONFIG,
     as_of: AsOfOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
 ) -> None:
-    """Show each objective's and key result's actual, progress and status."""
+    """Show each objective's and key result's actual, progress and status (and warn when the last
+    successful sync is older than 36 hours)."""
     config = load(config_path)
-    status_report = _report(config, as_of_day(as_of, config))
+    day = as_of_day(as_of, config)
+    with open_store(config) as store:
+        status_report = evaluate(config, store, day)
+        sync = sync_freshness(config, store, _wall_clock(ctx))
     if as_json:
-        sys.stdout.write(json.dumps(report_json(status_report), indent=2) + "\n")
+        sys.stdout.write(json.dumps(report_json(status_report, sync), indent=2) + "\n")
         return
     table = Table(title=f"{status_report.company}: {status_report.period} as of {status_report.as_of} (expected {status_report.expected:.0%})")
     # Numbers never wrap or get cut; the title column takes what width is left.
@@ -305,6 +315,7 @@ def status(
             )
         table.add_section()
     console.print(table)
+    _warn_if_overdue(sync)
 
 
 def _number(value: float | None) -> str:
@@ -466,19 +477,22 @@ def notify(
 
 @app.command()
 def runs(
+    ctx: typer.Context,
     config_path: ConfigOption = DEFAULT_CONFIG,
     as_of: AsOfOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many recent runs to list.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for monitoring instead of tables.")] = False,
 ) -> None:
-    """Show recent sync runs and each metric's freshness: newest day stored, last success, last error."""
+    """Show recent sync runs and each metric's freshness: newest day stored, last success, last error
+    (and warn when the last successful sync is older than 36 hours)."""
     config = load(config_path)
     day = as_of_day(as_of, config)
     with open_store(config) as store:
         run_rows = recent_runs(store, limit)
         freshness = metric_freshness(config, store, day)
+        sync = sync_freshness(config, store, _wall_clock(ctx))
     if as_json:
-        document = {"runs": [run.to_json() for run in run_rows], "metrics": [row.to_json() for row in freshness]}
+        document = {"runs": [run.to_json() for run in run_rows], "metrics": [row.to_json() for row in freshness], "sync": sync.to_json()}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
     table = Table(title=f"Last {len(run_rows)} sync runs")
@@ -499,6 +513,7 @@ def runs(
     for row in freshness:
         if row.last_warning and not row.last_attempt_failed:
             errors.print(f"warning: {row.metric}: {row.last_warning}", markup=False, highlight=False, soft_wrap=True)
+    _warn_if_overdue(sync)
 
 
 @app.command()

@@ -11,6 +11,7 @@ from prefect.cache_policies import NONE
 from prefect.states import Completed, Failed
 
 from connectors import Connector, MetricReading, SourceError, load_config
+from flows.alerts import alert_ops
 from flows.archive import archive_folder
 from flows.artifacts import artifact_key, run_markdown, summary_line
 from flows.pipeline import (
@@ -69,7 +70,9 @@ def publish_artifacts(config: Config, summary: SyncSummary, data: ReportData | N
         create_link_artifact(link=link, link_text=f"{config.company} report, {summary.as_of}", key=artifact_key("report", slug))
 
 
-@flow(name="okr-nightly-sync", validate_parameters=False)
+# Alerts go out from the hooks alone, once the run's final state is known: one per failed or
+# partial run (both end Failed), one when it crashed, one all-clear after; never from the body.
+@flow(name="okr-nightly-sync", validate_parameters=False, on_completion=[alert_ops], on_failure=[alert_ops], on_crashed=[alert_ops])
 def nightly_sync(
     config_path: str,
     as_of: date | None = None,

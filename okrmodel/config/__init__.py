@@ -10,6 +10,7 @@ Sources and metric kinds are not listed here: each source's package in
 the schema from that registry (``connectors.load_config`` reads a file with it).
 """
 
+from okrmodel.config.alerts import AlertRoute, AlertSettings, salvage_alert_route
 from okrmodel.config.base import (
     DimensionFilters,
     MetricNature,
@@ -36,6 +37,8 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "Action",
     "ActionStatus",
+    "AlertRoute",
+    "AlertSettings",
     "CheckinCadence",
     "Config",
     "ConfigError",
@@ -63,5 +66,6 @@ __all__ = [
     "http_base_url",
     "load_config",
     "parse_config",
+    "salvage_alert_route",
     "secret_from_environment",
 ]

@@ -90,6 +90,8 @@ def cross_check(config: Config) -> list[ConfigProblem]:
             elif key_result.window is WindowKind.LATEST and metric.nature is not MetricNature.SNAPSHOT:
                 problems.append(ConfigProblem(where + ("window",), f"window 'latest' needs a snapshot metric; {key_result.metric!r} ({metric.kind}) adds up over time, use period, month or last_30_days"))
     problems.extend(_check_periods_and_alignment(config))
+    if config.alerts is not None and config.email is None:
+        problems.append(ConfigProblem(("alerts",), "alerts are sent with the SMTP settings of email:, which this file lacks; add email: (smtp_host, sender, recipients)"))
     return problems
 
 

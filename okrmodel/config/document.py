@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, PrivateAttr, TypeAdapter, ValidationError, create_model, field_validator
 
 from okrmodel.aggregation import Aggregation
+from okrmodel.config.alerts import AlertSettings
 from okrmodel.config.base import MetricNature, MetricSettings, SourceSettings, StrictModel
 from okrmodel.config.checks import problem_from_pydantic, source_problem
 from okrmodel.config.email import EmailSettings
@@ -60,6 +61,8 @@ class Config(StrictModel):
     metrics: dict[str, MetricSettings] = Field(default_factory=dict)
     objectives: list[Objective] = Field(default_factory=list)
     email: EmailSettings | None = None
+    alerts: AlertSettings | None = None
+    """Who is told when a sync fails or partly fails, and when it is back to normal (over ``email:``'s SMTP)."""
     notify: NotifyDestinations = Field(default_factory=list)
     """The chat channels (Slack, Teams webhooks) that get the digest after each sync."""
     base_dir: Path = Field(default=Path("."), exclude=True)

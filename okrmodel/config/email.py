@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from okrmodel.config.base import StrictModel, secret_from_environment
 
-__all__ = ["EmailSettings"]
+__all__ = ["EmailSettings", "email_address"]
 _SUBJECT_FIELDS = {"company": "Acme", "period": "2026-Q4", "as_of": "2026-11-27", "summary": "1 off track"}
 
 
@@ -34,12 +34,12 @@ class EmailSettings(StrictModel):
     @field_validator("sender")
     @classmethod
     def _sender_address(cls, value: str) -> str:
-        return _email_address(value)
+        return email_address(value)
 
     @field_validator("recipients")
     @classmethod
     def _recipient_addresses(cls, values: list[str]) -> list[str]:
-        return [_email_address(value) for value in values]
+        return [email_address(value) for value in values]
 
     @field_validator("subject")
     @classmethod
@@ -68,7 +68,8 @@ class EmailSettings(StrictModel):
         return secret_from_environment(self.password_env, environ) if self.password_env else None
 
 
-def _email_address(value: str) -> str:
+def email_address(value: str) -> str:
+    """``value`` when it is an address (``ops@acme.example``, ``Ops <ops@acme.example>``); ValueError otherwise."""
     _name, address = parseaddr(value)
     if "@" not in address or address.startswith("@") or address.endswith("@"):
         raise ValueError(f"{value!r} is not an email address")

@@ -210,6 +210,30 @@ class Store:
             query = select(SyncRun).where(SyncRun.as_of <= as_of).order_by(SyncRun.started_at.desc()).limit(limit)
             return list(session.scalars(query))
 
+    def run_of_flow(self, flow_run_id: str) -> SyncRun | None:
+        """The sync run a Prefect flow run recorded (its newest, should the flow run have been retried)."""
+        with self._sessions() as session:
+            query = select(SyncRun).where(SyncRun.flow_run_id == flow_run_id).order_by(SyncRun.started_at.desc()).limit(1)
+            return session.scalars(query).first()
+
+    def latest_run(self, *, status: str | None = None, before: datetime | None = None) -> SyncRun | None:
+        """The newest run (with ``status``; started before ``before``), or None."""
+        query = select(SyncRun)
+        if status is not None:
+            query = query.where(SyncRun.status == status)
+        if before is not None:
+            query = query.where(SyncRun.started_at < before)
+        with self._sessions() as session:
+            return session.scalars(query.order_by(SyncRun.started_at.desc()).limit(1)).first()
+
+    def runs_between(self, after: datetime | None, before: datetime) -> list[SyncRun]:
+        """The runs started after ``after`` (from the first one when None) and before ``before``, oldest first."""
+        query = select(SyncRun).where(SyncRun.started_at < before)
+        if after is not None:
+            query = query.where(SyncRun.started_at > after)
+        with self._sessions() as session:
+            return list(session.scalars(query.order_by(SyncRun.started_at)))
+
     # --- observations ----------------------------------------------------
 
     def save_observations(self, run_id: str, metric: str, source: str, values: dict[date, float]) -> SaveResult:
