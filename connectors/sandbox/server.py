@@ -55,7 +55,7 @@ from connectors.sandbox.faults import FaultQueue, RateLimits, error_body, rate_l
 from connectors.sandbox.index import RecordIndex
 from connectors.sandbox.marketing import CAMPAIGN_PROPERTIES
 from connectors.sandbox.search import SearchValidationError, campaign_answer, list_campaigns, list_marketing_emails, search_records
-from connectors.sandbox.transport import HttpServer, Request
+from connectors.sandbox.transport import CutShort, HttpServer, Request
 
 __all__ = ["DEFAULT_TOKEN", "SandboxCall", "SandboxServer"]
 
@@ -138,6 +138,7 @@ class SandboxServer:
         }
         self._calls: list[SandboxCall] = []
         self._accepted: dict[str, deque[float]] = {"search": deque(), "all": deque()}
+        self._accepted_all_day = 0  # against RateLimits.per_day: the calls answered within the quota
         self._rate_limited = 0
         self._calls_lock = threading.Lock()
         self._httpd: HttpServer | None = None
@@ -209,7 +210,7 @@ class SandboxServer:
 
     # --- dispatch ---
 
-    def _respond(self, request: Request) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _respond(self, request: Request) -> tuple[int, dict[str, Any] | CutShort, dict[str, str]]:
         """Status, body and extra headers for ``request``: scripted fault, rate limit, or the real answer."""
         if request.path.startswith(_CONTROL_PREFIX):
             return (*self._control(request), {})
@@ -228,14 +229,17 @@ class SandboxServer:
         if delay > 0:
             time.sleep(delay)
         headers: dict[str, str] = {}
+        body: dict[str, Any] | CutShort
         if fault is not None and fault.status is not None:
-            status, body = fault.status, error_body(fault.status, fault.message, missing_scopes=fault.missing_scopes)
+            status, body = fault.status, error_body(fault.status, fault.message, missing_scopes=fault.missing_scopes, policy=fault.policy)
             if fault.retry_after is not None:
                 headers["Retry-After"] = f"{fault.retry_after:g}"
         elif limited is not None:
             status, body, headers = limited
         else:
             status, body = self._answer(request)
+            if fault is not None and fault.truncated is not None and status == HTTPStatus.OK:
+                body = CutShort(body, dropped=fault.truncated == "dropped")
         call.status = int(status)
         return status, body, headers
 
@@ -251,6 +255,10 @@ class SandboxServer:
         limits = self.rate_limits
         if limits is None:
             return None
+        if limits.per_day is not None and self._accepted_all_day >= limits.per_day:
+            # No Retry-After: the quota comes back at midnight in the account's zone, not in seconds.
+            headers = {"X-HubSpot-RateLimit-Daily": str(limits.per_day), "X-HubSpot-RateLimit-Daily-Remaining": "0"}
+            return HTTPStatus.TOO_MANY_REQUESTS, rate_limit_body("DAILY"), headers
         is_search = request.method == "POST" and request.path.rstrip("/").endswith("/search")
         checks = [("all", 10.0, limits.per_10_seconds, "TEN_SECONDLY_ROLLING")]
         if is_search:
@@ -264,6 +272,7 @@ class SandboxServer:
                 headers = {"Retry-After": "1"} if self._rate_limited % limits.retry_after_every == 0 else {}
                 return HTTPStatus.TOO_MANY_REQUESTS, rate_limit_body(policy), headers
         self._accepted["all"].append(arrived)
+        self._accepted_all_day += 1
         if is_search:
             self._accepted["search"].append(arrived)
         return None
