@@ -16,6 +16,7 @@ from rich.table import Table
 from flows.cli_common import (
     DEFAULT_CONFIG,
     EXIT_FAILED,
+    EXIT_LOCKED,
     AsOfOption,
     ConfigOption,
     as_of_day,
@@ -116,21 +117,44 @@ def sync(
     full: Annotated[bool, typer.Option("--full", help="Re-read every day of each window, not only the days not yet final (changed days become new revisions).")] = False,
     email: Annotated[bool, typer.Option("--email/--no-email", help="Email the report when the config has email: (default) or not.")] = True,
     notify: Annotated[bool, typer.Option("--notify/--no-notify", help="Post the digest to the config's notify: channels (default) or not.")] = True,
+    wait: Annotated[bool, typer.Option("--wait", help="When another sync of the company is running, wait for it to finish instead of exiting 75.")] = False,
 ) -> None:
-    """Run the nightly flow once: fetch every metric, store it, recompute, render (and email and post) the report."""
+    """Run the nightly flow once: fetch every metric, store it, recompute, render (and email and post) the report.
+
+    One sync of a company runs at a time: while another runs, this one exits 75 at once
+    (or waits, with --wait). SIGTERM or Ctrl-C stop it, recording the run as interrupted.
+    """
     config = load(config_path)
     day = as_of_day(as_of, config)
     _check_report_path(out)
-    with open_store(config):
-        pass  # a database that cannot be opened fails here, in one line, before any HubSpot call
+    with open_store(config) as store:
+        # A database that cannot be opened fails here, in one line, before any HubSpot call.
+        running = [run for run in recent_runs(store, 1) if run.status == "running"] if wait else []
     for problem in local_servers_down(config):
         fail(problem, EXIT_FAILED)
-    from flows.nightly import SyncIncomplete, nightly_sync
+    from prefect.exceptions import TerminationSignal
 
+    from flows.nightly import SyncIncomplete, nightly_sync
+    from flows.prefect_api import TemporaryServerError, prefect_api
+    from flows.signals import Interrupted, stopped_by_signals
+    from okrmodel.storage import SyncLocked
+
+    if running:
+        errors.print(f"another sync of {config.company} is running (since {running[0].started_at:%Y-%m-%d %H:%M:%S} UTC): waiting for it to finish", markup=False, highlight=False, soft_wrap=True)
     try:
-        summary = nightly_sync(str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email, send_notify=notify)
+        with stopped_by_signals(), prefect_api():
+            summary = nightly_sync(
+                str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email, send_notify=notify, wait_for_lock=wait
+            )
     except SyncIncomplete as incomplete:
         summary = incomplete.summary
+    except SyncLocked as locked:
+        fail(f"{config_path}: {locked}: this sync did nothing; run okr sync --wait to queue behind it", EXIT_LOCKED)
+    except (Interrupted, TerminationSignal) as stopped:
+        signal_name = stopped.name if isinstance(stopped, Interrupted) else "SIGTERM"
+        fail(f"{config_path}: sync stopped by {signal_name}: its run is recorded as interrupted, the values read until then are stored (okr runs)", 128 + stopped.signal)
+    except TemporaryServerError as error:
+        fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
     _print_sync(summary)
     if summary.incomplete:
         raise typer.Exit(EXIT_FAILED)
@@ -426,6 +450,9 @@ def runs(
     for run in run_rows:
         table.add_row(run.started_at.strftime("%Y-%m-%d %H:%M"), run.as_of.isoformat(), run.status, str(run.metrics_succeeded), str(run.metrics_failed), str(run.api_calls))
     console.print(table)
+    for run in run_rows:
+        if run.status in ("interrupted", "abandoned"):  # never finished: say why, plainly
+            errors.print(f"run {run.id[:8]} (started {run.started_at:%Y-%m-%d %H:%M} UTC) {run.status}: {run.message}", markup=False, highlight=False, soft_wrap=True)
     table = Table(title=f"Metric freshness as of {day}")
     for column in ("metric", "newest day", "last success (UTC)", "last attempt"):
         table.add_column(column, no_wrap=column != "metric")
