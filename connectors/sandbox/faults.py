@@ -4,12 +4,13 @@
   limit, answered with HubSpot's 429 bodies; ``Retry-After`` is sent on every
   ``retry_after_every``-th 429 only (HubSpot does not always send it); and
   optionally the account's daily quota (``per_day``): once spent, every call
-  is answered 429 with ``policyName: DAILY`` until the server is reset.
+  is answered 429 with ``policyName: DAILY`` until the server's calls are reset.
 - ``Fault``: one scripted answer for the next matching call(s): a status with
   HubSpot's error body (429 with or without ``Retry-After``, 5xx, 400 with a
   message, 403 with missing scopes), a 200 whose body is cut short
   (``truncated``), and/or a delay before answering (a timeout when longer
-  than the client's).
+  than the client's), or an answer held until a test releases it (``hold``:
+  a client mid-request at a known point, without guessing how long to wait).
 - ``latency_seconds`` on the server delays every answer;
   ``arrival_delay_seconds`` (plus random ``arrival_jitter_seconds``) delays
   each call before it counts as arrived against the rate limits.
@@ -43,6 +44,7 @@ class Fault:
     ``status`` with HubSpot's error body: ``message`` (a default per status),
     ``category``, ``missing_scopes`` (403), ``policy`` (a 429's ``policyName``,
     ``DAILY`` for the daily quota), and ``retry_after`` seconds as a header when set.
+    With ``hold``, the answer waits until the event is set (after ``delay_seconds``).
     """
 
     status: int | None = None
@@ -54,6 +56,7 @@ class Fault:
     missing_scopes: tuple[str, ...] = ()
     truncated: str | None = None
     policy: str | None = None
+    hold: threading.Event | None = None
 
     def __post_init__(self) -> None:
         if self.truncated is not None and (self.truncated not in TRUNCATIONS or self.status is not None):

@@ -138,7 +138,7 @@ class SandboxServer:
         }
         self._calls: list[SandboxCall] = []
         self._accepted: dict[str, deque[float]] = {"search": deque(), "all": deque()}
-        self._accepted_all_day = 0  # against RateLimits.per_day: the calls answered within the quota
+        self._accepted_all_day = 0  # against RateLimits.per_day: calls answered within the quota since the last reset
         self._rate_limited = 0
         self._calls_lock = threading.Lock()
         self._httpd: HttpServer | None = None
@@ -204,9 +204,10 @@ class SandboxServer:
             return sorted(self._calls, key=lambda call: call.arrived)
 
     def reset_calls(self) -> None:
-        """Forget the calls answered so far."""
+        """Forget the calls answered so far; the daily quota (``RateLimits.per_day``) starts afresh."""
         with self._calls_lock:
             self._calls.clear()
+            self._accepted_all_day = 0
 
     # --- dispatch ---
 
@@ -228,6 +229,8 @@ class SandboxServer:
         delay = self.latency_seconds + (fault.delay_seconds if fault else 0.0)
         if delay > 0:
             time.sleep(delay)
+        if fault is not None and fault.hold is not None:
+            fault.hold.wait()
         headers: dict[str, str] = {}
         body: dict[str, Any] | CutShort
         if fault is not None and fault.status is not None:

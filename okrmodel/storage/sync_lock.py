@@ -9,7 +9,8 @@ company's store for its whole run (``company_lock``):
   (``pg_try_advisory_lock``), on a connection the sync keeps open in
   autocommit, so no transaction stays open for the run. The server drops it
   with the connection, so the lock of a killed sync goes with its process.
-- SQLite: ``flock`` on a file beside the database (``okr.db.sync-lock``).
+- SQLite: ``flock`` on a file beside the database (``okr.db.sync-lock``):
+  the database's lock is its company's, since a database holds one company.
   The kernel releases it when its process ends, however it ends (SIGKILL
   included): it cannot go stale, and unlike a row naming the holder's pid it
   needs no liveness check, which pid reuse can fool, nor a lease, which a slow
