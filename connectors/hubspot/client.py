@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -113,7 +114,11 @@ class HubSpotClient:
         self.timeout = source.timeout_seconds
         self.rate_limiter = PortalRateLimiter(source.search_requests_per_second, source.requests_per_10_seconds)
         self._answers = HubSpotAnswers(f"HubSpot at {source.base_url}", token)
-        retry = self._retry = _rate_limited(retry or default_retry(), self.rate_limiter, self._answers)
+        # Shared by every thread and in_zone copy: once the portal rejects the token or its day's quota
+        # is spent (or the run is closed), the run's other reads fail at once, retries sleeping included,
+        # instead of spending calls on the same answer.
+        self._stop = _Stop()
+        retry = self._retry = _rate_limited(retry or default_retry(), self.rate_limiter, self._answers, self._stop)
         # base_url is what the SDK's api_request builder reads; host is what the generated APIs read.
         sdk = HubSpot(access_token=token.get_secret_value(), host=source.base_url, base_url=source.base_url, retry=retry)
         self._sdk_config = sdk.config
@@ -123,9 +128,6 @@ class HubSpotClient:
         self._emails_api = sdk.marketing.emails.marketing_emails_api
         self._session = retrying_session(retry)
         self._shared_lock = threading.Lock()
-        # Shared with every in_zone copy: once the portal rejects the token or its day's quota is spent,
-        # the run's other reads fail at once instead of spending calls on the same answer.
-        self._stopped_by: list[SourceError] = []
         self._shared: dict[Hashable, _SharedValue] = {}
 
     def in_zone(self, zone: tzinfo | None) -> HubSpotClient:
@@ -141,8 +143,7 @@ class HubSpotClient:
     def close(self) -> None:
         """Close the analytics session's pooled connections (the SDK's close with the process); a
         read still running (the run was interrupted) fails at its next request instead of sending it."""
-        if not self._stopped_by:
-            self._stopped_by.append(RetriableSourceError(self.source_name, "the run stopped before this read finished"))
+        self._stop.stop(RetriableSourceError(self.source_name, "the run stopped before this read finished"))
         self._session.close()
 
     def search(
@@ -275,9 +276,7 @@ class HubSpotClient:
         return results
 
     def _call(self, request: Callable[[], T], *, search: bool = False) -> T:
-        if self._stopped_by:
-            # A copy: re-raising one instance from many threads would chain their tracebacks.
-            raise copy.copy(self._stopped_by[0])
+        self._stop.check()
         self.rate_limiter.acquire(search=search)
         count_request()
         try:
@@ -298,8 +297,34 @@ class HubSpotClient:
             # The answer (or the failure) is in: HubSpot counted the request by now.
             self.rate_limiter.answered()
         if failure.status == 401 or isinstance(failure, QuotaExhaustedError):
-            self._stopped_by.append(failure)
+            self._stop.stop(failure)
         raise failure  # outside the handlers, so that not even __context__ keeps the original
+
+
+class _Stop:
+    """Why the run's reads of the portal stop (the first reason wins), for every thread to see at once."""
+
+    def __init__(self) -> None:
+        self._reasons: list[SourceError] = []
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    def stop(self, reason: SourceError) -> None:
+        with self._lock:
+            if not self._reasons:
+                self._reasons.append(reason)
+        self._stopped.set()
+
+    def check(self) -> None:
+        """Raise the reason, if the reads stopped: a copy, since re-raising one instance from many
+        threads would chain their tracebacks."""
+        if self._reasons:
+            raise copy.copy(self._reasons[0])
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds``, waking early to raise the reason when the reads stop meanwhile."""
+        self._stopped.wait(seconds)
+        self.check()
 
 
 class _SharedValue:
@@ -319,10 +344,11 @@ class _RateLimitedRetry(CountingRetry):
 
     rate_limiter: PortalRateLimiter | None = None
     answers: AnswerHooks | None = None
+    stop: _Stop | None = None
 
     def new(self, **kw: Any) -> _RateLimitedRetry:
         retry = super().new(**kw)
-        retry.rate_limiter, retry.answers = self.rate_limiter, self.answers
+        retry.rate_limiter, retry.answers, retry.stop = self.rate_limiter, self.answers, self.stop
         return retry
 
     def increment(self, method: str | None = None, url: str | None = None, response: urllib3.BaseHTTPResponse | None = None, *args: Any, **kw: Any) -> Retry:
@@ -333,7 +359,14 @@ class _RateLimitedRetry(CountingRetry):
         return super().increment(method, url, response, *args, **kw)
 
     def sleep(self, response: urllib3.BaseHTTPResponse | None = None) -> None:
-        super().sleep(response)
+        # urllib3's own sleep (Retry-After, else the backoff), cut short when the run's reads stop.
+        seconds = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
+        if not seconds:
+            seconds = self.get_backoff_time()
+        if self.stop is not None:
+            self.stop.sleep(seconds)
+        elif seconds > 0:
+            time.sleep(seconds)
         if self.rate_limiter is not None:
             last = self.history[-1] if self.history else None
             self.rate_limiter.acquire(search=bool(last is not None and last.url and "/search" in last.url))
@@ -342,9 +375,9 @@ class _RateLimitedRetry(CountingRetry):
 _RATE_LIMITED_CLASSES: dict[type[Retry], type[Retry]] = {}
 
 
-def _rate_limited(retry: Retry, limiter: PortalRateLimiter, answers: AnswerHooks) -> Retry:
+def _rate_limited(retry: Retry, limiter: PortalRateLimiter, answers: AnswerHooks, stop: _Stop) -> Retry:
     """A copy of ``retry`` (any ``Retry`` class, its backoff kept) whose resends pass ``limiter``
-    and count, and which resends nothing ``answers`` call final."""
+    and count, which resends nothing ``answers`` call final, and whose waits end with ``stop``."""
     cls = type(retry)
     if not issubclass(cls, _RateLimitedRetry):
         cls = _RATE_LIMITED_CLASSES.setdefault(cls, type(f"RateLimited{cls.__name__}", (_RateLimitedRetry, cls), {}))
@@ -352,6 +385,7 @@ def _rate_limited(retry: Retry, limiter: PortalRateLimiter, answers: AnswerHooks
     limited.__dict__.update(retry.__dict__)
     limited.rate_limiter = limiter  # type: ignore[attr-defined]
     limited.answers = answers  # type: ignore[attr-defined]
+    limited.stop = stop  # type: ignore[attr-defined]
     return limited
 
 

@@ -33,6 +33,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
+from connectors.errors import SourceError
 from connectors.transport.classify import AnswerHooks, UnreadableAnswer, classify, classify_failure, error_body, failure_name
 from connectors.transport.counting import CountingRetry, counting, uncounted
 
@@ -156,6 +157,8 @@ def send(session: requests.Session, method: str, url: str, *, source: str, hooks
         response = session.request(method, url, stream=True, **options)
     except FinalAnswer as final:
         failure = classify(source, final.status, final.body, hooks, reason=final.reason, retried=False)
+    except SourceError as error:  # already ours: a retry that stopped waiting says why
+        failure = error
     except Exception as error:  # any failure: its text may quote the headers, so only its type is named
         failure = classify_failure(source, error, hooks)
     else:

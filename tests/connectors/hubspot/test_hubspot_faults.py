@@ -417,3 +417,37 @@ def test_the_sandbox_daily_quota_answers_hubspots_daily_429_once_spent(server):
             answers.append((error.code, json.loads(error.read())))
     assert [status for status, _ in answers] == [200, 200, 429]
     assert answers[2][1]["policyName"] == "DAILY" and answers[2][1]["message"] == "You have reached your daily limit."
+
+
+@pytest.mark.parametrize("stopped_by", ["daily-quota", "close"])
+def test_a_retry_waiting_out_a_429_stops_at_once_when_the_portals_reads_stop(server, stopped_by):
+    # One read waits out a long Retry-After; meanwhile the day's quota is found spent (or the run is
+    # closed, as on SIGTERM): the waiting read fails at once instead of resending after the wait.
+    import threading
+
+    server.faults.push(Fault(status=429, on="/analytics/", retry_after=120))
+    connector = connect(server, retries=3)
+    outcome: list[Exception] = []
+
+    def waiting_read() -> None:
+        try:
+            connector.read("sessions", METRICS["sessions"], DAY, AS_OF)
+        except Exception as error:
+            outcome.append(error)
+
+    waiting = threading.Thread(target=waiting_read)
+    waiting.start()
+    while not statuses(server):
+        waiting.join(0.01)  # until the 429 was answered: the read is in its Retry-After wait
+    if stopped_by == "daily-quota":
+        server.faults.push(Fault(status=429, on="/search", policy="DAILY"))
+        with pytest.raises(QuotaExhaustedError):
+            connector.read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    else:
+        connector.close()
+    waiting.join(60)  # far less than the 120 s it was told to wait
+    assert not waiting.is_alive()
+    [error] = outcome
+    expected = "daily API limit of the portal reached" if stopped_by == "daily-quota" else "the run stopped before this read finished"
+    assert expected in str(error)
+    assert len(server.call_log) == (2 if stopped_by == "daily-quota" else 1), "the waiting read sent nothing more"
