@@ -66,3 +66,25 @@ def test_okr_runs_json_and_table(demo_config: Path):
     table = runner.invoke(app, ["runs", "-c", str(demo_config), "--as-of", D2.isoformat()])
     assert table.exit_code == 0
     assert "new_contacts: hubspot: token invalid or expired (HTTP 401)" in table.stderr
+
+
+def test_okr_runs_marks_a_run_whose_process_is_gone_abandoned_and_says_so(demo_config: Path):
+    import socket
+    import subprocess
+    import sys
+
+    # A sync process that recorded its run and was killed before it could finish it.
+    killed = subprocess.Popen([
+        sys.executable, "-c",
+        "import os, sys; from datetime import date; from okrmodel.storage import Store; "
+        "Store(sys.argv[1]).start_run(date(2026, 11, 27)); os.kill(os.getpid(), 9)",
+        load_config(demo_config).storage_url(),
+    ])
+    killed.wait()
+    table = CliRunner().invoke(app, ["runs", "-c", str(demo_config), "--as-of", D2.isoformat()])
+    assert table.exit_code == 0, table.output
+    assert "abandoned" in table.stdout
+    assert f"abandoned: its process (pid {killed.pid} on {socket.gethostname()}) ended without finishing the run" in table.stderr
+    with Store(load_config(demo_config).storage_url()) as store:
+        [run] = store.runs()
+    assert (run.status, run.finished_at) == ("abandoned", None)
