@@ -75,7 +75,7 @@ from connectors.transport.classify import (
     parse_json,
     parse_json_object,
 )
-from connectors.transport.counting import CountingRetry, count_request
+from connectors.transport.counting import CountingRetry, count_request, withdraw_request
 from connectors.transport.paging import CursorPaginator
 from connectors.transport.session import FinalAnswer, default_retry, final_answer, resend_unreadable, retrying_session, send
 
@@ -364,7 +364,11 @@ class _RateLimitedRetry(CountingRetry):
         if not seconds:
             seconds = self.get_backoff_time()
         if self.stop is not None:
-            self.stop.sleep(seconds)
+            try:
+                self.stop.sleep(seconds)
+            except SourceError:
+                withdraw_request()  # the resend counted when granted will not go out
+                raise
         elif seconds > 0:
             time.sleep(seconds)
         if self.rate_limiter is not None:

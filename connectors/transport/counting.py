@@ -23,7 +23,7 @@ from urllib3.util.retry import Retry
 
 from connectors.errors import SourceError
 
-__all__ = ["CountingRetry", "RequestCount", "count_request", "counted_requests", "counting", "uncounted"]
+__all__ = ["CountingRetry", "RequestCount", "count_request", "counted_requests", "counting", "withdraw_request"]
 
 
 class RequestCount:
@@ -51,16 +51,6 @@ def counted_requests() -> Iterator[RequestCount]:
         _CURRENT.reset(token)
 
 
-@contextmanager
-def uncounted() -> Iterator[None]:
-    """Nothing in the block counts: a retry consulted for its backoff only, sending nothing."""
-    token = _CURRENT.set(None)
-    try:
-        yield
-    finally:
-        _CURRENT.reset(token)
-
-
 def count_request() -> None:
     """One more request on the wire, for the block counting (none: not counted)."""
     count = _CURRENT.get()
@@ -68,8 +58,16 @@ def count_request() -> None:
         count.value += 1
 
 
+def withdraw_request() -> None:
+    """A resend counted when its retry was granted will not go out after all (its wait was cut short)."""
+    count = _CURRENT.get()
+    if count is not None:
+        count.value -= 1
+
+
 class CountingRetry(Retry):
-    """Mixed into a ``Retry`` class: each resend it allows counts as a request (``count_request``)."""
+    """Mixed into a ``Retry`` class: each resend it grants counts as a request (``count_request``);
+    a subclass whose wait before the resend is cut short takes it back (``withdraw_request``)."""
 
     def increment(self, *args: Any, **kw: Any) -> Retry:
         retry = super().increment(*args, **kw)

@@ -35,7 +35,7 @@ from urllib3.util.retry import Retry
 
 from connectors.errors import SourceError
 from connectors.transport.classify import AnswerHooks, UnreadableAnswer, classify, classify_failure, error_body, failure_name
-from connectors.transport.counting import CountingRetry, counting, uncounted
+from connectors.transport.counting import CountingRetry, counting, withdraw_request
 
 __all__ = [
     "BackoffRetry",
@@ -122,8 +122,9 @@ def resend_unreadable(attempt: Callable[[], T], retry: Retry, *, method: str, ur
         except UnreadableAnswer as unreadable:
             last = unreadable
         try:
-            with uncounted():  # asked for the backoff only: the next attempt counts the request it sends
-                retry = retry.increment(method=method, url=url, error=ProtocolError(last.message))
+            retry = retry.increment(method=method, url=url, error=ProtocolError(last.message))
+            if isinstance(retry, CountingRetry):
+                withdraw_request()  # asked for the bookkeeping and the backoff: the next attempt counts itself
         except (MaxRetryError, ProtocolError):
             raise UnreadableAnswer(last.source, f"{last.message} on each of {tries} tries", status=last.status) from None
         time.sleep(retry.get_backoff_time())
