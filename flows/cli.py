@@ -152,7 +152,7 @@ def sync(
         fail(f"{config_path}: {locked}: this sync did nothing; run okr sync --wait to queue behind it", EXIT_LOCKED)
     except (Interrupted, TerminationSignal) as stopped:
         signal_name = stopped.name if isinstance(stopped, Interrupted) else "SIGTERM"
-        fail(f"{config_path}: sync stopped by {signal_name}: its run is recorded as interrupted, the values read until then are stored (okr runs)", 128 + stopped.signal)
+        fail(f"{config_path}: sync stopped by {signal_name}: the values read until then are stored, its run (if begun) is recorded as interrupted (okr runs)", 128 + stopped.signal)
     except TemporaryServerError as error:
         fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
     _print_sync(summary)

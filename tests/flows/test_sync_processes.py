@@ -233,7 +233,7 @@ def test_a_killed_or_terminated_sync_leaves_no_running_run_and_no_server(prefect
     terminated, err, _ports = stop_mid_sync(portal, config, env, signal.SIGTERM)
     assert terminated.returncode == 128 + signal.SIGTERM
     assert err.splitlines() == [
-        f"{config}: sync stopped by SIGTERM: its run is recorded as interrupted, the values read until then are stored (okr runs)"
+        f"{config}: sync stopped by SIGTERM: the values read until then are stored, its run (if begun) is recorded as interrupted (okr runs)"
     ]
     interrupted = next(run for run in runs(database_url) if run.pid == terminated.pid)
     assert interrupted.status == "interrupted" and "stopped by SIGTERM before it finished" in interrupted.message
