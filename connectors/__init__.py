@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from connectors.base import Connector, MetricReading, SourceKind, WindowTotal
 from connectors.catalog import CatalogTable, Catalogue
-from connectors.errors import FatalSourceError, MappingError, RetriableSourceError, SourceConfigurationError, SourceError
+from connectors.errors import FatalSourceError, MappingError, QuotaExhaustedError, RetriableSourceError, SourceConfigurationError, SourceError
 from connectors.registry import SOURCE_KINDS, config_schema, connector_for, load_config, parse_config
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "FatalSourceError",
     "MappingError",
     "MetricReading",
+    "QuotaExhaustedError",
     "RetriableSourceError",
     "SourceConfigurationError",
     "SourceError",

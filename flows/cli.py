@@ -16,6 +16,7 @@ from rich.table import Table
 from flows.cli_common import (
     DEFAULT_CONFIG,
     EXIT_FAILED,
+    EXIT_LOCKED,
     AsOfOption,
     ConfigOption,
     as_of_day,
@@ -123,34 +124,61 @@ def sync(
     notify: Annotated[bool, typer.Option("--notify/--no-notify", help="Post the digest to the config's notify: channels (default) or not.")] = True,
     all_in: Annotated[Path | None, typer.Option("--all", help="Sync every company config (*.yaml) in this folder, one flow run each, and write the portfolio page.", file_okay=False)] = None,
     parallel: Annotated[int, typer.Option("--parallel", min=1, max=16, help="With --all: how many companies sync at once (each has its own portal and limits).")] = 4,
+    wait: Annotated[bool, typer.Option("--wait", help="When another sync of the company is running, wait for it to finish instead of exiting 75.")] = False,
 ) -> None:
-    """Run the nightly flow once: fetch every metric, store it, recompute, render (and email and post) the report."""
+    """Run the nightly flow once: fetch every metric, store it, recompute, render (and email and post) the report.
+
+    One sync of a company runs at a time: while another runs, this one exits 75 at once
+    (or waits, with --wait). SIGTERM or Ctrl-C stop it, recording the run as interrupted.
+    """
     if all_in is not None:
         if out is not None:
             fail("--out: with --all every company's report goes to its own archive; leave --out out")
-        _sync_all(all_in, parse_day(as_of, "--as-of") if as_of else None, full=full, email=email, notify=notify, parallel=parallel)
+        _sync_all(all_in, parse_day(as_of, "--as-of") if as_of else None, full=full, email=email, notify=notify, parallel=parallel, wait=wait)
         return
     config = load(config_path)
     day = as_of_day(as_of, config)
     _check_report_path(out)
-    with open_store(config):
-        pass  # a database that cannot be opened fails here, in one line, before any HubSpot call
+    with open_store(config) as store:
+        # A database that cannot be opened fails here, in one line, before any HubSpot call.
+        running = [run for run in recent_runs(store, 1) if run.status == "running"] if wait else []
     for problem in local_servers_down(config):
         fail(problem, EXIT_FAILED)
-    from flows.nightly import SyncIncomplete, nightly_sync
+    from prefect.exceptions import TerminationSignal
 
+    from flows.nightly import SyncIncomplete, nightly_sync
+    from flows.prefect_api import TemporaryServerError, prefect_api
+    from flows.signals import Interrupted, stopped_by_signals
+    from okrmodel.storage import SyncLocked
+
+    if running:
+        errors.print(f"another sync of {config.company} is running (since {running[0].started_at:%Y-%m-%d %H:%M:%S} UTC): waiting for it to finish", markup=False, highlight=False, soft_wrap=True)
     try:
-        summary = nightly_sync(str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email, send_notify=notify)
+        with stopped_by_signals(), prefect_api():
+            summary = nightly_sync(
+                str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email, send_notify=notify, wait_for_lock=wait
+            )
     except SyncIncomplete as incomplete:
         summary = incomplete.summary
+    except SyncLocked as locked:
+        fail(f"{config_path}: {locked}: this sync did nothing; run okr sync --wait to queue behind it", EXIT_LOCKED)
+    except (Interrupted, TerminationSignal) as stopped:
+        signal_name = stopped.name if isinstance(stopped, Interrupted) else "SIGTERM"
+        fail(f"{config_path}: sync stopped by {signal_name}: the values read until then are stored, its run (if begun) is recorded as interrupted (okr runs)", 128 + stopped.signal)
+    except TemporaryServerError as error:
+        fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
     _print_sync(summary)
     if summary.incomplete:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, notify: bool, parallel: int) -> None:
+def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, notify: bool, parallel: int, wait: bool) -> None:
+    from prefect.exceptions import TerminationSignal
+
     from flows.nightly import SyncIncomplete, nightly_sync
     from flows.portfolio import NoCompanyConfigs, company_configs, portfolio_page, sync_companies, write_portfolio
+    from flows.prefect_api import TemporaryServerError, prefect_api
+    from flows.signals import Interrupted, stopped_by_signals
 
     try:
         paths = company_configs(folder)
@@ -159,12 +187,18 @@ def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, noti
 
     def sync_one(path: Path) -> SyncSummary:
         try:
-            return nightly_sync(str(path), as_of=as_of, full_refresh=full, send_email=email, send_notify=notify)
+            return nightly_sync(str(path), as_of=as_of, full_refresh=full, send_email=email, send_notify=notify, wait_for_lock=wait)
         except SyncIncomplete as incomplete:
             return incomplete.summary
 
-    _start_prefect_api()
-    syncs = sync_companies(paths, sync_one, parallel=parallel)
+    try:
+        with stopped_by_signals(), prefect_api():
+            syncs = sync_companies(paths, sync_one, parallel=parallel)
+    except (Interrupted, TerminationSignal) as stopped:
+        signal_name = stopped.name if isinstance(stopped, Interrupted) else "SIGTERM"
+        fail(f"{folder}: sync stopped by {signal_name}: what was read until then is stored, the runs begun are recorded as interrupted (okr runs)", 128 + stopped.signal)
+    except TemporaryServerError as error:
+        fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
     table = Table(title=f"Sync of {len(syncs)} companies in {folder}")
     for column in ("company", "config", "status", "calls"):
         table.add_column(column)
@@ -186,16 +220,6 @@ def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, noti
     if failed:
         errors.print(f"{len(failed)} of {len(syncs)} companies did not sync completely", markup=False, highlight=False)
         raise typer.Exit(EXIT_FAILED)
-
-
-def _start_prefect_api() -> None:
-    """Reach Prefect's API once before companies sync side by side: without a server
-    (``PREFECT_API_URL``), the first call starts a temporary one, and threads racing to
-    that first call would each start their own."""
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        client.api_healthcheck()
 
 
 def _print_errors(failures: Iterable[tuple[str, str | None]], indent: str = "") -> None:
@@ -501,6 +525,9 @@ def runs(
     for run in run_rows:
         table.add_row(run.started_at.strftime("%Y-%m-%d %H:%M"), run.as_of.isoformat(), run.status, str(run.metrics_succeeded), str(run.metrics_failed), str(run.api_calls))
     console.print(table)
+    for run in run_rows:
+        if run.status in ("interrupted", "abandoned"):  # never finished: say why, plainly
+            errors.print(f"run {run.id[:8]} (started {run.started_at:%Y-%m-%d %H:%M} UTC) {run.status}: {run.message}", markup=False, highlight=False, soft_wrap=True)
     table = Table(title=f"Metric freshness as of {day}")
     for column in ("metric", "newest day", "last success (UTC)", "last attempt"):
         table.add_column(column, no_wrap=column != "metric")

@@ -24,6 +24,7 @@ from okrmodel.storage import DatabaseOfAnotherCompany, Store
 __all__ = [
     "DEFAULT_CONFIG",
     "EXIT_FAILED",
+    "EXIT_LOCKED",
     "EXIT_USAGE",
     "AsOfOption",
     "ConfigOption",
@@ -53,6 +54,8 @@ AsOfOption = Annotated[
 DEFAULT_CONFIG = Path("okrs.yaml")
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_LOCKED = 75
+"""Another sync of the company is running, so this one did nothing (sysexits' EX_TEMPFAIL: try again later)."""
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

@@ -1,14 +1,25 @@
-"""The nightly Prefect flow: read every metric (and the window totals of unique counts), store it, recompute, render the report."""
+"""The nightly Prefect flow: read every metric (and the window totals of unique counts), store it, recompute, render the report.
+
+One sync of a company runs at a time, whoever starts it (``okr sync``, a
+deployment): the flow holds the company's lock in the store for the whole
+run (``okrmodel.storage.company_lock``). A second one ends at once as
+Cancelled, naming the run that holds it, or with ``wait_for_lock`` waits its
+turn. Holding the lock, the flow marks abandoned the runs a dead process left
+``running``. A run stopped by SIGTERM or SIGINT is recorded as interrupted.
+"""
 
 from __future__ import annotations
 
+import signal
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NONE
-from prefect.states import Completed, Failed
+from prefect.exceptions import TerminationSignal
+from prefect.states import Cancelled, Completed, Failed
 
 from connectors import Connector, MetricReading, SourceError, load_config
 from flows.alerts import alert_ops
@@ -29,7 +40,7 @@ from okrmodel.briefing import ReportData
 from okrmodel.config import Config, MetricSettings
 from okrmodel.fetch_plan import fetch_windows, incremental_windows
 from okrmodel.periods import Window, today_in
-from okrmodel.storage import Store
+from okrmodel.storage import Store, SyncLocked, abandon_left_runs, company_lock
 
 __all__ = ["SyncIncomplete", "nightly_sync"]
 
@@ -82,6 +93,7 @@ def nightly_sync(
     as_of_days_ago: int = 0,
     today: date | None = None,
     send_notify: bool = True,
+    wait_for_lock: bool = False,
 ) -> SyncSummary:
     """Read every metric of ``config_path`` as of ``as_of``, store what changed,
     render the status report and, when the config has ``email:`` (and
@@ -96,14 +108,22 @@ def nightly_sync(
     only read for it (a count taken now is no value for a past day).
 
     Raises ``SyncIncomplete`` (after storing, rendering, emailing and posting)
-    when any metric failed or the report could not be written, emailed or posted.
+    when any metric failed or the report could not be written, emailed or posted,
+    and ``SyncLocked`` (the run ends Cancelled, having done nothing) when another
+    sync of the company holds its lock, unless ``wait_for_lock``.
     """
     logger = get_run_logger()
     config = load_config(config_path)
     present = (today or today_in(config.zone)) - timedelta(days=as_of_days_ago)
     as_of = as_of or present
-    with Store(config.storage_url()) as store:
+    with Store(config.storage_url()) as store, ExitStack() as lock:
         store.claim(config.company)
+        try:
+            lock.enter_context(company_lock(store, config.company, wait=wait_for_lock, on_wait=lambda held: logger.info("%s: waiting for it to finish", held)))
+        except SyncLocked as locked:
+            return Cancelled(message=str(locked), data=locked)
+        for left in abandon_left_runs(store):
+            logger.warning("run %s (started %s UTC) was left running by a process that is gone: marked abandoned", left.id, f"{left.started_at:%Y-%m-%d %H:%M}")
         run_id = store.start_run(as_of, flow_run_id=str(runtime.flow_run.id))
         summary = SyncSummary(run_id=run_id, as_of=as_of)
         connectors, source_errors = open_connectors(config)
@@ -134,8 +154,10 @@ def nightly_sync(
                         raise source_errors[spec.source]
                     reading = futures[name].result() if name in futures else MetricReading(name, {}, 0)
                 except Exception as error:  # one broken metric must not stop the others
+                    # What the failed read sent counts too: the source counted it.
+                    sent = error.api_calls if isinstance(error, SourceError) else 0
                     window = windows.get(name) or total_windows[name][0]
-                    failure = record_failure(store, run_id, name, spec.source, window, failure_message(config, error), api_calls=totals.api_calls)
+                    failure = record_failure(store, run_id, name, spec.source, window, failure_message(config, error), api_calls=sent + totals.api_calls)
                     logger.warning("metric %s failed: %s", name, failure.error)
                     summary.metrics.append(failure)
                     continue
@@ -144,6 +166,7 @@ def nightly_sync(
                     if name in windows:
                         warning, extra_calls = suspicious_zero(store, connectors[spec.source], spec, reading, whole_windows[name], as_of)
                 except SourceError as error:  # the reading itself is good; only the second opinion is missing
+                    warning, extra_calls = None, error.api_calls
                     logger.warning("metric %s: could not compare with its unfiltered query: %s", name, error)
                 if warning:
                     logger.warning("metric %s: %s", name, warning)
@@ -166,7 +189,7 @@ def nightly_sync(
             store.finish_run(run_id, summary.status, message=summary.run_message())
             data = publish_report(config, store, as_of, summary, report_path=Path(report_path) if report_path else None, send_email=send_email, send_notify=send_notify)
         except BaseException as error:
-            store.finish_run(run_id, "failed", message=f"{type(error).__name__}: {error}")
+            store.finish_run(run_id, *_unfinished(error))
             raise
         finally:
             for connector in connectors.values():
@@ -180,3 +203,12 @@ def nightly_sync(
         # Prefect shows the run's one-line summary rather than a traceback's first line.
         return Failed(message=summary_line(summary, data), data=SyncIncomplete(summary))
     return Completed(message=summary_line(summary, data), data=summary)
+
+
+def _unfinished(error: BaseException) -> tuple[str, str]:
+    """The status and message of a run ``error`` stopped: ``interrupted`` by SIGTERM or SIGINT (Prefect's
+    ``TerminationSignal``, ``KeyboardInterrupt`` or a subclass carrying ``signal``), else ``failed``."""
+    if isinstance(error, KeyboardInterrupt | TerminationSignal):
+        name = signal.Signals(getattr(error, "signal", signal.SIGINT)).name
+        return "interrupted", f"stopped by {name} before it finished; the values read until then are stored"
+    return "failed", f"{type(error).__name__}: {error}"

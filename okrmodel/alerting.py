@@ -108,7 +108,8 @@ def failure_alert(
     )
     return FailureAlert(
         company=config.company,
-        status=run.status if run.status in ("failed", "partial") and not crashed else "crashed",
+        # A run stopped by a signal recorded itself as interrupted: say so, not that it crashed.
+        status="interrupted" if run.status == "interrupted" else run.status if run.status in ("failed", "partial") and not crashed else "crashed",
         as_of=run.as_of,
         started_at=run.started_at,
         failing_since=streak[0].started_at,

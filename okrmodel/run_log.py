@@ -1,4 +1,9 @@
-"""What ops look at: recent sync runs, how fresh each metric is, and whether the sync still runs."""
+"""What ops look at: recent sync runs, how fresh each metric is, and whether the sync still runs.
+
+Listing the runs first marks abandoned those left ``running`` by a process of
+this machine that is gone (``okrmodel.storage.abandon_dead_runs``), so a
+killed sync shows as what it is at once, not as one still running.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from okrmodel.config import Config
-from okrmodel.storage import Store
+from okrmodel.storage import Store, abandon_dead_runs
 from okrmodel.storage.models import SyncRun
 
 __all__ = ["SYNC_OVERDUE_AFTER", "MetricFreshness", "RunSummary", "SyncFreshness", "metric_freshness", "recent_runs", "sync_freshness", "utc_minute"]
@@ -28,6 +33,9 @@ class RunSummary:
     metrics_failed: int
     api_calls: int
     message: str | None
+    host: str | None = None
+    pid: int | None = None
+    """The process that ran it, where recorded."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +48,8 @@ class RunSummary:
             "metrics_failed": self.metrics_failed,
             "api_calls": self.api_calls,
             "message": self.message,
+            "host": self.host,
+            "pid": self.pid,
         }
 
 
@@ -70,7 +80,9 @@ class MetricFreshness:
 
 
 def recent_runs(store: Store, limit: int = 10) -> list[RunSummary]:
-    """The newest ``limit`` sync runs, newest first, with their metric outcomes counted."""
+    """The newest ``limit`` sync runs, newest first, with their metric outcomes counted; runs whose
+    process on this machine is gone are marked abandoned first."""
+    abandon_dead_runs(store)
     return [_summarise(store, run) for run in store.runs(limit)]
 
 
@@ -86,6 +98,8 @@ def _summarise(store: Store, run: SyncRun) -> RunSummary:
         metrics_failed=sum(1 for fetch in fetches if fetch.status == "failed"),
         api_calls=sum(fetch.api_calls for fetch in fetches),
         message=run.message,
+        host=run.host,
+        pid=run.pid,
     )
 
 

@@ -1,4 +1,4 @@
-"""Alerts to ops: a failed, partial or crashed sync, and the all-clear after, as an email.
+"""Alerts to ops: a failed, partial, interrupted or crashed sync, and the all-clear after, as an email.
 
 Like the report, one view (``build_alert_view``: every line already worded, times in UTC beside
 ``okr runs``) is rendered as plain text and as mail-client HTML (the report email's stylesheet,
@@ -58,7 +58,7 @@ def build_alert_email(view: AlertView, settings: EmailSettings, recipients: Sequ
     return message
 
 
-_VERBS = {"failed": "failed", "partial": "partly failed", "crashed": "crashed"}
+_VERBS = {"failed": "failed", "partial": "partly failed", "crashed": "crashed", "interrupted": "was stopped before it finished"}
 
 
 def _failure_view(alert: FailureAlert) -> AlertView:

@@ -46,6 +46,7 @@ from connectors.hubspot.filters import check_filter_budget, where_filters
 from connectors.hubspot.mapping import check_mapping
 from connectors.hubspot.properties import stage_entered_property
 from connectors.hubspot.web_analytics import web_traffic_series, web_traffic_total
+from connectors.transport.counting import counted_requests
 from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
@@ -110,29 +111,34 @@ class HubSpotConnector:
         """Check every value metric ``name`` maps against the portal, reading no data; return
         the API calls it took (0 when the run has read the lists it needs). Raise ``MappingError``
         for a value the portal does not know."""
-        client = self.client.fork()
-        self._check(client, name, spec)
-        return client.calls
+        with counted_requests() as sent:
+            self._check(self.client, name, spec)
+        return sent.value
 
     def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
         """Check metric ``name``'s mapping, then read it over ``window`` (snapshots: as of ``as_of``);
-        raise a ``SourceError`` on failure. ``api_calls`` include the check's."""
-        client = self.client.fork()
-        self._check(client, name, spec)
-        return MetricReading(metric=name, values=self._read_values(client, name, spec, window, as_of), api_calls=client.calls)
+        raise a ``SourceError`` on failure, carrying the calls it took. ``api_calls`` include the check's."""
+        # The window's zone is the account's: a spent daily quota resets at midnight there.
+        client = self.client.in_zone(window.start.tzinfo)
+        with counted_requests() as sent:
+            self._check(client, name, spec)
+            values = self._read_values(client, name, spec, window, as_of)
+        return MetricReading(metric=name, values=values, api_calls=sent.value)
 
     def read_total(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> WindowTotal:
         """Metric ``name``'s figure over the whole ``window`` (see the module's notes on cost); raise a
         ``SourceError`` on failure. ``api_calls`` include the mapping check's."""
-        client = self.client.fork()
-        self._check(client, name, spec)
-        return WindowTotal(metric=name, window=window, value=self._total(client, name, spec, window), api_calls=client.calls)
+        client = self.client.in_zone(window.start.tzinfo)
+        with counted_requests() as sent:
+            self._check(client, name, spec)
+            value = self._total(client, name, spec, window)
+        return WindowTotal(metric=name, window=window, value=value, api_calls=sent.value)
 
     def catalog(self) -> Catalogue:
         """What the portal offers to map (stages, properties, pipelines, emails, campaigns, traffic sources), read live."""
-        client = self.client.fork()
-        tables = portal_catalogue(client)
-        return Catalogue(source=client.source_name, type="hubspot", tables=tables, api_calls=client.calls)
+        with counted_requests() as sent:
+            tables = portal_catalogue(self.client)
+        return Catalogue(source=self.client.source_name, type="hubspot", tables=tables, api_calls=sent.value)
 
     def _check(self, client: HubSpotClient, name: str, spec: MetricSettings) -> None:
         # The filter budget first: it needs no call, and a crowded search fails however it is spelt.

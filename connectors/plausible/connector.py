@@ -18,6 +18,7 @@ from connectors.plausible.client import PlausibleClient
 from connectors.plausible.config import PlausibleMetric, PlausibleSource
 from connectors.plausible.timeseries import daily_series, window_total
 from connectors.plausible.vocabulary import check_mapping
+from connectors.transport.counting import counted_requests
 from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
@@ -45,18 +46,20 @@ class PlausibleConnector:
 
     def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
         """Check metric ``name``'s mapping, then read it over ``window`` in one query; raise a ``SourceError`` on failure."""
-        calls = self.check(name, spec)
-        metric = self._plausible_metric(name, spec)
-        values = daily_series(self.client, window, metric=metric.metric, where=metric.where)
-        return MetricReading(metric=name, values=values, api_calls=calls + 1)
+        with counted_requests() as sent:
+            self.check(name, spec)
+            metric = self._plausible_metric(name, spec)
+            values = daily_series(self.client, window, metric=metric.metric, where=metric.where)
+        return MetricReading(metric=name, values=values, api_calls=sent.value)
 
     def read_total(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> WindowTotal:
         """Check metric ``name``'s mapping, then read its figure over the whole ``window`` in one aggregate query
         (each visitor once); raise a ``SourceError`` on failure."""
-        calls = self.check(name, spec)
-        metric = self._plausible_metric(name, spec)
-        value = window_total(self.client, window, metric=metric.metric, where=metric.where)
-        return WindowTotal(metric=name, window=window, value=value, api_calls=calls + 1)
+        with counted_requests() as sent:
+            self.check(name, spec)
+            metric = self._plausible_metric(name, spec)
+            value = window_total(self.client, window, metric=metric.metric, where=metric.where)
+        return WindowTotal(metric=name, window=window, value=value, api_calls=sent.value)
 
     def catalog(self) -> Catalogue:
         """The metrics and filter dimensions, and the site's top sources of the last 30 days."""

@@ -63,7 +63,7 @@ from connectors.sandbox.faults import FaultQueue, RateLimits, error_body, rate_l
 from connectors.sandbox.index import RecordIndex
 from connectors.sandbox.marketing import CAMPAIGN_PROPERTIES
 from connectors.sandbox.search import SearchValidationError, campaign_answer, list_campaigns, list_marketing_emails, search_records
-from connectors.sandbox.transport import HttpServer, Request
+from connectors.sandbox.transport import CutShort, HttpServer, Request
 
 __all__ = ["DEFAULT_TOKEN", "SandboxCall", "SandboxServer"]
 
@@ -146,6 +146,7 @@ class SandboxServer:
         }
         self._calls: list[SandboxCall] = []
         self._accepted: dict[str, deque[float]] = {"search": deque(), "all": deque()}
+        self._accepted_all_day = 0  # against RateLimits.per_day: calls answered within the quota since the last reset
         self._rate_limited = 0
         self._calls_lock = threading.Lock()
         self._httpd: HttpServer | None = None
@@ -211,9 +212,10 @@ class SandboxServer:
             return sorted(self._calls, key=lambda call: call.arrived)
 
     def reset_calls(self) -> None:
-        """Forget the calls answered so far."""
+        """Forget the calls answered so far; the daily quota (``RateLimits.per_day``) starts afresh."""
         with self._calls_lock:
             self._calls.clear()
+            self._accepted_all_day = 0
 
     # --- portal changes between syncs ---
 
@@ -238,7 +240,7 @@ class SandboxServer:
 
     # --- dispatch ---
 
-    def _respond(self, request: Request) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _respond(self, request: Request) -> tuple[int, dict[str, Any] | CutShort, dict[str, str]]:
         """Status, body and extra headers for ``request``: scripted fault, rate limit, or the real answer."""
         if request.path.startswith(_CONTROL_PREFIX):
             return (*self._control(request), {})
@@ -256,15 +258,20 @@ class SandboxServer:
         delay = self.latency_seconds + (fault.delay_seconds if fault else 0.0)
         if delay > 0:
             time.sleep(delay)
+        if fault is not None and fault.hold is not None:
+            fault.hold.wait()
         headers: dict[str, str] = {}
+        body: dict[str, Any] | CutShort
         if fault is not None and fault.status is not None:
-            status, body = fault.status, error_body(fault.status, fault.message, missing_scopes=fault.missing_scopes)
+            status, body = fault.status, error_body(fault.status, fault.message, missing_scopes=fault.missing_scopes, policy=fault.policy)
             if fault.retry_after is not None:
                 headers["Retry-After"] = f"{fault.retry_after:g}"
         elif limited is not None:
             status, body, headers = limited
         else:
             status, body = self._answer(request)
+            if fault is not None and fault.truncated is not None and status == HTTPStatus.OK:
+                body = CutShort(body, dropped=fault.truncated == "dropped")
         call.status = int(status)
         return status, body, headers
 
@@ -280,6 +287,10 @@ class SandboxServer:
         limits = self.rate_limits
         if limits is None:
             return None
+        if limits.per_day is not None and self._accepted_all_day >= limits.per_day:
+            # No Retry-After: the quota comes back at midnight in the account's zone, not in seconds.
+            headers = {"X-HubSpot-RateLimit-Daily": str(limits.per_day), "X-HubSpot-RateLimit-Daily-Remaining": "0"}
+            return HTTPStatus.TOO_MANY_REQUESTS, rate_limit_body("DAILY"), headers
         is_search = request.method == "POST" and request.path.rstrip("/").endswith("/search")
         checks = [("all", 10.0, limits.per_10_seconds, "TEN_SECONDLY_ROLLING")]
         if is_search:
@@ -293,6 +304,7 @@ class SandboxServer:
                 headers = {"Retry-After": "1"} if self._rate_limited % limits.retry_after_every == 0 else {}
                 return HTTPStatus.TOO_MANY_REQUESTS, rate_limit_body(policy), headers
         self._accepted["all"].append(arrived)
+        self._accepted_all_day += 1
         if is_search:
             self._accepted["search"].append(arrived)
         return None

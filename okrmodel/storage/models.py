@@ -47,9 +47,15 @@ class SyncRun(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(20))
-    """running, succeeded, partial (some metrics failed) or failed."""
+    """running, succeeded, partial (some metrics failed), failed, interrupted (stopped by SIGTERM or
+    SIGINT, recorded by the run itself) or abandoned (its process died without a word: killed,
+    crashed, the machine stopped; recorded by whoever noticed: the next sync, or ``okr runs``)."""
     flow_run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    """The machine whose process runs the sync (None for runs recorded before it was kept)."""
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """That process's id, so a run whose process is gone can be told from one still running."""
 
 
 class MetricFetch(Base):

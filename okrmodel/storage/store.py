@@ -6,6 +6,8 @@ database and an old one both work without a separate migrate step.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -142,10 +144,30 @@ class Store:
     # --- sync runs -------------------------------------------------------
 
     def start_run(self, as_of: date, flow_run_id: str | None = None) -> str:
+        """Record a run starting now in this process (its host and pid kept, see ``abandon_run``)."""
         run_id = str(uuid.uuid4())
         with self._sessions.begin() as session:
-            session.add(SyncRun(id=run_id, as_of=as_of, started_at=_utcnow(), status="running", flow_run_id=flow_run_id))
+            session.add(
+                SyncRun(
+                    id=run_id, as_of=as_of, started_at=_utcnow(), status="running", flow_run_id=flow_run_id,
+                    host=socket.gethostname(), pid=os.getpid(),
+                )
+            )
         return run_id
+
+    def running_runs(self) -> list[SyncRun]:
+        """The runs recorded as ``running``, newest first."""
+        with self._sessions() as session:
+            return list(session.scalars(select(SyncRun).where(SyncRun.status == "running").order_by(SyncRun.started_at.desc())))
+
+    def abandon_run(self, run_id: str, message: str) -> bool:
+        """Mark a run whose process is gone ``abandoned``, its start kept and no finish invented;
+        False when it is no longer ``running`` (it finished meanwhile, or another noticed first)."""
+        with self._sessions.begin() as session:
+            marked = session.execute(
+                update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "running").values(status="abandoned", message=message)
+            )
+            return bool(marked.rowcount)
 
     def finish_run(self, run_id: str, status: str, message: str | None = None) -> None:
         with self._sessions.begin() as session:

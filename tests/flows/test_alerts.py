@@ -195,7 +195,7 @@ def test_a_sync_stopped_by_sigterm_reaches_ops_through_the_crash_hook(prefect_ha
             process.kill()
     assert process.returncode != 0, output.decode()
     [alert] = inbox.to_ops()
-    assert alert["Subject"].startswith("Acme Cloud: sync crashed: "), alert["Subject"]
+    assert alert["Subject"].startswith("Acme Cloud: sync interrupted: "), alert["Subject"]
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(run.flow_run_id)
     assert flow_run.state.is_crashed()
@@ -203,7 +203,7 @@ def test_a_sync_stopped_by_sigterm_reaches_ops_through_the_crash_hook(prefect_ha
     assert f"Flow run: {flow_run.name}" in text
     assert f"* Run stopped\n  Why: {flow_run.state.message}" in text and "aborted by a termination signal" in text
     [stopped] = stored_runs(demo_config)
-    assert stopped.status == "failed", "the run recorded how it ended before the hook told ops"
+    assert stopped.status == "interrupted", "the run recorded how it ended before the hook told ops"
 
 
 def wait_for_running_run(config_path: Path, process: subprocess.Popen):

@@ -113,3 +113,25 @@ def test_okr_runs_and_status_warn_when_the_last_success_is_older_than_36_hours(d
     assert "last successful sync" not in runner.invoke(app, ["runs", "-c", str(demo_config)], obj=soon).stderr
     quiet = json.loads(runner.invoke(app, ["status", "--json", "-c", str(demo_config), "--as-of", D2.isoformat()], obj=soon).stdout)
     assert quiet["sync"] == {"last_success_at": success.started_at.isoformat(), "runs_since": 1, "overdue": False, "warning": None}
+
+
+def test_okr_runs_marks_a_run_whose_process_is_gone_abandoned_and_says_so(demo_config: Path):
+    import socket
+    import subprocess
+    import sys
+
+    # A sync process that recorded its run and was killed before it could finish it.
+    killed = subprocess.Popen([
+        sys.executable, "-c",
+        "import os, sys; from datetime import date; from okrmodel.storage import Store; "
+        "Store(sys.argv[1]).start_run(date(2026, 11, 27)); os.kill(os.getpid(), 9)",
+        load_config(demo_config).storage_url(),
+    ])
+    killed.wait()
+    table = CliRunner().invoke(app, ["runs", "-c", str(demo_config), "--as-of", D2.isoformat()])
+    assert table.exit_code == 0, table.output
+    assert "abandoned" in table.stdout
+    assert f"abandoned: its process (pid {killed.pid} on {socket.gethostname()}) ended without finishing the run" in table.stderr
+    with Store(load_config(demo_config).storage_url()) as store:
+        [run] = store.runs()
+    assert (run.status, run.finished_at) == ("abandoned", None)

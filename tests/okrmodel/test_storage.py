@@ -133,11 +133,11 @@ def test_racing_writers_store_a_window_total_once(database_url):
         assert len(store.window_totals("visitors", D3, D3)) == 1
 
 
-def test_migration_0005w_adds_window_totals_and_goes_back_cleanly(database_url):
+def test_migration_0005_adds_window_totals_and_goes_back_cleanly(database_url):
     engine = create_engine(database_url)
     migrate(engine, "0004")
     assert "window_totals" not in inspect(engine).get_table_names()
-    migrate(engine, "0005w")
+    migrate(engine, "0005")
     columns = {column["name"] for column in inspect(engine).get_columns("window_totals")}
     assert {"metric", "first_day", "last_day", "revision", "value", "source", "sync_run_id", "fetched_at"} <= columns
     migrate(engine, "0004", downgrade=True)

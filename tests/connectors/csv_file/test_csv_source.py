@@ -187,6 +187,17 @@ def test_a_download_retries_5xx_then_succeeds(tmp_path: Path):
 
 
 @responses.activate
+def test_a_download_cut_short_is_sent_again_and_counted(tmp_path: Path):
+    # The connection dropped before the announced length: a sheet read so far would lose its last rows.
+    responses.get(SHEET_URL, body=TRAFFIC[: len(TRAFFIC) // 2], content_type="text/csv", headers={"Content-Length": str(len(TRAFFIC))}, auto_calculate_content_length=False)
+    responses.get(SHEET_URL, body=TRAFFIC, content_type="text/csv")
+    csv, metrics = url_connector(tmp_path)
+    reading = csv.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+    assert reading.values[date(2026, 10, 27)] == 90.0
+    assert reading.api_calls == len(responses.calls) == 2
+
+
+@responses.activate
 def test_download_failures_are_classified(tmp_path: Path):
     responses.get(SHEET_URL, status=500)
     csv, metrics = url_connector(tmp_path, retries=1)

@@ -1,6 +1,6 @@
 """Window totals: a unique count (visitors, users) over a KR's window, read as one figure, with revisions.
 
-Revision ID: 0005w
+Revision ID: 0005
 Revises: 0004
 """
 
@@ -9,7 +9,7 @@ from alembic import op
 
 from okrmodel.storage.models import UtcDateTime
 
-revision = "0005w"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
