@@ -52,7 +52,7 @@ class FailureAlert:
 
     company: str
     status: str
-    """failed, partial, or crashed (its process was stopped or died)."""
+    """failed, partial, interrupted (stopped by a signal, recorded by the run) or crashed (its process died)."""
     as_of: date | None
     started_at: datetime | None
     failing_since: datetime
