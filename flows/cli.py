@@ -38,7 +38,6 @@ from okrmodel.history import key_result_history
 from okrmodel.lint import lint as lint_config
 from okrmodel.run_log import metric_freshness, recent_runs
 from okrmodel.status_json import report_json
-from okrmodel.yaml_source import YamlDocument
 from reports.formatting import format_approximate
 
 __all__ = ["app", "main"]
@@ -97,9 +96,8 @@ def lint(
     """Check the OKRs against the method's rules (3-5 objectives, numbers not percentages, owners...)."""
     config = load(config_path)
     findings = lint_config(config)
-    document = YamlDocument.parse(config_path.read_text(encoding="utf-8"), str(config_path))
     for finding in findings:
-        errors.print(f"warning: {finding.render(str(config_path), document.line_of(finding.location))}", markup=False, highlight=False, soft_wrap=True)
+        errors.print(f"warning: {finding.render(str(config_path), config.line_of(finding.location))}", markup=False, highlight=False, soft_wrap=True)
     if not findings:
         say(f"{config_path}: follows the method (no findings)")
         return

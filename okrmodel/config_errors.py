@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-__all__ = ["ConfigError", "ConfigProblem", "did_you_mean", "format_location"]
+__all__ = ["MAX_SHOWN_PROBLEMS", "ConfigError", "ConfigProblem", "did_you_mean", "format_location"]
+
+MAX_SHOWN_PROBLEMS = 50
+"""Problems a message lists; past them it says how many more. A wrong file can have hundreds of
+thousands, and the first fifty say what is wrong with it."""
+_UNPRINTABLE = re.compile(r"[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def format_location(location: tuple[str | int, ...]) -> str:
@@ -32,9 +38,12 @@ class ConfigProblem:
         return replace(self, line=line)
 
     def render(self, file_name: str) -> str:
+        """One line, whatever the file holds: a line break or control character in a key,
+        a value or the file's name is shown escaped (``\\n``, ``\\x01``)."""
         where = format_location(self.location)
         text = f"{file_name}: {where}: {self.message}" if where else f"{file_name}: {self.message}"
-        return f"{text} (line {self.line})" if self.line else text
+        text = f"{text} (line {self.line})" if self.line else text
+        return _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 class ConfigError(Exception):
@@ -43,7 +52,10 @@ class ConfigError(Exception):
     def __init__(self, file_name: str, problems: list[ConfigProblem]):
         self.file_name = file_name
         self.problems = problems
-        super().__init__("\n".join(problem.render(file_name) for problem in problems))
+        lines = [problem.render(file_name) for problem in problems[:MAX_SHOWN_PROBLEMS]]
+        if len(problems) > MAX_SHOWN_PROBLEMS:
+            lines.append(f"{file_name}: ... and {len(problems) - MAX_SHOWN_PROBLEMS:,} more problems")
+        super().__init__("\n".join(lines))
 
 
 def did_you_mean(word: str, candidates: Iterable[str], n: int = 1) -> str:

@@ -173,11 +173,14 @@ class Config(StrictModel):
                 return prefix + str((self.base_dir / path).resolve())
         return url
 
+    def line_of(self, location: tuple[str | int, ...]) -> int | None:
+        """The line of ``location`` in the file the config was read from (None for a config built in code)."""
+        return self._document.line_of(location) if self._document is not None else None
+
     def locate(self, location: tuple[str | int, ...], message: str) -> str:
         """``okrs.yaml: metrics.won.dealstage: <message> (line 14)``: a problem found after
         loading (by a source's checks, say), located like the schema's own."""
-        line = self._document.line_of(location) if self._document is not None else None
-        return ConfigProblem(location, message, line).render(self.file_name)
+        return ConfigProblem(location, message, self.line_of(location)).render(self.file_name)
 
     def parse_metric(self, data: Any, name: str = "--define") -> MetricSettings:
         """A metric's settings from ``data`` (a mapping, as under ``metrics:``), checked like the

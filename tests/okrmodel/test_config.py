@@ -121,8 +121,8 @@ def test_not_a_mapping():
     [
         ("? [a, b]\n: 1\n", "okrs.yaml: not valid YAML: a key must be a plain value such as a name, not a list or mapping (line 1)"),
         ("company: Acme\n? {a: 1}\n: 2\n", "okrs.yaml: not valid YAML: a key must be a plain value such as a name, not a list or mapping (line 2)"),
-        ("objectives: &a\n  - *a\n", "okrs.yaml: objectives[0]: not valid YAML: an alias refers to a node that contains it (a cycle) (line 1)"),
-        ("company: Acme\nmetrics: &m\n  x: *m\n", "okrs.yaml: metrics.x: not valid YAML: an alias refers to a node that contains it (a cycle) (line 2)"),
+        ("objectives: &a\n  - *a\n", "okrs.yaml: objectives[0]: not valid YAML: an alias refers to a node that contains it (a cycle) (line 2)"),
+        ("company: Acme\nmetrics: &m\n  x: *m\n", "okrs.yaml: metrics.x: not valid YAML: an alias refers to a node that contains it (a cycle) (line 3)"),
         ("company: !custom Acme\n", "okrs.yaml: not valid YAML: could not determine a constructor for the tag '!custom' (line 1)"),
         ("company: Acme\nperiod: 2026-Q4\ntarget: !!int five\n", "okrs.yaml: not valid YAML: invalid literal for int() with base 10: 'five' (line 3)"),
     ],
