@@ -21,6 +21,8 @@ def format_location(location: tuple[str | int, ...]) -> str:
     for part in location:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif not part:
+            text += "['']"  # an empty key, which would otherwise vanish
         else:
             text += f".{part}" if text else str(part)
     return text

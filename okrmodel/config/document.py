@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, PrivateAttr, TypeAdapter, ValidationError, create_model, field_validator
 
 from okrmodel.aggregation import Aggregation
-from okrmodel.config.base import MetricNature, MetricSettings, SourceSettings, StrictModel
-from okrmodel.config.checks import problem_from_pydantic, source_problem
+from okrmodel.config.base import MetricNature, MetricSettings, Name, SourceSettings, StrictModel
+from okrmodel.config.checks import problems_from_pydantic, source_problem
 from okrmodel.config.email import EmailSettings
 from okrmodel.config.notify import NotifyDestinations
 from okrmodel.config.objectives import Action, KeyResult, Objective, Thresholds
@@ -45,7 +45,7 @@ class Config(StrictModel):
     """Metric kind -> the source type whose package defines it."""
     metric_adapter: ClassVar[TypeAdapter[Any] | None] = None
 
-    company: str = Field(min_length=1)
+    company: Name
     timezone: str = "UTC"
     period: str | list[str]
     """One quarter (``2026-Q4``) or several (``[2026-Q3, 2026-Q4]``); the as-of day picks the current one."""
@@ -55,7 +55,7 @@ class Config(StrictModel):
     progress against the weighted expected pace."""
     report_url: str | None = None
     """Where the report archive is published (``https://...``), for links in emails."""
-    database_url: str | None = None
+    database_url: Name | None = None
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     metrics: dict[str, MetricSettings] = Field(default_factory=dict)
     objectives: list[Objective] = Field(default_factory=list)
@@ -83,6 +83,13 @@ class Config(StrictModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin'") from None
         return value
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _quarters(cls, value: Any) -> Any:
+        if isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+            return value
+        raise ValueError("must be a quarter such as 2026-Q4, or a list of quarters such as [2026-Q3, 2026-Q4]")
 
     @field_validator("period")
     @classmethod
@@ -189,7 +196,7 @@ class Config(StrictModel):
         try:
             metric = self.metric_adapter.validate_python(data)
         except ValidationError as error:
-            raise ConfigError(name, [problem_from_pydantic(item, type(self)) for item in error.errors()]) from None
+            raise ConfigError(name, problems_from_pydantic(error, type(self), data)) from None
         problem = source_problem(self, metric, ())
         if problem is not None:
             raise ConfigError(name, [problem])
@@ -207,8 +214,8 @@ def config_model(schemas: Sequence[SourceSchema]) -> type[Config]:
         "Config",
         __base__=Config,
         __module__=Config.__module__,
-        sources=(dict[str, sources], Field(default_factory=dict)),
-        metrics=(dict[str, metrics], Field(default_factory=dict)),
+        sources=(dict[Name, sources], Field(default_factory=dict)),
+        metrics=(dict[Name, metrics], Field(default_factory=dict)),
     )
     model.source_types = tuple(_tag(settings, "type") for settings in source_models)
     model.metric_kinds = tuple(_tag(metric, "kind") for metric in metric_models)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from okrmodel.config.checks import cross_check, problem_from_pydantic
+from okrmodel.config.checks import cross_check, problems_from_pydantic
 from okrmodel.config.document import Config
 from okrmodel.config_errors import ConfigError, ConfigProblem
 from okrmodel.yaml_source import MAX_CONFIG_BYTES, YamlDocument, file_too_large
@@ -52,7 +52,7 @@ def parse_config(text: str, schema: type[Config], name: str = "okrs.yaml", base_
     try:
         config = schema.model_validate({**document.data, "base_dir": base_dir or Path("."), "file_name": name})
     except ValidationError as error:
-        raise ConfigError(name, [problem_from_pydantic(item, schema, document) for item in error.errors()]) from None
+        raise ConfigError(name, problems_from_pydantic(error, schema, document.data, document)) from None
     config._document = document
     problems = [problem.with_line(document.line_of(problem.location)) for problem in cross_check(config)]
     if problems:

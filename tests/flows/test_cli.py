@@ -106,7 +106,7 @@ def test_lint_demo_is_clean_and_strict_fails_on_findings(demo_config: Path):
 def test_lint_of_an_invalid_file_is_a_schema_error(demo_config: Path):
     demo_config.write_text(demo_config.read_text().replace("target: 5, unit: people", "target: five, unit: people"))
     result = okr("lint", "-c", str(demo_config))
-    assert result.exit_code == 2 and "key_results[1].target: Input should be a valid number" in result.stderr
+    assert result.exit_code == 2 and "key_results[1].target: must be a number (line 60)" in result.stderr
 
 
 def test_pinned_checkin_and_history(demo_config: Path):
