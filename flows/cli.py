@@ -19,6 +19,7 @@ from flows.cli_common import (
     AsOfOption,
     ConfigOption,
     as_of_day,
+    check_output_file,
     console,
     errors,
     fail,
@@ -27,6 +28,7 @@ from flows.cli_common import (
     open_store,
     parse_day,
     parse_number,
+    parse_text,
     say,
 )
 from flows.cli_mapping import catalog, metrics_app, sandbox
@@ -118,7 +120,7 @@ def sync(
     """Run the nightly flow once: fetch every metric, store it, recompute, render (and email and post) the report."""
     config = load(config_path)
     day = as_of_day(as_of, config)
-    _check_report_path(out)
+    check_output_file(out)
     with open_store(config):
         pass  # a database that cannot be opened fails here, in one line, before any HubSpot call
     for problem in local_servers_down(config):
@@ -188,7 +190,7 @@ def report(
     compare_to = parse_day(compare, "--compare") if compare else previous_report_day(archive_folder(config), day)
     if compare_to is not None and compare_to >= day:
         fail(f"--compare: {compare_to} is not before the report's day {day}")
-    _check_report_path(out)
+    check_output_file(out)
     with open_store(config) as store:
         data = build_report_data(config, store, day, compare_to=compare_to)
     html = render_report(data)
@@ -197,18 +199,6 @@ def report(
     except OSError as error:
         fail(f"--out: cannot write {out or archive_folder(config)}: {error.strerror or error}")
     say(f"Report: {path}")
-
-
-def _check_report_path(out: Path | None) -> None:
-    """Refuse a report path that cannot be written before any work is done."""
-    if out is None:
-        return
-    if out.is_dir():
-        fail(f"--out: {out} is a folder; give the HTML file's path")
-    try:
-        out.expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        fail(f"--out: cannot create the folder of {out}: {error.strerror or error}")
 
 
 @app.command()
@@ -275,6 +265,7 @@ def checkin(
     config = load(config_path)
     key_result = key_result_of(config, config_path, key_result_id)
     number = parse_number(value, "VALUE")
+    note, author = parse_text(note, "--note"), parse_text(author, "--author")
     day = as_of_day(as_of, config)
     with open_store(config) as store:
         store.add_checkin(key_result.id, day, number, author or getpass.getuser(), note, pinned=pin)
@@ -325,7 +316,7 @@ def close(
     day = as_of_day(as_of, config)
     try:
         with open_store(config) as store:
-            report, frozen_now = close_period(config, store, period.strip().upper(), by or getpass.getuser(), as_of=day, force=force)
+            report, frozen_now = close_period(config, store, period.strip().upper(), parse_text(by, "--by") or getpass.getuser(), as_of=day, force=force)
     except KeyError as error:
         fail(f"{config_path}: {error.args[0]}")
     except PeriodNotOver as error:
