@@ -20,6 +20,7 @@ from flows.cli_common import (
     ConfigOption,
     as_of_day,
     check_output_file,
+    check_output_folder,
     console,
     errors,
     fail,
@@ -473,6 +474,7 @@ def demo(
     """Run the whole path on the built-in HubSpot sandbox and SQLite; prints the report's path."""
     from flows.demo import DemoPortTaken, run_demo
 
+    check_output_folder(out)
     try:
         summary = run_demo(out, port=port)
     except DemoPortTaken as error:

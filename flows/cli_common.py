@@ -31,6 +31,7 @@ __all__ = [
     "ConfigOption",
     "as_of_day",
     "check_output_file",
+    "check_output_folder",
     "console",
     "errors",
     "fail",
@@ -156,15 +157,28 @@ def check_output_file(out: Path | None, option: str = "--out") -> None:
     path = out.expanduser().absolute()
     if path.is_dir():
         fail(f"{option}: {out} is a folder; give the HTML file's path")
-    if path.exists():
-        if not path.is_file():
-            fail(f"{option}: {out} is not a regular file; give the HTML file's path")
-        try:
-            path.open("a", encoding="utf-8").close()  # appending nothing changes nothing
-        except OSError as error:
-            fail(f"{option}: cannot write {out}: {error.strerror or error}")
+    if not path.exists():
+        _check_can_create(path.parent, out, option)
         return
-    folder = path.parent
+    if not path.is_file():
+        fail(f"{option}: {out} is not a regular file; give the HTML file's path")
+    try:
+        path.open("a", encoding="utf-8").close()  # appending nothing changes nothing
+    except OSError as error:
+        fail(f"{option}: cannot write {out}: {error.strerror or error}")
+
+
+def check_output_folder(out: Path, option: str = "--out") -> None:
+    """Refuse a folder that cannot be created or written in, before any work is done."""
+    path = out.expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        fail(f"{option}: {out} is a file; give a folder")
+    _check_can_create(path, out, option)
+
+
+def _check_can_create(folder: Path, out: Path, option: str) -> None:
+    """Whether ``folder`` exists or can be created, and files can be written in it: probed in
+    its nearest existing folder, leaving nothing behind."""
     while not folder.exists():
         folder = folder.parent
     if not folder.is_dir():

@@ -192,3 +192,11 @@ def test_the_output_check_creates_no_folder(demo_config: Path, tmp_path: Path, m
     monkeypatch.setenv("OKR_DATABASE_URL", "sqlite:////proc/okr-missing/okr.db")  # fails after the check
     one_line_refusal(okr("report", "-c", str(demo_config), "--as-of", AS_OF, "--out", str(target)), "cannot open the database ")
     assert not (tmp_path / "new").exists()
+
+
+def test_a_demo_folder_that_cannot_be_written_is_refused_before_the_sandbox_starts(tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    one_line_refusal(okr("demo", "--out", "/proc/okr-demo", "--port", "0"), "--out: cannot write /proc/okr-demo: cannot create a file in /proc: ")
+    one_line_refusal(okr("demo", "--out", str(blocker / "demo"), "--port", "0"), f"--out: cannot create the folder of {blocker / 'demo'}: {blocker} is a file")
+    one_line_refusal(okr("demo", "--out", str(blocker), "--port", "0"), f"--out: {blocker} is a file; give a folder")
