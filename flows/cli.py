@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from flows.cli_common import (
     DEFAULT_CONFIG,
@@ -224,7 +225,7 @@ def status(
         title = objective.title + (f" (under {objective.parent})" if objective.parent else "")
         rollup = f", roll-up {objective.rollup_progress:.0%} {objective.rollup_status.value}" if objective.rollup_progress is not None and objective.rollup_status else ""
         objective_status = objective.status.value + ("" if objective.score is None else f" score {objective.score:.1f}") + rollup
-        table.add_row(f"[bold]{title}[/bold]", "", "", progress, "", objective_status, end_section=False)
+        table.add_row(Text(title, style="bold"), "", "", progress, "", objective_status, end_section=False)
         for key_result in objective.key_results:
             table.add_row(
                 f"  {key_result.id}: {key_result.title}", _number(key_result.actual), _number(key_result.target),

@@ -44,8 +44,10 @@ __all__ = [
     "say",
 ]
 
-console = Console()
-errors = Console(stderr=True)
+# Config text (titles, names, errors quoting it) is printed as written: "[/b]" in a title is not
+# markup (rich would raise on it) and ":smile:" not an emoji. Styles are given as Text objects.
+console = Console(markup=False, emoji=False)
+errors = Console(stderr=True, markup=False, emoji=False)
 
 ConfigOption = Annotated[
     Path,

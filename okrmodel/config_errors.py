@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-__all__ = ["MAX_SHOWN_PROBLEMS", "ConfigError", "ConfigProblem", "did_you_mean", "format_location"]
+__all__ = ["MAX_LINE", "MAX_SHOWN_PROBLEMS", "ConfigError", "ConfigProblem", "did_you_mean", "format_location"]
 
+MAX_LINE = 1000
+"""Characters of a problem's line before its middle is left out."""
 MAX_SHOWN_PROBLEMS = 50
 """Problems a message lists; past them it says how many more. A wrong file can have hundreds of
 thousands, and the first fifty say what is wrong with it."""
-_UNPRINTABLE = re.compile(r"[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def format_location(location: tuple[str | int, ...]) -> str:
@@ -40,12 +40,15 @@ class ConfigProblem:
         return replace(self, line=line)
 
     def render(self, file_name: str) -> str:
-        """One line, whatever the file holds: a line break or control character in a key,
-        a value or the file's name is shown escaped (``\\n``, ``\\x01``)."""
+        """One line, whatever the file holds: a line break, control or other unprintable
+        character in a key, a value or the file's name is shown escaped (``\\n``, ``\\x01``)."""
         where = format_location(self.location)
         text = f"{file_name}: {where}: {self.message}" if where else f"{file_name}: {self.message}"
-        text = f"{text} (line {self.line})" if self.line else text
-        return _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1], text)
+        text = "".join(character if character.isprintable() else repr(character)[1:-1] for character in text)
+        if len(text) > MAX_LINE:
+            # A message quoting a huge value (a pasted file, say) keeps its start and end.
+            text = f"{text[: MAX_LINE // 2]} ... ({len(text) - MAX_LINE:,} characters left out) ... {text[-MAX_LINE // 4:]}"
+        return f"{text} (line {self.line})" if self.line else text
 
 
 class ConfigError(Exception):

@@ -18,7 +18,10 @@ from okrmodel.yaml_source import YamlDocument
 if TYPE_CHECKING:
     from okrmodel.config.document import Config
 
-__all__ = ["cross_check", "problems_from_pydantic", "source_problem"]
+__all__ = ["SMALLEST_SPAN", "cross_check", "problems_from_pydantic", "source_problem"]
+
+SMALLEST_SPAN = 1e-9
+"""The least distance from a KR's baseline to its target (other than none): a share of 0.1 % is 0.001."""
 
 
 def source_problem(config: Config, metric: MetricSettings, where: tuple[str | int, ...]) -> ConfigProblem | None:
@@ -109,6 +112,11 @@ def _check_key_result_semantics(config: Config, key_result: KeyResult, where: tu
     """Direction, aggregation, dates and period of one KR, against each other and its metric."""
     problems: list[ConfigProblem] = []
     direction, target = key_result.direction, key_result.target
+    span = abs(target - key_result.start_value) if target is not None else 0.0
+    if 0 < span < SMALLEST_SPAN and key_result.effective_direction in (Direction.INCREASE, Direction.DECREASE):
+        # Progress divides by the span: a target 1e-300 from its baseline makes any actual infinite progress.
+        problems.append(ConfigProblem(where + ("target",), f"target {target:g} is only {span:g} from the baseline {key_result.start_value:g}; "
+                                      "give both in the unit's real numbers (progress divides by the distance)"))
     if target is not None and direction is Direction.INCREASE and target < key_result.start_value:
         problems.append(ConfigProblem(where + ("direction",), f"direction increase needs a target above the baseline, got {key_result.start_value:g} -> {target:g}; use decrease"))
     if target is not None and direction is Direction.DECREASE and target > key_result.start_value:

@@ -200,3 +200,14 @@ def test_a_demo_folder_that_cannot_be_written_is_refused_before_the_sandbox_star
     one_line_refusal(okr("demo", "--out", "/proc/okr-demo", "--port", "0"), "--out: cannot write /proc/okr-demo: cannot create a file in /proc: ")
     one_line_refusal(okr("demo", "--out", str(blocker / "demo"), "--port", "0"), f"--out: cannot create the folder of {blocker / 'demo'}: {blocker} is a file")
     one_line_refusal(okr("demo", "--out", str(blocker), "--port", "0"), f"--out: {blocker} is a file; give a folder")
+
+
+def test_config_text_is_printed_as_written_never_as_markup_or_emoji(manual_config: Path):
+    # Found by the property tests: rich read "[/bold]" in a title as a closing tag and raised.
+    manual_config.write_text(MANUAL.replace("title: Train 5 team members to use the marketing CRM", "title: '[/bold] [red]Train :smile:'")
+                             .replace("title: Implement marketing technology infrastructure", "title: '[/] Implement'"))
+    result = okr("status", "-c", str(manual_config), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    for written in ("[/bold]", "[red]Train", ":smile:", "[/]"):
+        assert written in result.stdout, result.stdout
+    one_line_refusal(okr("history", ":smile:[/b]", "-c", str(manual_config)), f"{manual_config}: no key result ':smile:[/b]'")

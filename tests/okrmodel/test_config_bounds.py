@@ -189,6 +189,10 @@ def _problem(old: str, new: str) -> list[str]:
          "okrs.yaml: objectives[0].key_results[0].target: must be a number, not true or false (line 32)"),
         ("baseline: 20, target: 30,", "baseline: 20, target: 1e16,",
          "okrs.yaml: objectives[0].key_results[0].target: must be at most 1,000,000,000,000,000 (line 32)"),
+        # Progress divides by the distance from baseline to target: any actual was infinite progress, not JSON.
+        ("baseline: 20, target: 30,", "baseline: 0, target: 5e-324,",
+         "okrs.yaml: objectives[0].key_results[0].target: target 4.94066e-324 is only 4.94066e-324 from the baseline 0; "
+         "give both in the unit's real numbers (progress divides by the distance) (line 32)"),
         ("period: 2026-Q4\nreport_url", "period: 5\nreport_url",
          "okrs.yaml: period: must be a quarter such as 2026-Q4, or a list of quarters such as [2026-Q3, 2026-Q4] (line 3)"),
         ("due: \"2026-10-09\"", "due: 0", "okrs.yaml: objectives[0].actions[0].due: must be a date such as 2026-10-31 (YYYY-MM-DD) (line 36)"),

@@ -11,7 +11,7 @@ import pytest
 
 from connectors import load_config, parse_config
 from okrmodel.config import ConfigError
-from okrmodel.config_errors import MAX_SHOWN_PROBLEMS
+from okrmodel.config_errors import MAX_LINE, MAX_SHOWN_PROBLEMS
 from okrmodel.yaml_source import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_VALUES, YamlDocument
 from tests.okrmodel.test_config import VALID
 
@@ -130,3 +130,10 @@ def test_bytes_that_are_not_utf8_are_located(tmp_path: Path):
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value) == f"{path}: not UTF-8 text: byte 0xe9 cannot be read; save the file as UTF-8 (line 2)"
+
+
+def test_a_huge_value_quoted_in_a_message_keeps_the_line_short():
+    # Found by the property tests: a time zone name too long for a file name was an OSError traceback.
+    (line,) = refusal("company: Acme\nperiod: 2026-Q4\ntimezone: " + "x" * 50_000 + "\n")
+    assert line.startswith("okrs.yaml: timezone: unknown time zone 'xxx") and line.endswith("such as 'Europe/Berlin' (line 3)")
+    assert len(line) < MAX_LINE + 100 and "characters left out" in line
