@@ -73,7 +73,7 @@ notify:
 
 FREE_TEXT = {"description"}
 """Strings that may be empty or span lines: free text for people."""
-FILTER_VALUES = {"gte", "lt", "not_"}
+FILTER_VALUES = {"gte", "lt", "not_", "has"}
 """A ``where`` condition's values: the source's own (text, numbers, dates, true/false), checked against it online."""
 
 
@@ -101,19 +101,19 @@ def _models(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[tuple
             yield from _models(item, location + (key,))
 
 
-def _fields(kind: type) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
-    """(place of the model, key, 'number' or 'text') for every numeric and text field of every model."""
+def _fields(wanted: str) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
+    """(place of the model in the file, key, model's name) for every field of every model that
+    takes a number (``wanted="number"``) or text (``"text"``), once per model class."""
     config = parse_config(EVERY_MODEL)
     seen: set[tuple[type, str]] = set()
     for location, model in _models(config, ()):
         for name, field in type(model).model_fields.items():
-            leaves = _leaves(field.annotation)
-            if field.exclude or (type(model), name) in seen:
+            if field.exclude or (type(model), name) in seen or name in FILTER_VALUES:
                 continue
-            if kind is float and leaves & {int, float} and name not in FILTER_VALUES:
-                seen.add((type(model), name))
-                yield location, field.alias or name, type(model).__name__
-            if kind is str and str in leaves and name not in FREE_TEXT | FILTER_VALUES | {"type", "kind"}:
+            leaves = _leaves(field.annotation)
+            numeric = bool(leaves & {int, float})
+            text = str in leaves and name not in FREE_TEXT | {"type", "kind"}
+            if (wanted == "number" and numeric) or (wanted == "text" and text):
                 seen.add((type(model), name))
                 yield location, field.alias or name, type(model).__name__
 
@@ -138,8 +138,8 @@ def test_the_full_example_loads():
     assert isinstance(config, Config) and len(config.metrics) == 10 and len(config.notify) == 2
 
 
-NUMERIC = list(_fields(float))
-TEXT = list(_fields(str))
+NUMERIC = list(_fields("number"))
+TEXT = list(_fields("text"))
 
 
 def test_the_walk_finds_every_kind_of_field():
