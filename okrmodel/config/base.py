@@ -135,6 +135,13 @@ class PropertyCondition(StrictModel):
     not_: ScalarValue | list[ScalarValue] | None = Field(default=None, alias="not")
     has: bool | None = None
 
+    @field_validator("gte", "lt", mode="before")
+    @classmethod
+    def _a_bound(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be a number or a date, not true or false (has: true asks for any value)")
+        return value
+
     @model_validator(mode="after")
     def _says_something(self) -> PropertyCondition:
         if self.gte is None and self.lt is None and self.not_ is None and self.has is None:

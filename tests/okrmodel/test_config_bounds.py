@@ -202,6 +202,8 @@ def _problem(old: str, new: str) -> list[str]:
          "okrs.yaml: metrics.created.where.country: must be text, a number, true/false, a list or a mapping (line 16)"),
         ("where: {country: DE}", "where: {country: {gte: [1]}}",
          "okrs.yaml: metrics.created.where.country.gte: must be text, a number or true/false (line 16)"),
+        ("where: {country: DE}", "where: {amount: {gte: true}}",
+         "okrs.yaml: metrics.created.where.amount.gte: must be a number or a date, not true or false (has: true asks for any value) (line 16)"),
         ("where: {country: DE}", "where: {'': DE}", "okrs.yaml: metrics.created.where['']: the name must not be empty; leave the key out instead (line 16)"),
         ("  signups: {source", "  '': {source", "okrs.yaml: metrics['']: the name must not be empty; leave the key out instead (line 24)"),
         ("objectives:\n", "objectives: 5\nobjective:\n", "okrs.yaml: objectives: must be a list (line 25)"),
