@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from flows.cli_common import (
     DEFAULT_CONFIG,
@@ -20,6 +21,8 @@ from flows.cli_common import (
     AsOfOption,
     ConfigOption,
     as_of_day,
+    check_output_file,
+    check_output_folder,
     console,
     errors,
     fail,
@@ -28,6 +31,7 @@ from flows.cli_common import (
     open_store,
     parse_day,
     parse_number,
+    parse_text,
     say,
 )
 from flows.cli_mapping import catalog, metrics_app, sandbox
@@ -38,7 +42,6 @@ from okrmodel.history import key_result_history
 from okrmodel.lint import lint as lint_config
 from okrmodel.run_log import SyncFreshness, metric_freshness, recent_runs, sync_freshness
 from okrmodel.status_json import report_json
-from okrmodel.yaml_source import YamlDocument
 from reports.formatting import format_approximate
 
 __all__ = ["app", "main"]
@@ -103,9 +106,8 @@ def lint(
     """Check the OKRs against the method's rules (3-5 objectives, numbers not percentages, owners...)."""
     config = load(config_path)
     findings = lint_config(config)
-    document = YamlDocument.parse(config_path.read_text(encoding="utf-8"), str(config_path))
     for finding in findings:
-        errors.print(f"warning: {finding.render(str(config_path), document.line_of(finding.location))}", markup=False, highlight=False, soft_wrap=True)
+        errors.print(f"warning: {finding.render(str(config_path), config.line_of(finding.location))}", markup=False, highlight=False, soft_wrap=True)
     if not findings:
         say(f"{config_path}: follows the method (no findings)")
         return
@@ -138,7 +140,7 @@ def sync(
         return
     config = load(config_path)
     day = as_of_day(as_of, config)
-    _check_report_path(out)
+    check_output_file(out)
     with open_store(config) as store:
         # A database that cannot be opened fails here, in one line, before any HubSpot call.
         running = [run for run in recent_runs(store, 1) if run.status == "running"] if wait else []
@@ -280,7 +282,7 @@ def report(
     compare_to = parse_day(compare, "--compare") if compare else previous_report_day(archive_folder(config), day)
     if compare_to is not None and compare_to >= day:
         fail(f"--compare: {compare_to} is not before the report's day {day}")
-    _check_report_path(out)
+    check_output_file(out)
     with open_store(config) as store:
         data = build_report_data(config, store, day, compare_to=compare_to)
     html = render_report(data)
@@ -289,18 +291,6 @@ def report(
     except OSError as error:
         fail(f"--out: cannot write {out or archive_folder(config)}: {error.strerror or error}")
     say(f"Report: {path}")
-
-
-def _check_report_path(out: Path | None) -> None:
-    """Refuse a report path that cannot be written before any work is done."""
-    if out is None:
-        return
-    if out.is_dir():
-        fail(f"--out: {out} is a folder; give the HTML file's path")
-    try:
-        out.expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        fail(f"--out: cannot create the folder of {out}: {error.strerror or error}")
 
 
 @app.command()
@@ -330,7 +320,7 @@ def status(
         title = objective.title + (f" (under {objective.parent})" if objective.parent else "")
         rollup = f", roll-up {objective.rollup_progress:.0%} {objective.rollup_status.value}" if objective.rollup_progress is not None and objective.rollup_status else ""
         objective_status = objective.status.value + ("" if objective.score is None else f" score {objective.score:.1f}") + rollup
-        table.add_row(f"[bold]{title}[/bold]", "", "", progress, "", objective_status, end_section=False)
+        table.add_row(Text(title, style="bold"), "", "", progress, "", objective_status, end_section=False)
         for key_result in objective.key_results:
             table.add_row(
                 f"  {key_result.id}: {key_result.title}", _number(key_result.actual), _number(key_result.target),
@@ -373,6 +363,7 @@ def checkin(
     config = load(config_path)
     key_result = key_result_of(config, config_path, key_result_id)
     number = parse_number(value, "VALUE")
+    note, author = parse_text(note, "--note"), parse_text(author, "--author")
     day = as_of_day(as_of, config)
     with open_store(config) as store:
         store.add_checkin(key_result.id, day, number, author or getpass.getuser(), note, pinned=pin)
@@ -423,7 +414,7 @@ def close(
     day = as_of_day(as_of, config)
     try:
         with open_store(config) as store:
-            report, frozen_now = close_period(config, store, period.strip().upper(), by or getpass.getuser(), as_of=day, force=force)
+            report, frozen_now = close_period(config, store, period.strip().upper(), parse_text(by, "--by") or getpass.getuser(), as_of=day, force=force)
     except KeyError as error:
         fail(f"{config_path}: {error.args[0]}")
     except PeriodNotOver as error:
@@ -587,6 +578,7 @@ def demo(
     """Run the whole path on the built-in HubSpot sandbox and SQLite; prints the report's path."""
     from flows.demo import DemoPortTaken, run_demo
 
+    check_output_folder(out)
     try:
         summary = run_demo(out, port=port)
     except DemoPortTaken as error:

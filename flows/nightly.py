@@ -114,7 +114,11 @@ def nightly_sync(
     """
     logger = get_run_logger()
     config = load_config(config_path)
-    present = (today or today_in(config.zone)) - timedelta(days=as_of_days_ago)
+    today = today or today_in(config.zone)
+    if as_of is not None and as_of > today:
+        # A deployment's parameters reach here without the CLI's check: nothing is recorded.
+        raise ValueError(f"as_of {as_of} is after today ({today} in {config.timezone}); a day that has not happened cannot be synced")
+    present = today - timedelta(days=as_of_days_ago)
     as_of = as_of or present
     with Store(config.storage_url()) as store, ExitStack() as lock:
         store.claim(config.company)

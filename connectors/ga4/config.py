@@ -7,7 +7,16 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from okrmodel.config import DimensionFilters, MetricSettings, SourceSettings, check_dimension_filters, secret_from_environment
+from okrmodel.config import (
+    DimensionFilters,
+    EnvironmentVariable,
+    LookBackDays,
+    MetricSettings,
+    Seconds,
+    SourceSettings,
+    check_dimension_filters,
+    secret_from_environment,
+)
 
 __all__ = ["GA4Metric", "GA4MetricName", "GA4Source", "GA4_USER_COUNTS"]
 
@@ -42,9 +51,9 @@ class GA4Source(SourceSettings):
     type: Literal["ga4"]
     property_id: str
     """The numeric property id (Admin > Property details), not the ``G-...`` measurement id."""
-    credentials_env: str = "GA4_CREDENTIALS_JSON"
-    timeout_seconds: float = Field(default=60.0, gt=0)
-    look_back_days: int = Field(default=3, ge=0)
+    credentials_env: EnvironmentVariable = "GA4_CREDENTIALS_JSON"
+    timeout_seconds: Seconds = 60.0
+    look_back_days: LookBackDays = 3
     """Days before the as-of day read again each night: GA4 may take up to 48 hours to process a day."""
 
     @field_validator("property_id", mode="before")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from okrmodel.config import MetricNature, MetricSettings, WebApiSettings, WhereFilters
+from okrmodel.config import EnvironmentVariable, LookBackDays, MetricNature, MetricSettings, Name, Number, WebApiSettings, WhereFilters, WholeNumber
 
 __all__ = [
     "HUBSPOT_METRICS",
@@ -25,13 +25,14 @@ class HubSpotSource(WebApiSettings):
     """A HubSpot portal, reached with a private-app token read from the environment."""
 
     type: Literal["hubspot"]
-    token_env: str = "HUBSPOT_TOKEN"
+    token_env: EnvironmentVariable = "HUBSPOT_TOKEN"
     base_url: str = "https://api.hubapi.com"
-    look_back_days: int = Field(default=2, ge=0)
+    look_back_days: LookBackDays = 2
     """Days before the as-of day read again each night: HubSpot's search index lags writes."""
-    search_requests_per_second: float = Field(default=5.0, gt=0)
-    """CRM search limit per portal (HubSpot: 5/s); the connector stays under it."""
-    requests_per_10_seconds: int = Field(default=100, gt=0)
+    search_requests_per_second: Annotated[Number, Field(ge=0.1, le=10_000)] = 5.0
+    """CRM search limit per portal (HubSpot: 5/s); the connector stays under it. At least one
+    request every 10 seconds: slower would stall a sync for hours."""
+    requests_per_10_seconds: Annotated[WholeNumber, Field(ge=1, le=100_000)] = 100
     """Burst limit per portal (Free/Starter 100, Professional/Enterprise 190)."""
 
 
@@ -73,7 +74,7 @@ class ContactsInStage(MetricSettings):
     """Contacts currently in ``stage``: a snapshot taken on each sync."""
 
     kind: Literal["contacts_in_stage"]
-    stage: str = Field(min_length=1)
+    stage: Name
     where: WhereFilters = Field(default_factory=dict)
     nature: ClassVar[MetricNature] = MetricNature.SNAPSHOT
 
@@ -85,9 +86,9 @@ class DealsCreated(MetricSettings):
     """Deals created in the window: their count, or the sum of a numeric property."""
 
     kind: Literal["deals_created"]
-    sum: str | None = None
-    pipeline: str | None = None
-    dealstage: str | None = None
+    sum: Name | None = None
+    pipeline: Name | None = None
+    dealstage: Name | None = None
     where: WhereFilters = Field(default_factory=dict)
 
     def unfiltered(self) -> DealsCreated | None:
@@ -106,9 +107,9 @@ class DealsClosedWon(MetricSettings):
     ``closedwon``; custom pipelines have their own won-stage id): a count or a sum."""
 
     kind: Literal["deals_closed_won"]
-    sum: str | None = None
-    pipeline: str | None = None
-    dealstage: str = "closedwon"
+    sum: Name | None = None
+    pipeline: Name | None = None
+    dealstage: Name = "closedwon"
     where: WhereFilters = Field(default_factory=dict)
 
     def unfiltered(self) -> DealsClosedWon | None:
@@ -127,8 +128,8 @@ class MarketingEmailsSent(MetricSettings):
     """Marketing emails published in the window: their count, or a summed statistic."""
 
     kind: Literal["marketing_emails_sent"]
-    name_contains: str | None = None
-    campaign: str | None = None
+    name_contains: Name | None = None
+    campaign: Name | None = None
     """A campaign id or name (exact, case-insensitive)."""
     sum: Literal["sent", "delivered", "open", "click"] | None = None
 
@@ -151,7 +152,7 @@ class WebSessions(MetricSettings):
 
     kind: Literal["web_sessions"]
     measure: Literal["visits", "visitors", "page_views"] = "visits"
-    sources: list[str] | None = Field(default=None, min_length=1)
+    sources: list[Name] | None = Field(default=None, min_length=1)
     """Breakdown ids of the sources report (``organic``, ``paid``, ``social``, ``email``, ``referrals``, ``direct``, ...)."""
 
     @property

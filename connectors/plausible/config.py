@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from okrmodel.config import DimensionFilters, MetricSettings, WebApiSettings, check_dimension_filters
+from okrmodel.config import DimensionFilters, EnvironmentVariable, LookBackDays, MetricSettings, Name, WebApiSettings, check_dimension_filters
 
 __all__ = ["PlausibleMetric", "PlausibleMetricName", "PlausibleSource"]
 
@@ -26,11 +26,11 @@ class PlausibleSource(WebApiSettings):
     """
 
     type: Literal["plausible"]
-    site_id: str = Field(min_length=1)
+    site_id: Name
     """The site's domain as registered in Plausible, such as ``acme.example``."""
-    token_env: str = "PLAUSIBLE_TOKEN"
+    token_env: EnvironmentVariable = "PLAUSIBLE_TOKEN"
     base_url: str = "https://plausible.io"
-    look_back_days: int = Field(default=1, ge=0)
+    look_back_days: LookBackDays = 1
     """Days before the as-of day read again each night (Plausible counts in real time; the day before catches late events)."""
 
 
