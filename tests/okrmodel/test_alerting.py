@@ -151,7 +151,7 @@ def test_alerts_go_to_their_own_recipients_over_the_email_settings():
         (BASE + "alerts: {recipients: [ops@acme.example]}\n",
          "acme.yaml: alerts: alerts are sent with the SMTP settings of email:, which this file lacks; add email: (smtp_host, sender, recipients) (line 3)"),
         (BASE + EMAIL + "alerts:\n  recipients: [ops]\n", "acme.yaml: alerts.recipients: 'ops' is not an email address (line 8)"),
-        (BASE + EMAIL + "alerts: {recipients: []}\n", "acme.yaml: alerts.recipients: List should have at least 1 item after validation, not 0 (line 7)"),
+        (BASE + EMAIL + "alerts: {recipients: []}\n", "acme.yaml: alerts.recipients: must list at least 1 item (line 7)"),
         (BASE + EMAIL + "alerts: {recipients: [ops@acme.example], cc: [cto@acme.example]}\n", "acme.yaml: alerts.cc: unknown key (line 7)"),
     ],
 )
