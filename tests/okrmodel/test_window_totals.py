@@ -165,7 +165,7 @@ def test_closing_freezes_the_periods_totals(store):
     last_day = date(2026, 12, 31)
     fill_days(store, QUARTER_START, last_day, 100)
     save_total(store, QUARTER_START, last_day, 4800)
-    report, frozen_now = close_period(CONFIG, store, "2026-Q4", "lee", as_of=date(2027, 1, 2))
+    report, frozen_now = close_period(CONFIG, store, "2026-Q4", "lee", as_of=date(2027, 1, 2), today=date(2027, 1, 2))
     assert frozen_now
     save_total(store, QUARTER_START, last_day, 4950)  # a late revision after closing
     quarter = key_results(store, last_day)["quarter-visitors"]
