@@ -3,9 +3,9 @@ in ``connectors.registry``, which also assembles the ``okrs.yaml`` schema. No Pr
 
 from __future__ import annotations
 
-from connectors.base import Connector, MetricReading, SourceKind
+from connectors.base import Connector, MetricReading, SourceKind, WindowTotal
 from connectors.catalog import CatalogTable, Catalogue
-from connectors.errors import FatalSourceError, MappingError, RetriableSourceError, SourceConfigurationError, SourceError
+from connectors.errors import FatalSourceError, MappingError, QuotaExhaustedError, RetriableSourceError, SourceConfigurationError, SourceError
 from connectors.registry import SOURCE_KINDS, config_schema, connector_for, load_config, parse_config
 
 __all__ = [
@@ -16,10 +16,12 @@ __all__ = [
     "FatalSourceError",
     "MappingError",
     "MetricReading",
+    "QuotaExhaustedError",
     "RetriableSourceError",
     "SourceConfigurationError",
     "SourceError",
     "SourceKind",
+    "WindowTotal",
     "config_schema",
     "connector_for",
     "load_config",

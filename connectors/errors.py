@@ -5,26 +5,38 @@
   where a value in ``okrs.yaml`` names something the source does not have:
   it carries that value's location, so the message points at the line.
 - ``RetriableSourceError``: the source was busy or unreachable and our own
-  retries ran out; the next run will likely succeed.
+  retries ran out; the next run will likely succeed. ``QuotaExhaustedError``
+  is the case where the source's quota is spent until a known time (HubSpot's
+  daily limit): retrying within the run cannot help, so the run stops asking.
 - ``FatalSourceError``: the source answered something we do not understand.
 
 Messages carry the source's correlation id where it sent one, so support can
-find the request, and never carry a credential.
+find the request, and never carry a credential. ``api_calls`` is how many
+requests the failed read had sent (``transport.counting`` sets it), so a run's
+record counts what the source counted, failed reads included.
 """
 
 from __future__ import annotations
 
-__all__ = ["FatalSourceError", "MappingError", "RetriableSourceError", "SourceConfigurationError", "SourceError"]
+__all__ = [
+    "FatalSourceError",
+    "MappingError",
+    "QuotaExhaustedError",
+    "RetriableSourceError",
+    "SourceConfigurationError",
+    "SourceError",
+]
 
 
 class SourceError(Exception):
     """Base class: reading ``source`` failed."""
 
-    def __init__(self, source: str, message: str, *, status: int | None = None, correlation_id: str | None = None):
+    def __init__(self, source: str, message: str, *, status: int | None = None, correlation_id: str | None = None, api_calls: int = 0):
         self.source = source
         self.message = message
         self.status = status
         self.correlation_id = correlation_id
+        self.api_calls = api_calls
         detail = f" (HTTP {status}" if status else ""
         if correlation_id:
             detail += f", correlationId {correlation_id}" if detail else f" (correlationId {correlation_id}"
@@ -34,11 +46,11 @@ class SourceError(Exception):
     def __reduce__(self):
         # Copies and pickles (Prefect keeps a failed task's exception) must
         # rebuild through __init__, whose keyword arguments args alone lose.
-        return _rebuild, (type(self), self.source, self.message, self.status, self.correlation_id)
+        return _rebuild, (type(self), self.source, self.message, self.status, self.correlation_id, self.api_calls)
 
 
-def _rebuild(cls: type[SourceError], source: str, message: str, status: int | None, correlation_id: str | None) -> SourceError:
-    return cls(source, message, status=status, correlation_id=correlation_id)
+def _rebuild(cls: type[SourceError], source: str, message: str, status: int | None, correlation_id: str | None, api_calls: int = 0) -> SourceError:
+    return cls(source, message, status=status, correlation_id=correlation_id, api_calls=api_calls)
 
 
 class SourceConfigurationError(SourceError):
@@ -47,6 +59,11 @@ class SourceConfigurationError(SourceError):
 
 class RetriableSourceError(SourceError):
     """Temporary failure (rate limit, server error, timeout) that outlasted our retries."""
+
+
+class QuotaExhaustedError(RetriableSourceError):
+    """The source's quota is spent until a known time (HubSpot's daily limit, reset at midnight in
+    the account's zone): no retry within the run can help, so the run stops asking that source."""
 
 
 class FatalSourceError(SourceError):
@@ -69,4 +86,10 @@ class MappingError(SourceConfigurationError):
         return ("metrics", self.metric, *self.field)
 
     def __reduce__(self):
-        return MappingError, (self.source, self.metric, self.field, self.message)
+        return _rebuild_mapping, (self.source, self.metric, self.field, self.message, self.api_calls)
+
+
+def _rebuild_mapping(source: str, metric: str, field: tuple[str | int, ...], message: str, api_calls: int = 0) -> MappingError:
+    error = MappingError(source, metric, field, message)
+    error.api_calls = api_calls
+    return error

@@ -27,8 +27,8 @@ def summary_line(summary: SyncSummary, data: ReportData | None) -> str:
         text += f", {len(summary.warned)} doubtful"
     if data is not None:
         text += f"; {len(data.attention)} item{'s' if len(data.attention) != 1 else ''} need attention"
-    problems = summary.problems()
-    return f"{text}; {problems}" if problems else text
+    message = summary.run_message()
+    return f"{text}; {message}" if message else text
 
 
 def run_markdown(summary: SyncSummary, data: ReportData | None) -> str:
@@ -38,7 +38,7 @@ def run_markdown(summary: SyncSummary, data: ReportData | None) -> str:
     lines += ["| metric | outcome | days read | values added | API calls | note |", "| --- | --- | ---: | ---: | ---: | --- |"]
     for outcome in summary.metrics:
         days = (outcome.last_day - outcome.first_day).days + 1 if outcome.first_day and outcome.last_day else 0
-        note = _escape(outcome.error or outcome.warning or "")
+        note = _escape(outcome.error or "; ".join(outcome.warnings))
         lines.append(f"| {_escape(outcome.metric)} | {outcome.status} | {days} | {outcome.values_added} | {outcome.api_calls} | {note} |")
     if data is not None:
         lines += ["", "### Needs attention", ""]

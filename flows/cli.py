@@ -6,19 +6,23 @@ import getpass
 import json
 import sys
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from flows.cli_common import (
     DEFAULT_CONFIG,
     EXIT_FAILED,
+    EXIT_LOCKED,
     AsOfOption,
     ConfigOption,
     as_of_day,
+    check_output_file,
+    check_output_folder,
     console,
     errors,
     fail,
@@ -27,18 +31,17 @@ from flows.cli_common import (
     open_store,
     parse_day,
     parse_number,
+    parse_text,
     say,
 )
 from flows.cli_mapping import catalog, metrics_app, sandbox
 from flows.pipeline import SyncSummary, local_servers_down
 from okrmodel.closing import PeriodNotOver, close_period
-from okrmodel.config import Config
-from okrmodel.evaluation import KeyResultStatus, StatusReport, evaluate
+from okrmodel.evaluation import KeyResultStatus, evaluate
 from okrmodel.history import key_result_history
 from okrmodel.lint import lint as lint_config
-from okrmodel.run_log import metric_freshness, recent_runs
+from okrmodel.run_log import SyncFreshness, metric_freshness, recent_runs, sync_freshness
 from okrmodel.status_json import report_json
-from okrmodel.yaml_source import YamlDocument
 from reports.formatting import format_approximate
 
 __all__ = ["app", "main"]
@@ -53,9 +56,15 @@ app = typer.Typer(
 DEFAULT_CRON = "0 3 * * *"
 
 
-def _report(config: Config, as_of: date) -> StatusReport:
-    with open_store(config) as store:
-        return evaluate(config, store, as_of)
+def _wall_clock(ctx: typer.Context) -> datetime:
+    """Now, for how long ago the sync last succeeded: the clock's, unless the caller set another
+    (``CliRunner().invoke(app, ..., obj=moment)``), so that tests do not depend on today."""
+    return ctx.obj if isinstance(ctx.obj, datetime) else datetime.now(UTC)
+
+
+def _warn_if_overdue(sync: SyncFreshness) -> None:
+    if sync.warning:
+        errors.print(f"warning: {sync.warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -97,9 +106,8 @@ def lint(
     """Check the OKRs against the method's rules (3-5 objectives, numbers not percentages, owners...)."""
     config = load(config_path)
     findings = lint_config(config)
-    document = YamlDocument.parse(config_path.read_text(encoding="utf-8"), str(config_path))
     for finding in findings:
-        errors.print(f"warning: {finding.render(str(config_path), document.line_of(finding.location))}", markup=False, highlight=False, soft_wrap=True)
+        errors.print(f"warning: {finding.render(str(config_path), config.line_of(finding.location))}", markup=False, highlight=False, soft_wrap=True)
     if not findings:
         say(f"{config_path}: follows the method (no findings)")
         return
@@ -118,34 +126,61 @@ def sync(
     notify: Annotated[bool, typer.Option("--notify/--no-notify", help="Post the digest to the config's notify: channels (default) or not.")] = True,
     all_in: Annotated[Path | None, typer.Option("--all", help="Sync every company config (*.yaml) in this folder, one flow run each, and write the portfolio page.", file_okay=False)] = None,
     parallel: Annotated[int, typer.Option("--parallel", min=1, max=16, help="With --all: how many companies sync at once (each has its own portal and limits).")] = 4,
+    wait: Annotated[bool, typer.Option("--wait", help="When another sync of the company is running, wait for it to finish instead of exiting 75.")] = False,
 ) -> None:
-    """Run the nightly flow once: fetch every metric, store it, recompute, render (and email and post) the report."""
+    """Run the nightly flow once: fetch every metric, store it, recompute, render (and email and post) the report.
+
+    One sync of a company runs at a time: while another runs, this one exits 75 at once
+    (or waits, with --wait). SIGTERM or Ctrl-C stop it, recording the run as interrupted.
+    """
     if all_in is not None:
         if out is not None:
             fail("--out: with --all every company's report goes to its own archive; leave --out out")
-        _sync_all(all_in, parse_day(as_of, "--as-of") if as_of else None, full=full, email=email, notify=notify, parallel=parallel)
+        _sync_all(all_in, parse_day(as_of, "--as-of") if as_of else None, full=full, email=email, notify=notify, parallel=parallel, wait=wait)
         return
     config = load(config_path)
     day = as_of_day(as_of, config)
-    _check_report_path(out)
-    with open_store(config):
-        pass  # a database that cannot be opened fails here, in one line, before any HubSpot call
+    check_output_file(out)
+    with open_store(config) as store:
+        # A database that cannot be opened fails here, in one line, before any HubSpot call.
+        running = [run for run in recent_runs(store, 1) if run.status == "running"] if wait else []
     for problem in local_servers_down(config):
         fail(problem, EXIT_FAILED)
-    from flows.nightly import SyncIncomplete, nightly_sync
+    from prefect.exceptions import TerminationSignal
 
+    from flows.nightly import SyncIncomplete, nightly_sync
+    from flows.prefect_api import TemporaryServerError, prefect_api
+    from flows.signals import Interrupted, stopped_by_signals
+    from okrmodel.storage import SyncLocked
+
+    if running:
+        errors.print(f"another sync of {config.company} is running (since {running[0].started_at:%Y-%m-%d %H:%M:%S} UTC): waiting for it to finish", markup=False, highlight=False, soft_wrap=True)
     try:
-        summary = nightly_sync(str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email, send_notify=notify)
+        with stopped_by_signals(), prefect_api():
+            summary = nightly_sync(
+                str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email, send_notify=notify, wait_for_lock=wait
+            )
     except SyncIncomplete as incomplete:
         summary = incomplete.summary
+    except SyncLocked as locked:
+        fail(f"{config_path}: {locked}: this sync did nothing; run okr sync --wait to queue behind it", EXIT_LOCKED)
+    except (Interrupted, TerminationSignal) as stopped:
+        signal_name = stopped.name if isinstance(stopped, Interrupted) else "SIGTERM"
+        fail(f"{config_path}: sync stopped by {signal_name}: the values read until then are stored, its run (if begun) is recorded as interrupted (okr runs)", 128 + stopped.signal)
+    except TemporaryServerError as error:
+        fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
     _print_sync(summary)
     if summary.incomplete:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, notify: bool, parallel: int) -> None:
+def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, notify: bool, parallel: int, wait: bool) -> None:
+    from prefect.exceptions import TerminationSignal
+
     from flows.nightly import SyncIncomplete, nightly_sync
     from flows.portfolio import NoCompanyConfigs, company_configs, portfolio_page, sync_companies, write_portfolio
+    from flows.prefect_api import TemporaryServerError, prefect_api
+    from flows.signals import Interrupted, stopped_by_signals
 
     try:
         paths = company_configs(folder)
@@ -154,12 +189,18 @@ def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, noti
 
     def sync_one(path: Path) -> SyncSummary:
         try:
-            return nightly_sync(str(path), as_of=as_of, full_refresh=full, send_email=email, send_notify=notify)
+            return nightly_sync(str(path), as_of=as_of, full_refresh=full, send_email=email, send_notify=notify, wait_for_lock=wait)
         except SyncIncomplete as incomplete:
             return incomplete.summary
 
-    _start_prefect_api()
-    syncs = sync_companies(paths, sync_one, parallel=parallel)
+    try:
+        with stopped_by_signals(), prefect_api():
+            syncs = sync_companies(paths, sync_one, parallel=parallel)
+    except (Interrupted, TerminationSignal) as stopped:
+        signal_name = stopped.name if isinstance(stopped, Interrupted) else "SIGTERM"
+        fail(f"{folder}: sync stopped by {signal_name}: what was read until then is stored, the runs begun are recorded as interrupted (okr runs)", 128 + stopped.signal)
+    except TemporaryServerError as error:
+        fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
     table = Table(title=f"Sync of {len(syncs)} companies in {folder}")
     for column in ("company", "config", "status", "calls"):
         table.add_column(column)
@@ -183,16 +224,6 @@ def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, noti
         raise typer.Exit(EXIT_FAILED)
 
 
-def _start_prefect_api() -> None:
-    """Reach Prefect's API once before companies sync side by side: without a server
-    (``PREFECT_API_URL``), the first call starts a temporary one, and threads racing to
-    that first call would each start their own."""
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        client.api_healthcheck()
-
-
 def _print_errors(failures: Iterable[tuple[str, str | None]], indent: str = "") -> None:
     """Errors go below a table, whole (a folded cell would cut them apart), once
     per distinct error: a rejected token fails every metric alike."""
@@ -214,7 +245,11 @@ def _print_sync(summary: SyncSummary) -> None:
     console.print(table)
     _print_errors((outcome.metric, outcome.error) for outcome in summary.failed)
     for outcome in summary.warned:
-        errors.print(f"warning: {outcome.metric}: {outcome.warning}", markup=False, highlight=False, soft_wrap=True)
+        for warning in outcome.warnings:
+            errors.print(f"warning: {outcome.metric}: {warning}", markup=False, highlight=False, soft_wrap=True)
+    note = summary.reconciliation_note()
+    if note:
+        say(f"Reconciliation: {note}")
     say(f"Run id: {summary.run_id}")
     if summary.report_path:
         say(f"Report: {summary.report_path}")
@@ -247,7 +282,7 @@ def report(
     compare_to = parse_day(compare, "--compare") if compare else previous_report_day(archive_folder(config), day)
     if compare_to is not None and compare_to >= day:
         fail(f"--compare: {compare_to} is not before the report's day {day}")
-    _check_report_path(out)
+    check_output_file(out)
     with open_store(config) as store:
         data = build_report_data(config, store, day, compare_to=compare_to)
     html = render_report(data)
@@ -258,29 +293,22 @@ def report(
     say(f"Report: {path}")
 
 
-def _check_report_path(out: Path | None) -> None:
-    """Refuse a report path that cannot be written before any work is done."""
-    if out is None:
-        return
-    if out.is_dir():
-        fail(f"--out: {out} is a folder; give the HTML file's path")
-    try:
-        out.expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        fail(f"--out: cannot create the folder of {out}: {error.strerror or error}")
-
-
 @app.command()
 def status(
+    ctx: typer.Context,
     config_path: ConfigOption = DEFAULT_CONFIG,
     as_of: AsOfOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
 ) -> None:
-    """Show each objective's and key result's actual, progress and status."""
+    """Show each objective's and key result's actual, progress and status (and warn when the last
+    successful sync is older than 36 hours)."""
     config = load(config_path)
-    status_report = _report(config, as_of_day(as_of, config))
+    day = as_of_day(as_of, config)
+    with open_store(config) as store:
+        status_report = evaluate(config, store, day)
+        sync = sync_freshness(config, store, _wall_clock(ctx))
     if as_json:
-        sys.stdout.write(json.dumps(report_json(status_report), indent=2) + "\n")
+        sys.stdout.write(json.dumps(report_json(status_report, sync), indent=2) + "\n")
         return
     table = Table(title=f"{status_report.company}: {status_report.period} as of {status_report.as_of} (expected {status_report.expected:.0%})")
     # Numbers never wrap or get cut; the title column takes what width is left.
@@ -292,7 +320,7 @@ def status(
         title = objective.title + (f" (under {objective.parent})" if objective.parent else "")
         rollup = f", roll-up {objective.rollup_progress:.0%} {objective.rollup_status.value}" if objective.rollup_progress is not None and objective.rollup_status else ""
         objective_status = objective.status.value + ("" if objective.score is None else f" score {objective.score:.1f}") + rollup
-        table.add_row(f"[bold]{title}[/bold]", "", "", progress, "", objective_status, end_section=False)
+        table.add_row(Text(title, style="bold"), "", "", progress, "", objective_status, end_section=False)
         for key_result in objective.key_results:
             table.add_row(
                 f"  {key_result.id}: {key_result.title}", _number(key_result.actual), _number(key_result.target),
@@ -301,6 +329,7 @@ def status(
             )
         table.add_section()
     console.print(table)
+    _warn_if_overdue(sync)
 
 
 def _number(value: float | None) -> str:
@@ -334,6 +363,7 @@ def checkin(
     config = load(config_path)
     key_result = key_result_of(config, config_path, key_result_id)
     number = parse_number(value, "VALUE")
+    note, author = parse_text(note, "--note"), parse_text(author, "--author")
     day = as_of_day(as_of, config)
     with open_store(config) as store:
         store.add_checkin(key_result.id, day, number, author or getpass.getuser(), note, pinned=pin)
@@ -384,7 +414,7 @@ def close(
     day = as_of_day(as_of, config)
     try:
         with open_store(config) as store:
-            report, frozen_now = close_period(config, store, period.strip().upper(), by or getpass.getuser(), as_of=day, force=force)
+            report, frozen_now = close_period(config, store, period.strip().upper(), parse_text(by, "--by") or getpass.getuser(), as_of=day, force=force)
     except KeyError as error:
         fail(f"{config_path}: {error.args[0]}")
     except PeriodNotOver as error:
@@ -462,19 +492,22 @@ def notify(
 
 @app.command()
 def runs(
+    ctx: typer.Context,
     config_path: ConfigOption = DEFAULT_CONFIG,
     as_of: AsOfOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many recent runs to list.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for monitoring instead of tables.")] = False,
 ) -> None:
-    """Show recent sync runs and each metric's freshness: newest day stored, last success, last error."""
+    """Show recent sync runs and each metric's freshness: newest day stored, last success, last error
+    (and warn when the last successful sync is older than 36 hours)."""
     config = load(config_path)
     day = as_of_day(as_of, config)
     with open_store(config) as store:
         run_rows = recent_runs(store, limit)
         freshness = metric_freshness(config, store, day)
+        sync = sync_freshness(config, store, _wall_clock(ctx))
     if as_json:
-        document = {"runs": [run.to_json() for run in run_rows], "metrics": [row.to_json() for row in freshness]}
+        document = {"runs": [run.to_json() for run in run_rows], "metrics": [row.to_json() for row in freshness], "sync": sync.to_json()}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
     table = Table(title=f"Last {len(run_rows)} sync runs")
@@ -483,6 +516,9 @@ def runs(
     for run in run_rows:
         table.add_row(run.started_at.strftime("%Y-%m-%d %H:%M"), run.as_of.isoformat(), run.status, str(run.metrics_succeeded), str(run.metrics_failed), str(run.api_calls))
     console.print(table)
+    for run in run_rows:
+        if run.status in ("interrupted", "abandoned"):  # never finished: say why, plainly
+            errors.print(f"run {run.id[:8]} (started {run.started_at:%Y-%m-%d %H:%M} UTC) {run.status}: {run.message}", markup=False, highlight=False, soft_wrap=True)
     table = Table(title=f"Metric freshness as of {day}")
     for column in ("metric", "newest day", "last success (UTC)", "last attempt"):
         table.add_column(column, no_wrap=column != "metric")
@@ -495,6 +531,7 @@ def runs(
     for row in freshness:
         if row.last_warning and not row.last_attempt_failed:
             errors.print(f"warning: {row.metric}: {row.last_warning}", markup=False, highlight=False, soft_wrap=True)
+    _warn_if_overdue(sync)
 
 
 @app.command()
@@ -541,6 +578,7 @@ def demo(
     """Run the whole path on the built-in HubSpot sandbox and SQLite; prints the report's path."""
     from flows.demo import DemoPortTaken, run_demo
 
+    check_output_folder(out)
     try:
         summary = run_demo(out, port=port)
     except DemoPortTaken as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import math
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -17,17 +18,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors import load_config
-from okrmodel.config import Config, ConfigError, KeyResult
+from okrmodel.config import LARGEST_AMOUNT, Config, ConfigError, KeyResult
 from okrmodel.periods import today_in
 from okrmodel.storage import DatabaseOfAnotherCompany, Store
+from okrmodel.yaml_source import unreadable_character
 
 __all__ = [
     "DEFAULT_CONFIG",
     "EXIT_FAILED",
+    "EXIT_LOCKED",
     "EXIT_USAGE",
     "AsOfOption",
     "ConfigOption",
     "as_of_day",
+    "check_output_file",
+    "check_output_folder",
     "console",
     "errors",
     "fail",
@@ -36,11 +41,14 @@ __all__ = [
     "open_store",
     "parse_day",
     "parse_number",
+    "parse_text",
     "say",
 ]
 
-console = Console()
-errors = Console(stderr=True)
+# Config text (titles, names, errors quoting it) is printed as written: "[/b]" in a title is not
+# markup (rich would raise on it) and ":smile:" not an emoji. Styles are given as Text objects.
+console = Console(markup=False, emoji=False)
+errors = Console(stderr=True, markup=False, emoji=False)
 
 ConfigOption = Annotated[
     Path,
@@ -48,11 +56,13 @@ ConfigOption = Annotated[
 ]
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="Compute as of the end of this day, YYYY-MM-DD (default: today in the config's time zone).", show_default=False),
+    typer.Option("--as-of", help="Compute as of the end of this day, YYYY-MM-DD, today or earlier (default: today in the config's time zone).", show_default=False),
 ]
 DEFAULT_CONFIG = Path("okrs.yaml")
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_LOCKED = 75
+"""Another sync of the company is running, so this one did nothing (sysexits' EX_TEMPFAIL: try again later)."""
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -73,12 +83,23 @@ def load(path: Path) -> Config:
 
 
 def as_of_day(text: str | None, config: Config) -> date:
+    """The day a command works as of: ``text``, else today in the config's zone.
+
+    A day after today is refused by every command. Those that write (``sync``, ``checkin``,
+    ``close``) would record what has not happened: a check-in dated next year, a quarter frozen
+    before its end. Those that read would show a pace against days no data can cover yet, and
+    ``report``, ``email`` and ``notify`` would publish it under a future date.
+    """
+    today = today_in(config.zone)
     if text is None:
-        return today_in(config.zone)
+        return today
     as_of = parse_day(text, "--as-of")
     period = config.periods[0]
     if as_of < period.first_day:
         fail(f"--as-of: {as_of} is before period {period.label} starts ({period.first_day})")
+    if as_of > today:
+        fail(f"--as-of: {as_of} is after today ({today} in {config.timezone}); a day that has not happened "
+             "cannot be synced, checked in, closed or reported")
     return as_of
 
 
@@ -95,16 +116,82 @@ def parse_day(text: str, option: str) -> date:
         fail(f"{option}: {text} does not exist ({date(year, month, 1):%B %Y} has {calendar.monthrange(year, month)[1]} days)")
 
 
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+"""A decimal number as people type it. Python's float() takes more that nobody means as a value:
+nan, inf, 1_000, and digits of other scripts."""
+
+
 def parse_number(text: str, name: str) -> float:
-    """A finite number as people type it (``3``, ``1250.5``, ``-2``); one line echoing ``text`` otherwise."""
+    """A number as people type it (``3``, ``1250.5``, ``-2``, ``1e6``), within ``LARGEST_AMOUNT``;
+    one line echoing ``text`` (shortened) otherwise. ``-0`` is 0."""
+    written = text.strip()
+    advice = "give the value reached, such as 3 or 1250.5"
+    if written.lstrip("+-").lower() in ("nan", "inf", "infinity"):
+        fail(f"{name}: {_shown(text)} is not a finite number; {advice}")
+    if not _NUMBER.fullmatch(written):
+        hint = ": decimals take a dot, thousands no separator" if "," in text or "_" in text else ""
+        fail(f"{name}: {_shown(text)} is not a number{hint}; {advice}")
+    number = float(written)
+    if not math.isfinite(number) or abs(number) > LARGEST_AMOUNT:
+        fail(f"{name}: {_shown(text)} is too large; a value is at most {LARGEST_AMOUNT:,.0f} either side of 0")
+    return number + 0.0  # -0.0 + 0.0 is 0.0: "-0" would show as -0
+
+
+def parse_text(text: str | None, name: str) -> str | None:
+    """A note or name typed on the command line: one line of characters (an undecodable byte in
+    the terminal's encoding, a control character or a line break is refused, named by ``name``)."""
+    if text is None:
+        return None
+    reason = "contains a line break; give one line" if "\n" in text or "\r" in text else unreadable_character(text)
+    if reason is not None:
+        fail(f"{name}: {_shown(text)} {reason}")
+    return text
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, escaped, at most about 40 characters of it."""
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text):,} characters)"
+
+
+def check_output_file(out: Path | None, option: str = "--out") -> None:
+    """Refuse a file that cannot be written before any work is done: a folder, a device, a file
+    or folder the process cannot write (``/proc/x.html``), a folder below a file. Writes nothing
+    (a probe file is removed at once; folders are created when the file is written)."""
+    if out is None:
+        return
+    path = out.expanduser().absolute()
+    if path.is_dir():
+        fail(f"{option}: {out} is a folder; give the HTML file's path")
+    if not path.exists():
+        _check_can_create(path.parent, out, option)
+        return
+    if not path.is_file():
+        fail(f"{option}: {out} is not a regular file; give the HTML file's path")
     try:
-        number = float(text.strip())
-    except ValueError:
-        hint = ": decimals take a dot, thousands no separator" if "," in text else ""
-        fail(f"{name}: {text!r} is not a number{hint}; give the value reached, such as 3 or 1250.5")
-    if not math.isfinite(number):
-        fail(f"{name}: {text!r} is not a finite number; give the value reached, such as 3 or 1250.5")
-    return number
+        path.open("a", encoding="utf-8").close()  # appending nothing changes nothing
+    except OSError as error:
+        fail(f"{option}: cannot write {out}: {error.strerror or error}")
+
+
+def check_output_folder(out: Path, option: str = "--out") -> None:
+    """Refuse a folder that cannot be created or written in, before any work is done."""
+    path = out.expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        fail(f"{option}: {out} is a file; give a folder")
+    _check_can_create(path, out, option)
+
+
+def _check_can_create(folder: Path, out: Path, option: str) -> None:
+    """Whether ``folder`` exists or can be created, and files can be written in it: probed in
+    its nearest existing folder, leaving nothing behind."""
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        fail(f"{option}: cannot create the folder of {out}: {folder} is a file")
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as error:
+        fail(f"{option}: cannot write {out}: cannot create a file in {folder}: {error.strerror or error}")
 
 
 def key_result_of(config: Config, config_path: Path, key_result_id: str) -> KeyResult:

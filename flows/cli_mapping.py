@@ -164,25 +164,34 @@ def _defined_metric(config: Config, text: str) -> MetricSettings:
 def _print_preview(result: MetricPreview) -> None:
     spec, window = result.spec, result.window
     figure = "snapshot" if result.window_kind is WindowKind.LATEST else f"{result.window_kind.value.replace('_', ' ')} {window.first_day} to {window.last_day}"
-    say(f"{result.metric} ({spec.source} {spec.kind}), {figure}: {format_number(result.value)}")
+    what = {"window_total": "window total, each counted once", "sum_of_days": "sum of the daily values", "snapshot": "snapshot"}[result.value_is]
+    say(f"{result.metric} ({spec.source} {spec.kind}), {figure}: {format_number(result.value)} ({what})")
     if result.window_kind is not WindowKind.LATEST:
-        console.print(_weeks_table(result.reading.values))
+        console.print(_weeks_table(result.reading.values, daily_only=result.total is not None))
+    if result.total is not None:
+        say(
+            f"note: {spec.unique_units or 'a unique count'} do not add up over days: the daily values above sum to "
+            f"{format_number(result.daily_sum)}, counting each one again on every day they came; key results use the window total"
+        )
     for caveat in spec.caveats:
         say(f"note: {caveat}")
-    calls = result.reading.api_calls
+    calls = result.api_calls
     say(f"{calls} API call{'s' if calls != 1 else ''}; nothing stored")
 
 
-def _weeks_table(values: dict[date, float]) -> Table:
-    """The daily series a week per row, Monday first, so a quarter fits one screen."""
-    table = Table(title="daily values", title_justify="left")
+def _weeks_table(values: dict[date, float], *, daily_only: bool = False) -> Table:
+    """The daily series a week per row, Monday first, so a quarter fits one screen; with a week's
+    sum, unless the days of a unique count (``daily_only``), whose sum is no week's figure."""
+    table = Table(title="daily values (each day counted on its own)" if daily_only else "daily values", title_justify="left")
     table.add_column("week of")
     for weekday in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
         table.add_column(weekday, justify="right")
-    table.add_column("week", justify="right")
+    if not daily_only:
+        table.add_column("week", justify="right")
     for monday, days in _weeks(values):
         cells = [format_number(values[day]) if day in values else "" for day in days]
-        table.add_row(monday.isoformat(), *cells, format_number(sum(values.get(day, 0.0) for day in days)))
+        week = [] if daily_only else [format_number(sum(values.get(day, 0.0) for day in days))]
+        table.add_row(monday.isoformat(), *cells, *week)
     return table
 
 
@@ -212,6 +221,8 @@ def sandbox(
     say("In another shell:")
     say(f"  export {DEMO_TOKEN_ENV}={server.token}")
     say("  okr sync -c .okr/demo/okrs.yaml")
+    say("Between two syncs, archive records as a portal's users do (the next sync corrects the days they were on):")
+    say(f"""  curl -X POST {base_url}/__sandbox/archive -d '{{"objectType": "contacts", "share": 0.15}}'""")
     say("Ctrl-C to stop.")
     try:
         threading.Event().wait()

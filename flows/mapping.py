@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from connectors import Catalogue, MappingError, MetricReading, SourceError
+from connectors.base import WindowTotal
 from flows.pipeline import failure_message, open_connectors
 from okrmodel.config import Config, MetricNature, MetricSettings
 from okrmodel.periods import Window, WindowKind, window_for
@@ -107,18 +108,36 @@ def read_catalogues(config: Config, source: str | None = None, search: str | Non
 @dataclass(frozen=True)
 class MetricPreview:
     """One metric read live over one window, nothing stored: its daily series (one value for
-    a snapshot), its value over the window, and the API calls it took."""
+    a snapshot), its value over the window, and the API calls it took. A unique count's value
+    is the source's ``total`` over the window (each visitor once), read beside the days."""
 
     metric: str
     spec: MetricSettings
     window_kind: WindowKind
     window: Window
     reading: MetricReading
+    total: WindowTotal | None = None
 
     @property
     def value(self) -> float:
-        """The window's total for a flow, the snapshot for a snapshot."""
+        """The window's total as the source counts it for a unique count, the sum of the days for
+        another flow, the snapshot for a snapshot."""
+        return self.total.value if self.total is not None else self.daily_sum
+
+    @property
+    def daily_sum(self) -> float:
         return sum(self.reading.values.values())
+
+    @property
+    def value_is(self) -> str:
+        """What ``value`` is: ``window_total``, ``sum_of_days`` or ``snapshot``."""
+        if self.total is not None:
+            return "window_total"
+        return "snapshot" if self.spec.nature is MetricNature.SNAPSHOT else "sum_of_days"
+
+    @property
+    def api_calls(self) -> int:
+        return self.reading.api_calls + (self.total.api_calls if self.total is not None else 0)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -126,10 +145,13 @@ class MetricPreview:
             "definition": self.spec.model_dump(mode="json", by_alias=True, exclude_defaults=True),
             "kind": self.spec.kind,
             "nature": self.spec.nature.value,
+            "adds_up_over_days": self.spec.adds_up_over_days,
             "window": {"kind": self.window_kind.value, "first_day": self.window.first_day.isoformat(), "last_day": self.window.last_day.isoformat()},
             "value": self.value,
+            "value_is": self.value_is,
+            "daily_sum": self.daily_sum if self.total is not None else None,
             "daily": [{"day": day.isoformat(), "value": value} for day, value in sorted(self.reading.values.items())],
-            "api_calls": self.reading.api_calls,
+            "api_calls": self.api_calls,
             "caveats": self.spec.caveats,
         }
 
@@ -155,9 +177,11 @@ def preview_metric(config: Config, name: str, spec: MetricSettings, as_of: date,
     connector = connectors[spec.source]
     try:
         reading = connector.read(name, spec, window, as_of)
+        # A unique count's days do not add up to its window's figure: read that figure too.
+        total = connector.read_total(name, spec, window, as_of) if not spec.adds_up_over_days else None
     finally:
         connector.close()
-    return MetricPreview(name, spec, kind, window, reading)
+    return MetricPreview(name, spec, kind, window, reading, total)
 
 
 def _default_window(config: Config, name: str, spec: MetricSettings) -> WindowKind:

@@ -1,16 +1,28 @@
-"""The nightly Prefect flow: read every metric, store it, recompute, render the report."""
+"""The nightly Prefect flow: read every metric (and the window totals of unique counts), store it, recompute, render the report.
+
+One sync of a company runs at a time, whoever starts it (``okr sync``, a
+deployment): the flow holds the company's lock in the store for the whole
+run (``okrmodel.storage.company_lock``). A second one ends at once as
+Cancelled, naming the run that holds it, or with ``wait_for_lock`` waits its
+turn. Holding the lock, the flow marks abandoned the runs a dead process left
+``running``. A run stopped by SIGTERM or SIGINT is recorded as interrupted.
+"""
 
 from __future__ import annotations
 
+import signal
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NONE
-from prefect.states import Completed, Failed
+from prefect.exceptions import TerminationSignal
+from prefect.states import Cancelled, Completed, Failed
 
 from connectors import Connector, MetricReading, SourceError, load_config
+from flows.alerts import alert_ops
 from flows.archive import archive_folder
 from flows.artifacts import artifact_key, run_markdown, summary_line
 from flows.pipeline import (
@@ -22,11 +34,13 @@ from flows.pipeline import (
     record_reading,
     suspicious_zero,
 )
+from flows.reconcile import needs_reconciliation, reconcile_reading
+from flows.window_totals import TotalsReading, plan_window_totals, read_window_totals, save_window_totals
 from okrmodel.briefing import ReportData
 from okrmodel.config import Config, MetricSettings
 from okrmodel.fetch_plan import fetch_windows, incremental_windows
 from okrmodel.periods import Window, today_in
-from okrmodel.storage import Store
+from okrmodel.storage import Store, SyncLocked, abandon_left_runs, company_lock
 
 __all__ = ["SyncIncomplete", "nightly_sync"]
 
@@ -53,6 +67,11 @@ def read_metric(connector: Connector, name: str, spec: MetricSettings, window: W
     return connector.read(name, spec, window, as_of)
 
 
+@task(cache_policy=NONE, task_run_name="totals-{name}")
+def read_totals(config: Config, connector: Connector, name: str, spec: MetricSettings, windows: list[Window], as_of: date) -> TotalsReading:
+    return read_window_totals(config, connector, name, spec, windows, as_of)
+
+
 def publish_artifacts(config: Config, summary: SyncSummary, data: ReportData | None) -> None:
     """The run's markdown and report link in Prefect's UI, keyed per company."""
     slug = archive_folder(config).name
@@ -62,7 +81,9 @@ def publish_artifacts(config: Config, summary: SyncSummary, data: ReportData | N
         create_link_artifact(link=link, link_text=f"{config.company} report, {summary.as_of}", key=artifact_key("report", slug))
 
 
-@flow(name="okr-nightly-sync", validate_parameters=False)
+# Alerts go out from the hooks alone, once the run's final state is known: one per failed or
+# partial run (both end Failed), one when it crashed, one all-clear after; never from the body.
+@flow(name="okr-nightly-sync", validate_parameters=False, on_completion=[alert_ops], on_failure=[alert_ops], on_crashed=[alert_ops])
 def nightly_sync(
     config_path: str,
     as_of: date | None = None,
@@ -72,6 +93,7 @@ def nightly_sync(
     as_of_days_ago: int = 0,
     today: date | None = None,
     send_notify: bool = True,
+    wait_for_lock: bool = False,
 ) -> SyncSummary:
     """Read every metric of ``config_path`` as of ``as_of``, store what changed,
     render the status report and, when the config has ``email:`` (and
@@ -86,14 +108,26 @@ def nightly_sync(
     only read for it (a count taken now is no value for a past day).
 
     Raises ``SyncIncomplete`` (after storing, rendering, emailing and posting)
-    when any metric failed or the report could not be written, emailed or posted.
+    when any metric failed or the report could not be written, emailed or posted,
+    and ``SyncLocked`` (the run ends Cancelled, having done nothing) when another
+    sync of the company holds its lock, unless ``wait_for_lock``.
     """
     logger = get_run_logger()
     config = load_config(config_path)
-    present = (today or today_in(config.zone)) - timedelta(days=as_of_days_ago)
+    today = today or today_in(config.zone)
+    if as_of is not None and as_of > today:
+        # A deployment's parameters reach here without the CLI's check: nothing is recorded.
+        raise ValueError(f"as_of {as_of} is after today ({today} in {config.timezone}); a day that has not happened cannot be synced")
+    present = today - timedelta(days=as_of_days_ago)
     as_of = as_of or present
-    with Store(config.storage_url()) as store:
+    with Store(config.storage_url()) as store, ExitStack() as lock:
         store.claim(config.company)
+        try:
+            lock.enter_context(company_lock(store, config.company, wait=wait_for_lock, on_wait=lambda held: logger.info("%s: waiting for it to finish", held)))
+        except SyncLocked as locked:
+            return Cancelled(message=str(locked), data=locked)
+        for left in abandon_left_runs(store):
+            logger.warning("run %s (started %s UTC) was left running by a process that is gone: marked abandoned", left.id, f"{left.started_at:%Y-%m-%d %H:%M}")
         run_id = store.start_run(as_of, flow_run_id=str(runtime.flow_run.id))
         summary = SyncSummary(run_id=run_id, as_of=as_of)
         connectors, source_errors = open_connectors(config)
@@ -102,47 +136,83 @@ def nightly_sync(
             # skipped), unless a full refresh asks for every day of every window.
             whole_windows = fetch_windows(config, as_of, today=present)
             windows = whole_windows if full_refresh else incremental_windows(config, as_of, store.stored_days, today=present)
+            # Unique counts (visitors, users): one total per metric and open window, beside the days.
+            total_windows = plan_window_totals(config, store, as_of, full_refresh=full_refresh)
             futures = {
                 name: read_metric.submit(connectors[spec.source], name, spec, windows[name], as_of)
                 for name, spec in config.metrics.items()
                 if spec.source in connectors and name in windows
             }
+            total_futures = {
+                name: read_totals.submit(config, connectors[spec.source], name, spec, total_windows[name], as_of)
+                for name, spec in config.metrics.items()
+                if spec.source in connectors and name in total_windows
+            }
             for name, spec in config.metrics.items():
-                if name not in windows:
+                if name not in windows and name not in total_windows:
                     continue
+                totals = total_futures[name].result() if name in total_futures else TotalsReading(name)
+                save_window_totals(store, run_id, spec.source, totals)
                 try:
                     if spec.source in source_errors:
                         raise source_errors[spec.source]
-                    reading = futures[name].result()
+                    reading = futures[name].result() if name in futures else MetricReading(name, {}, 0)
                 except Exception as error:  # one broken metric must not stop the others
-                    failure = record_failure(store, run_id, name, spec.source, windows[name], failure_message(config, error))
+                    # What the failed read sent counts too: the source counted it.
+                    sent = error.api_calls if isinstance(error, SourceError) else 0
+                    window = windows.get(name) or total_windows[name][0]
+                    failure = record_failure(store, run_id, name, spec.source, window, failure_message(config, error), api_calls=sent + totals.api_calls)
                     logger.warning("metric %s failed: %s", name, failure.error)
                     summary.metrics.append(failure)
                     continue
+                warning, extra_calls = None, 0
                 try:
-                    warning, extra_calls = suspicious_zero(store, connectors[spec.source], spec, reading, whole_windows[name], as_of)
+                    if name in windows:
+                        warning, extra_calls = suspicious_zero(store, connectors[spec.source], spec, reading, whole_windows[name], as_of)
                 except SourceError as error:  # the reading itself is good; only the second opinion is missing
-                    warning, extra_calls = None, 0
+                    warning, extra_calls = None, error.api_calls
                     logger.warning("metric %s: could not compare with its unfiltered query: %s", name, error)
                 if warning:
                     logger.warning("metric %s: %s", name, warning)
-                summary.metrics.append(record_reading(store, run_id, spec.source, reading, warning=warning, extra_calls=extra_calls))
+                if totals.error:
+                    logger.warning("metric %s: %s", name, totals.error)
+                # Past days the night did not read are checked against the source; a failed check is a warning.
+                reconciliation = None
+                if name in windows and needs_reconciliation(spec, windows[name], whole_windows[name]):
+                    reconciliation = reconcile_reading(store, connectors[spec.source], spec, reading, whole_windows[name], as_of)
+                    if reconciliation.warning:
+                        logger.warning("metric %s: %s", name, reconciliation.warning)
+                summary.metrics.append(
+                    record_reading(
+                        store, run_id, spec.source, reading, warning=warning, extra_calls=extra_calls + totals.api_calls,
+                        error=totals.error, reconciliation=reconciliation,
+                    )
+                )
             # The run is recorded before the report is built, so the report's data health sees it.
             summary.status = summary.final_status()
-            store.finish_run(run_id, summary.status, message=summary.problems())
+            store.finish_run(run_id, summary.status, message=summary.run_message())
             data = publish_report(config, store, as_of, summary, report_path=Path(report_path) if report_path else None, send_email=send_email, send_notify=send_notify)
         except BaseException as error:
-            store.finish_run(run_id, "failed", message=f"{type(error).__name__}: {error}")
+            store.finish_run(run_id, *_unfinished(error))
             raise
         finally:
             for connector in connectors.values():
                 connector.close()
         if summary.report_error or summary.email_error or summary.notify_errors:
             summary.status = summary.final_status()
-            store.finish_run(run_id, summary.status, message=summary.problems())
+            store.finish_run(run_id, summary.status, message=summary.run_message())
     publish_artifacts(config, summary, data)
     if summary.incomplete:
         # A failed state carrying the exception: callers still get SyncIncomplete raised, and
         # Prefect shows the run's one-line summary rather than a traceback's first line.
         return Failed(message=summary_line(summary, data), data=SyncIncomplete(summary))
     return Completed(message=summary_line(summary, data), data=summary)
+
+
+def _unfinished(error: BaseException) -> tuple[str, str]:
+    """The status and message of a run ``error`` stopped: ``interrupted`` by SIGTERM or SIGINT (Prefect's
+    ``TerminationSignal``, ``KeyboardInterrupt`` or a subclass carrying ``signal``), else ``failed``."""
+    if isinstance(error, KeyboardInterrupt | TerminationSignal):
+        name = signal.Signals(getattr(error, "signal", signal.SIGINT)).name
+        return "interrupted", f"stopped by {name} before it finished; the values read until then are stored"
+    return "failed", f"{type(error).__name__}: {error}"

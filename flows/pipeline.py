@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from connectors import Connector, MappingError, MetricReading, SourceError, connector_for
 from flows.archive import archive_folder, previous_report_day, write_to_archive
+from flows.reconcile import Reconciliation
 from flows.secret_blocks import read_secret_blocks
 from okrmodel.briefing import ReportData, build_report_data
 from okrmodel.config import Config, EmailSettings, MetricNature, MetricSettings, SlackDestination, TeamsDestination
@@ -50,6 +51,15 @@ class MetricOutcome:
     error: str | None = None
     warning: str | None = None
     """Read fine but doubtful (see ``suspicious_zero``)."""
+    reconciliation: Reconciliation | None = None
+    """How the stored past days were checked against the source (see ``flows.reconcile``), if they were."""
+    days_corrected: int = 0
+    """Past days whose stored value the reconciliation changed (new revisions, counted in ``values_added``)."""
+
+    @property
+    def warnings(self) -> list[str]:
+        """The doubtful zero, and a reconciliation that failed: what the run records as the metric's warning."""
+        return [text for text in (self.warning, self.reconciliation.warning if self.reconciliation else None) if text]
 
 
 @dataclass
@@ -73,7 +83,12 @@ class SyncSummary:
 
     @property
     def warned(self) -> list[MetricOutcome]:
-        return [outcome for outcome in self.metrics if outcome.warning]
+        return [outcome for outcome in self.metrics if outcome.warnings]
+
+    @property
+    def reconciled(self) -> list[MetricOutcome]:
+        """Metrics whose stored past days were checked against their source tonight."""
+        return [outcome for outcome in self.metrics if outcome.reconciliation is not None and outcome.reconciliation.error is None]
 
     @property
     def api_calls(self) -> int:
@@ -92,14 +107,36 @@ class SyncSummary:
     def problems(self) -> str | None:
         """One line on what went wrong, for the run record; None when nothing did."""
         parts = [f"{_metrics(len(self.failed))} failed"] if self.failed else []
-        if self.warned:
-            parts.append(f"{_metrics(len(self.warned))} read 0 over the whole window (check the mapping)")
+        zeros = [outcome for outcome in self.metrics if outcome.warning]
+        if zeros:
+            parts.append(f"{_metrics(len(zeros))} read 0 over the whole window (check the mapping)")
+        unchecked = [outcome for outcome in self.metrics if outcome.reconciliation is not None and outcome.reconciliation.error]
+        if unchecked:
+            parts.append(f"past days of {_metrics(len(unchecked))} not checked against the source (see the warnings)")
         if self.report_error:
             parts.append(f"report not written: {self.report_error}")
         if self.email_error:
             parts.append(f"report not emailed: {self.email_error}")
         parts += [f"digest not posted to {error}" for error in self.notify_errors]
         return "; ".join(parts) or None
+
+    def reconciliation_note(self) -> str | None:
+        """What reconciling past days did, in one line (None when no metric needed it): the calls it
+        took and the days it corrected, per metric."""
+        checked = self.reconciled
+        if not checked:
+            return None
+        calls = sum(outcome.reconciliation.api_calls for outcome in checked if outcome.reconciliation)
+        text = f"past days of {_metrics(len(checked))} checked against the source in {calls} API call{'s' if calls != 1 else ''}"
+        corrected = [outcome for outcome in checked if outcome.days_corrected]
+        if not corrected:
+            return f"{text}: nothing to correct"
+        days = sum(outcome.days_corrected for outcome in corrected)
+        return f"{text}: {days} day{'s' if days != 1 else ''} corrected ({', '.join(f'{outcome.metric} {outcome.days_corrected}' for outcome in corrected)})"
+
+    def run_message(self) -> str | None:
+        """The run record's message: what went wrong, then what reconciliation did."""
+        return "; ".join(part for part in (self.problems(), self.reconciliation_note()) if part) or None
 
 
 def open_connectors(config: Config, sources: Iterable[str] | None = None) -> tuple[dict[str, Connector], dict[str, SourceError]]:
@@ -143,13 +180,29 @@ def local_servers_down(config: Config) -> list[str]:
     return problems
 
 
-def record_reading(store: Store, run_id: str, source: str, reading: MetricReading, *, warning: str | None = None, extra_calls: int = 0) -> MetricOutcome:
-    """Store a successful reading (only changed values are appended) and its outcome;
-    ``extra_calls`` were spent on checking it (see ``suspicious_zero``)."""
+def record_reading(
+    store: Store,
+    run_id: str,
+    source: str,
+    reading: MetricReading,
+    *,
+    warning: str | None = None,
+    extra_calls: int = 0,
+    error: str | None = None,
+    reconciliation: Reconciliation | None = None,
+) -> MetricOutcome:
+    """Store a successful reading (only changed values are appended), then the corrections of its
+    ``reconciliation`` (see ``flows.reconcile``; as new revisions), and the outcome. ``extra_calls``
+    were spent beside it (checking it, see ``suspicious_zero``; its window totals), and the
+    reconciliation's calls count too. ``error`` is a part of the metric's read that failed though
+    the values were read (a window total): they are stored, and the outcome is failed with it.
+    ``first_day`` and ``last_day`` are the reading's: the days the night read."""
     saved = store.save_observations(run_id, reading.metric, source, reading.values)
+    corrected = store.save_observations(run_id, reading.metric, source, reconciliation.corrections).added if reconciliation else 0
     outcome = MetricOutcome(
-        metric=reading.metric, source=source, status="succeeded", first_day=min(reading.values, default=None),
-        last_day=max(reading.values, default=None), api_calls=reading.api_calls + extra_calls, values_added=saved.added, warning=warning,
+        metric=reading.metric, source=source, status="failed" if error else "succeeded", first_day=min(reading.values, default=None),
+        last_day=max(reading.values, default=None), api_calls=reading.api_calls + extra_calls + (reconciliation.api_calls if reconciliation else 0),
+        values_added=saved.added + corrected, error=error, warning=warning, reconciliation=reconciliation, days_corrected=corrected,
     )
     _record(store, run_id, outcome)
     return outcome
@@ -205,7 +258,7 @@ def _record(store: Store, run_id: str, outcome: MetricOutcome) -> None:
     store.record_fetch(
         run_id, outcome.metric, outcome.source, status=outcome.status, first_day=outcome.first_day,
         last_day=outcome.last_day, api_calls=outcome.api_calls, values_added=outcome.values_added, error=outcome.error,
-        warning=outcome.warning,
+        warning="; ".join(outcome.warnings) or None,
     )
 
 

@@ -7,6 +7,7 @@ another's; the portfolio page then lists every company, broken ones included.
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from flows.archive import archive_folder, archived_day
 from flows.pipeline import SyncSummary
 from okrmodel.config import Config
 from okrmodel.config_errors import ConfigError
+from okrmodel.storage import SyncLocked
 from reports.portfolio import PortfolioCompany, render_portfolio
 
 __all__ = ["CompanySync", "company_configs", "portfolio_page", "sync_companies", "write_portfolio"]
@@ -82,11 +84,16 @@ def sync_companies(paths: list[Path], sync: Callable[[Path], SyncSummary], *, pa
             return CompanySync(path, error=str(error).splitlines()[0] + _more_problems(error))
         try:
             return CompanySync(path, config, summary=sync(path))
+        except SyncLocked as locked:
+            return CompanySync(path, config, error=f"{locked}: not synced this time")
         except Exception as error:  # one company's crash must not stop the others
             return CompanySync(path, config, error=f"{type(error).__name__}: {error}")
 
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="okr-company") as pool:
-        return list(pool.map(one, paths))
+        # Each company runs in a copy of the caller's context: Prefect's settings (the API to
+        # talk to) live in context variables, which a pool's threads do not inherit.
+        futures = [pool.submit(contextvars.copy_context().run, one, path) for path in paths]
+        return [future.result() for future in futures]
 
 
 def _more_problems(error: ConfigError) -> str:

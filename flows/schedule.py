@@ -1,17 +1,27 @@
-"""The nightly schedule: the sync flow as a Prefect deployment, served by ``okr serve``."""
+"""The nightly schedule: the sync flow as a Prefect deployment, served by ``okr serve``.
+
+Each deployment runs one at a time (a concurrency limit of 1). A run
+triggered while another is running is cancelled (``CANCEL_NEW``), not queued:
+the run in progress already fetches the same days, and a queued copy would
+read the portal twice over right after it. The flow's own lock in the store
+(``flows.nightly``) keeps a deployment run and a cron ``okr sync`` apart too.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.nightly import nightly_sync
 from okrmodel.config import Config
 
-__all__ = ["nightly_deployment"]
+__all__ = ["ONE_RUN_AT_A_TIME", "nightly_deployment"]
+
+ONE_RUN_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
 
 
 def nightly_deployment(config: Config, config_path: Path, cron: str) -> RunnerDeployment:
@@ -28,4 +38,5 @@ def nightly_deployment(config: Config, config_path: Path, cron: str) -> RunnerDe
         parameters={"config_path": str(config_path.resolve()), "as_of_days_ago": 1},
         description=f"Nightly OKR sync for {config.company}: fetch, store, compute, render.",
         tags=["okr-autopilot", slug],
+        concurrency_limit=ONE_RUN_AT_A_TIME,
     )

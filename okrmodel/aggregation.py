@@ -3,6 +3,9 @@
 ``sum`` adds flows up (MQLs this quarter), ``latest`` takes the newest
 snapshot (contacts in a stage now), ``average`` is a rate: per day, or per
 month for targets such as "average 4,000 organic sessions a month".
+``total`` is a unique count over the whole window as the source counts it
+(visitors this quarter): no sum of days, since a visitor back on ten days is
+one visitor; it is read as one figure per window (``okrmodel.window_totals``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class Aggregation(StrEnum):
     SUM = "sum"
     LATEST = "latest"
     AVERAGE = "average"
+    TOTAL = "total"
 
 
 class AveragePer(StrEnum):

@@ -29,7 +29,7 @@ class PeriodCloser(ObservationReader, Protocol):
 
 
 def close_period(
-    config: Config, store: PeriodCloser, period_label: str, closed_by: str, *, as_of: date | None = None, force: bool = False,
+    config: Config, store: PeriodCloser, period_label: str, closed_by: str, *, as_of: date | None = None, today: date | None = None, force: bool = False,
 ) -> tuple[StatusReport, bool]:
     """Evaluate ``period_label`` as of its last day and freeze the result.
 
@@ -37,15 +37,18 @@ def close_period(
     already, and the report shows the earlier frozen values). Raises
     KeyError for a period the config does not list, and PeriodNotOver (a
     ValueError) when ``as_of`` (default: today in the config's zone) is
-    before the period's last day, unless ``force`` is set.
+    before the period's last day, or ``today`` (default: today in the config's zone) is
+    still its last day or earlier (the last day's numbers are not in yet), unless ``force``.
     """
     period = next((period for period in config.periods if period.label == period_label), None)
     if period is None:
         raise KeyError(f"period {period_label} is not listed in the config ({config.period_label})")
-    as_of = as_of or today_in(config.zone)
-    if as_of < period.last_day and not force:
+    today = today or today_in(config.zone)
+    as_of = as_of or today
+    if (as_of < period.last_day or today <= period.last_day) and not force:
+        when = f"as of {as_of}" if as_of < period.last_day else f"today is {today}"
         raise PeriodNotOver(
-            f"period {period.label} runs until {period.last_day} (as of {as_of}); closing it now would freeze "
+            f"period {period.label} runs until {period.last_day} ({when}); closing it now would freeze "
             "partial data for good; close it after its last day, or force it"
         )
     report = evaluate(config, store, period.last_day)

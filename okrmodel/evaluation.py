@@ -23,6 +23,8 @@ from okrmodel.staleness import is_stale
 from okrmodel.status_rules import objective_status, status_reason
 from okrmodel.storage.models import CheckIn, MetricFetch, PeriodScore, SyncRun
 from okrmodel.storage.store import DailyValue
+from okrmodel.storage.totals import WindowTotalValue
+from okrmodel.window_totals import key_result_span, pick_window_total
 
 __all__ = ["CheckinValue", "KeyResultStatus", "ObjectiveStatus", "ObservationReader", "StatusReport", "evaluate"]
 
@@ -31,6 +33,8 @@ class ObservationReader(Protocol):
     """What evaluation reads from storage (the Store implements it)."""
 
     def daily_values(self, metric: str, first_day: date, last_day: date) -> list[DailyValue]: ...
+
+    def window_totals(self, metric: str, ending_from: date, ending_to: date) -> list[WindowTotalValue]: ...
 
     def latest_value(self, metric: str, on_or_before: date) -> DailyValue | None: ...
 
@@ -118,6 +122,9 @@ class KeyResultStatus:
     """For a stale KR, the status its last known value had (``stale`` says it may have moved)."""
     expected_value: float | None = None
     """Where the pace line stands today: baseline + expected x (target - baseline)."""
+    unique_units: str | None = None
+    """Set when the metric is a unique count ("visitors"): the actual is then the source's total
+    over the window (``aggregation`` total) or an average of daily counts, never a sum of days."""
 
     @property
     def clamped_progress(self) -> float | None:
@@ -292,15 +299,8 @@ class _Measurement:
     last_day: date
     first_day: date
     """The window as measured: a rolling window the data no longer reaches ends at its newest day."""
-
-
-def _key_result_period(context: _Context, key_result: KeyResult) -> Period:
-    """The KR's own span: its ``start``/``due`` within the period, else the whole period."""
-    return Period(
-        label=context.period.label,
-        first_day=key_result.start or context.period.first_day,
-        last_day=key_result.due or context.period.last_day,
-    )
+    course: tuple[tuple[date, float], ...] = ()
+    """For a window total: ``(last day, total)`` of the comparable windows read so far (its forecast's points)."""
 
 
 def _month_of(window: Window, own_period: Period) -> Period:
@@ -316,7 +316,7 @@ def _month_of(window: Window, own_period: Period) -> Period:
 
 def _evaluate_key_result(context: _Context, objective: Objective, key_result: KeyResult) -> KeyResultStatus:
     config, as_of = context.config, context.as_of
-    own_period = _key_result_period(context, key_result)
+    own_period = key_result_span(context.period, key_result)
     direction = key_result.effective_direction
     target = key_result.target_value
     started = as_of >= own_period.first_day
@@ -332,7 +332,7 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
     measurement: _Measurement | None = None
     source: str | None = None
     if key_result.metric is not None and window is not None and aggregation is not None:
-        measurement = _measure(context, key_result, aggregation, window.first_day, window.last_day, rolling=window_kind is WindowKind.LAST_30_DAYS)
+        measurement = _measure(context, key_result, aggregation, window_kind, window.first_day, window.last_day)
         if measurement.actual is not None:
             source = f"{config.metrics[key_result.metric].source}:{key_result.metric}"
     actual = measurement.actual if measurement else None
@@ -374,9 +374,12 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
         status is Status.ON_TRACK and direction in (Direction.INCREASE, Direction.DECREASE) and forecast_progress is not None and forecast_progress < 1
     )
     expected_value = key_result.start_value + expected * (target - key_result.start_value) if target is not None and not direction.is_threshold else None
+    metric = config.metrics[key_result.metric] if key_result.metric else None
+    unique_units = metric.unique_units if metric is not None and not metric.adds_up_over_days else None
     reason = status_reason(
         status, paced_status, key_result, actual, target, expected_value, forecast, forecast_short,
         newest_day=measurement.newest_day if measurement else (latest.day if latest else None), last_fetch=last_fetch, due=own_period.last_day,
+        window_total_of=unique_units if aggregation is Aggregation.TOTAL else None,
     )
     return KeyResultStatus(
         id=key_result.id,
@@ -412,6 +415,7 @@ def _evaluate_key_result(context: _Context, objective: Objective, key_result: Ke
         forecast_short=forecast_short,
         last_known_status=paced_status if status is not paced_status and actual is not None else None,
         expected_value=expected_value,
+        unique_units=unique_units,
     )
 
 
@@ -424,17 +428,21 @@ def _last_fetch(context: _Context, metric: str) -> LastFetch | None:
 
 
 def _measure(
-    context: _Context, key_result: KeyResult, aggregation: Aggregation, first_day: date, last_day: date, *, rolling: bool = False
+    context: _Context, key_result: KeyResult, aggregation: Aggregation, window_kind: WindowKind, first_day: date, last_day: date
 ) -> _Measurement:
     """The KR's metric over ``first_day..last_day``, cut at the newest observed day.
 
     Stale when that day is too old for the metric's freshness, or when days
     inside the window are missing (a gap is silence too); a stale sum is
-    None rather than a partial, too-low total. A ``rolling`` window (the last
+    None rather than a partial, too-low total. A rolling window (the last
     30 days) that the data no longer reaches ends at the newest observed day
-    instead: the days after it are unknown, not zero.
+    instead: the days after it are unknown, not zero. A ``total`` is the
+    source's figure over the window (``_measure_total``).
     """
     assert key_result.metric is not None
+    if aggregation is Aggregation.TOTAL:
+        return _measure_total(context, key_result.metric, window_kind, first_day, last_day)
+    rolling = window_kind is WindowKind.LAST_30_DAYS
     metric = context.config.metrics[key_result.metric]
     reader = context.reader
     newest_day = reader.newest_observed_day(key_result.metric, last_day)
@@ -457,6 +465,22 @@ def _measure(
         )
     updated_at = max((value.fetched_at for value in series), default=None) if actual is not None else None
     return _Measurement(actual, updated_at, newest_day, stale, series, observed_last_day, first_day)
+
+
+def _measure_total(context: _Context, metric_name: str, window_kind: WindowKind, first_day: date, last_day: date) -> _Measurement:
+    """A unique count over ``first_day..last_day``: the window's stored total, never a sum of its days.
+
+    Without the window's own total, the newest one of the same shape that ends earlier stands
+    in, as data through that day (stale once older than the metric's freshness); without any,
+    there is no actual. Its daily values play no part (the trend draws them, as daily counts).
+    """
+    metric = context.config.metrics[metric_name]
+    picked = pick_window_total(window_kind, first_day, last_day, context.reader.window_totals(metric_name, first_day, last_day))
+    total = picked.total
+    if total is None:
+        return _Measurement(None, None, None, False, [], last_day, first_day)
+    stale = is_stale(total.last_day, min(context.as_of, last_day), metric.freshness_days)
+    return _Measurement(total.value, total.fetched_at, total.last_day, stale, [], total.last_day, total.first_day, picked.course)
 
 
 def _forecast(
@@ -486,6 +510,12 @@ def _forecast(
         return None
     if aggregation is Aggregation.AVERAGE:
         return measurement.actual
+    if aggregation is Aggregation.TOTAL:
+        # A unique count grows slower than its days' sum: follow its own course, night by night.
+        # A month's count restarts: project it to the length of the span's last month.
+        month_length = own_period.last_day.day
+        to_day = measurement.first_day + timedelta(days=month_length - 1) if window_kind is WindowKind.MONTH else own_period.last_day
+        return project_level(measurement.course, to_day)
     if aggregation is Aggregation.LATEST:
         assert key_result.metric is not None
         history = context.reader.daily_values(key_result.metric, own_period.first_day, measurement.last_day)

@@ -122,6 +122,19 @@ class Window:
     def union(self, other: Window) -> Window:
         return Window(start=min(self.start, other.start), end=max(self.end, other.end))
 
+    def covers(self, other: Window) -> bool:
+        """Whether every moment of ``other`` lies in this window."""
+        return self.start <= other.start and other.end <= self.end
+
+    def halves(self) -> tuple[Window, Window]:
+        """The window cut at the local midnight nearest its middle; with an odd number of days
+        the second half has the extra one. Raises ``ValueError`` for a single day."""
+        days = self.days()
+        if len(days) < 2:
+            raise ValueError(f"the one-day window {self.first_day} has no halves")
+        cut = datetime.combine(days[len(days) // 2], time.min, tzinfo=self.start.tzinfo)
+        return Window(self.start, cut), Window(cut, self.end)
+
 
 def window_for(kind: WindowKind, period: Period, as_of: date, zone: ZoneInfo) -> Window:
     """The window a key result with window ``kind`` covers as of ``as_of``.

@@ -9,12 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from okrmodel.evaluation import CheckinValue, KeyResultStatus, LastFetch, ObjectiveStatus, StatusReport
+from okrmodel.run_log import SyncFreshness
 from okrmodel.scoring import score_label
 
 __all__ = ["key_result_json", "objective_json", "report_json"]
 
 
-def report_json(report: StatusReport) -> dict[str, Any]:
+def report_json(report: StatusReport, sync: SyncFreshness | None = None) -> dict[str, Any]:
+    """The document; ``sync`` (when the sync last succeeded, seen from the wall clock) is null
+    when not given."""
     return {
         "period": report.period,
         "as_of": report.as_of.isoformat(),
@@ -22,6 +25,7 @@ def report_json(report: StatusReport) -> dict[str, Any]:
         "expected": _rounded(report.expected),
         "score": _rounded(report.score),
         "closed": report.closed,
+        "sync": sync.to_json() if sync is not None else None,
     }
 
 

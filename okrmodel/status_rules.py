@@ -52,9 +52,11 @@ def status_reason(
     newest_day: date | None,
     last_fetch: LastFetch | None,
     due: date,
+    window_total_of: str | None = None,
 ) -> str:
     """Why ``status``, in one phrase: what was reached against what the pace asks by now, and
-    where the forecast ends; for silence, since when and why."""
+    where the forecast ends; for silence, since when and why. ``window_total_of`` names what a
+    KR read as the window's total counts ("visitors"): its silence says that no total was read."""
     unit = key_result.unit
     if target is None:
         return "no target: set one so progress can be measured"
@@ -63,10 +65,14 @@ def status_reason(
     if actual is None:
         if last_fetch is not None and last_fetch.failed:
             return f"not synced yet: the last sync failed ({last_fetch.error})"
+        if window_total_of:
+            return f"no total of {window_total_of} over this window read yet (their days do not add up: a returning one counts on every day)"
         return "nothing synced for this window yet" if key_result.metric else "no check-in yet"
     if status is Status.STALE:
         if last_fetch is not None and last_fetch.failed:
             why = f"the last sync failed ({last_fetch.error})"
+        elif window_total_of:
+            why = f"newest total of {window_total_of} runs through {format_day(newest_day)}"
         elif key_result.metric:
             why = f"newest data from {format_day(newest_day)}"
         else:

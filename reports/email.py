@@ -3,13 +3,15 @@
 The message carries the report twice, both from one view model: a plain-text part for
 previews and clients that show no HTML, and an HTML part laid out for mail clients
 (tables, no SVG) whose trend charts are PNGs embedded by Content-ID, so nothing is
-fetched when it is opened. Sending is the one network call of this package.
+fetched when it is opened. Sending is the one network call of this package; ops' alerts
+(``reports.alerts``) are built on ``new_message`` and go out through the same ``send_email``.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
@@ -21,7 +23,7 @@ from reports.render import email_html, plain_text
 from reports.trend_png import trend_png
 from reports.view import KeyResultView, ObjectivesSection, ReportView, build_view
 
-__all__ = ["EmailDeliveryError", "build_status_email", "send_email"]
+__all__ = ["EmailDeliveryError", "build_status_email", "new_message", "send_email"]
 
 
 class EmailDeliveryError(Exception):
@@ -38,12 +40,7 @@ def build_status_email(data: ReportData, settings: EmailSettings) -> EmailMessag
     """multipart/alternative: the plain text, and multipart/related holding the HTML with
     one image/png part per ``cid:`` the HTML refers to."""
     view = build_view(data)
-    message = EmailMessage()
-    message["Subject"] = _subject(view, data, settings)
-    message["From"] = settings.sender
-    message["To"] = ", ".join(settings.recipients)
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=parseaddr(settings.sender)[1].rsplit("@", 1)[-1])
+    message = new_message(settings, _subject(view, data, settings), settings.recipients)
     message.set_content(plain_text(view))
     detailed = _detailed(view, data)
     charts = [kr.trend for kr in detailed if kr.trend is not None]
@@ -51,6 +48,18 @@ def build_status_email(data: ReportData, settings: EmailSettings) -> EmailMessag
     html_part = message.get_payload()[1]
     for chart in charts:
         html_part.add_related(trend_png(chart), maintype="image", subtype="png", cid=f"<{chart.content_id}>", disposition="inline")
+    return message
+
+
+def new_message(settings: EmailSettings, subject: str, recipients: Sequence[str]) -> EmailMessage:
+    """An empty message with what every one of ours carries: subject, ``email:``'s sender, the
+    recipients, the date and an id in the sender's domain."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=parseaddr(settings.sender)[1].rsplit("@", 1)[-1])
     return message
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -18,7 +19,10 @@ from okrmodel.briefing.model import ReportData
 from reports.palette import PALETTE
 from reports.view import ReportView, build_view
 
-__all__ = ["email_html", "plain_text", "render_report", "render_text", "web_html", "write_html"]
+if TYPE_CHECKING:
+    from reports.alerts import AlertView
+
+__all__ = ["alert_html", "alert_text", "email_html", "plain_text", "render_report", "render_text", "web_html", "write_html"]
 
 _environment = Environment(
     loader=PackageLoader("reports", "templates"),
@@ -53,7 +57,19 @@ def email_html(view: ReportView, detailed: frozenset[str]) -> str:
 
 
 def plain_text(view: ReportView) -> str:
-    text = _environment.get_template("text.txt.j2").render(view=view)
+    return _tidy(_environment.get_template("text.txt.j2").render(view=view))
+
+
+def alert_html(view: AlertView) -> str:
+    """An alert to ops as email HTML, styled and inlined like the report's email."""
+    return _inliner.inline(_environment.get_template("alert.html.j2").render(view=view))
+
+
+def alert_text(view: AlertView) -> str:
+    return _tidy(_environment.get_template("alert.txt.j2").render(view=view))
+
+
+def _tidy(text: str) -> str:
     # Sections end with or without a newline depending on their last tag; one blank line parts them.
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
 from connectors.transport.scrub import scrub
-from okrmodel.config import MetricSettings, SourceSettings
+from okrmodel.config import LookBackDays, MetricSettings, Name, Seconds, SourceSettings
 
 __all__ = ["CsvColumn", "CsvSource"]
 
@@ -18,11 +18,11 @@ class CsvSource(SourceSettings):
     Sheet published to the web as CSV. Give exactly one of them."""
 
     type: Literal["csv"]
-    path: str | None = Field(default=None, min_length=1)
+    path: Name | None = None
     url: str | None = None
-    date_column: str = Field(default="date", min_length=1)
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    look_back_days: int = Field(default=7, ge=0)
+    date_column: Name = "date"
+    timeout_seconds: Seconds = 30.0
+    look_back_days: LookBackDays = 7
     """Days before the as-of day read again each night: people correct recent rows of a sheet."""
 
     @field_validator("url")
@@ -49,4 +49,4 @@ class CsvColumn(MetricSettings):
     """A numeric ``column`` of a CSV source, summed per date."""
 
     kind: Literal["csv_column"]
-    column: str = Field(min_length=1)
+    column: Name

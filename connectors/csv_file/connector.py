@@ -8,7 +8,7 @@ from pathlib import Path
 
 from urllib3.util.retry import Retry
 
-from connectors.base import MetricReading
+from connectors.base import MetricReading, WindowTotal
 from connectors.catalog import CatalogTable, Catalogue
 from connectors.csv_file.config import CsvColumn, CsvSource
 from connectors.csv_file.fetch import CsvFetcher
@@ -61,6 +61,12 @@ class CsvConnector:
         except CsvProblem as problem:
             raise SourceConfigurationError(self.source_name, str(problem)) from None
         return MetricReading(metric=name, values=values, api_calls=calls)
+
+    def read_total(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> WindowTotal:
+        """Metric ``name``'s ``column`` summed over ``window``, from the run's one copy of the file (no call
+        after the first); fails as ``read`` does, for a bad row or a window the file has not reached."""
+        reading = self.read(name, spec, window, as_of)
+        return WindowTotal(metric=name, window=window, value=sum(reading.values.values()), api_calls=reading.api_calls)
 
     def catalog(self) -> Catalogue:
         """The file's columns, each with whether it is numeric and its last filled date."""

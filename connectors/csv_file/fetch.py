@@ -15,12 +15,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import requests
 from urllib3.util.retry import Retry
 
 from connectors.csv_file.config import CsvSource
 from connectors.errors import SourceConfigurationError
 from connectors.transport.classify import AnswerHooks, ErrorAnswer
-from connectors.transport.session import retrying_session, send
+from connectors.transport.counting import count_request, counted_requests
+from connectors.transport.session import default_retry, resend_unreadable, retrying_session, send
 
 __all__ = ["CsvFetcher"]
 
@@ -32,7 +34,8 @@ class CsvFetcher:
         self.source_name = source_name
         self.source = source
         self.path = (base_dir / source.path) if source.path is not None else None
-        self._session = retrying_session(retry) if source.url is not None else None
+        self._retry = retry or default_retry()
+        self._session = retrying_session(self._retry) if source.url is not None else None
         self._text: str | None = None
         self._lock = threading.Lock()
 
@@ -58,13 +61,21 @@ class CsvFetcher:
                 raise SourceConfigurationError(self.source_name, f"{self.source.location}: not UTF-8 text; save the file as CSV UTF-8") from None
             except OSError as error:
                 raise SourceConfigurationError(self.source_name, f"{self.source.location}: cannot read the file: {error.strerror}") from None
-        return self._download(), 1
+        with counted_requests() as sent:
+            text = self._download()
+        return text, sent.value
 
     def _download(self) -> str:
         assert self._session is not None and self.source.url is not None
         url = self.source.location
         answers = _DownloadAnswers(url)
-        response = send(self._session, "GET", self.source.url, source=self.source_name, hooks=answers, timeout=self.source.timeout_seconds)
+        session, source_url = self._session, self.source.url
+
+        def get() -> requests.Response:
+            count_request()
+            return send(session, "GET", source_url, source=self.source_name, hooks=answers, timeout=self.source.timeout_seconds)
+
+        response = resend_unreadable(get, self._retry, method="GET", url=url)
         if "text/html" in response.headers.get("Content-Type", ""):
             raise SourceConfigurationError(self.source_name, f"{url} answered a web page, not CSV; publish the sheet to the web as CSV and use that link")
         try:

@@ -1,9 +1,10 @@
 """What a GA4 property offers to map, from its metadata: metrics, dimensions, default channel groups.
 
 Every metric the property reports is listed, custom ones included, with
-whether it adds up over days: only those can be a ``ga4_metric``'s
-``metric`` (the others are rates, averages or counts of distinct users over
-a whole range). Dimensions are what ``where`` may filter on.
+whether a ``ga4_metric`` can map it (counts per day, and the user counts) and
+whether it adds up over days: a user count over a range is GA4's count of
+distinct users in it, read as one total per window, and rates and averages
+do not add up at all. Dimensions are what ``where`` may filter on.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import get_args
 
 from connectors.catalog import CatalogTable, Catalogue
 from connectors.ga4.client import GA4Client
-from connectors.ga4.config import GA4MetricName
+from connectors.ga4.config import GA4_USER_COUNTS, GA4MetricName
 from connectors.ga4.metadata import DEFAULT_CHANNEL_GROUPS
 
 __all__ = ["ga4_catalogue"]
@@ -21,13 +22,18 @@ __all__ = ["ga4_catalogue"]
 def ga4_catalogue(client: GA4Client) -> Catalogue:
     """The property's catalogue from its metadata (one call, none when the run already has it)."""
     metadata, api_calls = client.metadata()
-    additive = set(get_args(GA4MetricName))
+    mappable = set(get_args(GA4MetricName))
     metrics = CatalogTable(
         name="metrics",
-        title="Metrics (additive: adds up over days, so it can be mapped)",
-        columns=("api_name", "ui_name", "category", "custom", "additive"),
+        title="Metrics (mappable: a ga4_metric can read it; user counts do not add up over days and are read as one total per window)",
+        columns=("api_name", "ui_name", "category", "custom", "mappable", "adds_up_over_days"),
         rows=[
-            {"api_name": field.api_name, "ui_name": field.ui_name, "category": field.category, "custom": field.custom_definition, "additive": field.api_name in additive}
+            {
+                "api_name": field.api_name, "ui_name": field.ui_name, "category": field.category, "custom": field.custom_definition,
+                "mappable": field.api_name in mappable,
+                # Said for what can be mapped only: a custom metric's nature is its definer's.
+                "adds_up_over_days": field.api_name not in GA4_USER_COUNTS if field.api_name in mappable else None,
+            }
             for field in metadata.metrics
         ],
         mapping="metric: <api_name>",

@@ -7,12 +7,36 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from okrmodel.config import DimensionFilters, MetricSettings, SourceSettings, check_dimension_filters, secret_from_environment
+from okrmodel.config import (
+    DimensionFilters,
+    EnvironmentVariable,
+    LookBackDays,
+    MetricSettings,
+    Seconds,
+    SourceSettings,
+    check_dimension_filters,
+    secret_from_environment,
+)
 
-__all__ = ["GA4Metric", "GA4MetricName", "GA4Source"]
+__all__ = ["GA4Metric", "GA4MetricName", "GA4Source", "GA4_USER_COUNTS"]
 
 GA4MetricName = Literal["sessions", "engagedSessions", "totalUsers", "newUsers", "activeUsers", "screenPageViews", "eventCount", "keyEvents", "conversions"]
-"""GA4 metrics that add up over days (users add up to user-days: a person back on two days counts twice)."""
+"""GA4 metrics a ``ga4_metric`` can map: counts per day, and the user counts below."""
+
+GA4_USER_COUNTS = {
+    "totalUsers": "users",
+    "activeUsers": "active users",
+    "newUsers": "new users",
+    "active1DayUsers": "1-day active users",
+    "active7DayUsers": "7-day active users",
+    "active28DayUsers": "28-day active users",
+    "totalPurchasers": "purchasers",
+    "firstTimePurchasers": "first-time purchasers",
+    "scrolledUsers": "users who scrolled",
+}
+"""GA4's metrics that count distinct users (API schema), in words: their figure over a range is
+GA4's own count of distinct users in it, never the sum of its days (a user back on two days
+counts twice in the sum), so a KR reads them as one total per window."""
 
 _GA4_DIMENSION = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(:[A-Za-z0-9_]+)?$")  # sessionDefaultChannelGroup, customEvent:plan
 
@@ -27,9 +51,9 @@ class GA4Source(SourceSettings):
     type: Literal["ga4"]
     property_id: str
     """The numeric property id (Admin > Property details), not the ``G-...`` measurement id."""
-    credentials_env: str = "GA4_CREDENTIALS_JSON"
-    timeout_seconds: float = Field(default=60.0, gt=0)
-    look_back_days: int = Field(default=3, ge=0)
+    credentials_env: EnvironmentVariable = "GA4_CREDENTIALS_JSON"
+    timeout_seconds: Seconds = 60.0
+    look_back_days: LookBackDays = 3
     """Days before the as-of day read again each night: GA4 may take up to 48 hours to process a day."""
 
     @field_validator("property_id", mode="before")
@@ -50,11 +74,20 @@ class GA4Source(SourceSettings):
 class GA4Metric(MetricSettings):
     """A GA4 metric per day (one ``runReport`` by ``date``), optionally only for the rows whose
     dimensions match ``where``: ``{sessionDefaultChannelGroup: Organic Search}`` (equals) or a
-    list (any of); several dimensions must all match."""
+    list (any of); several dimensions must all match. A user count is also read as one total
+    per KR window (``GA4_USER_COUNTS``)."""
 
     kind: Literal["ga4_metric"]
     metric: GA4MetricName
     where: DimensionFilters = Field(default_factory=dict)
+
+    @property
+    def adds_up_over_days(self) -> bool:
+        return self.metric not in GA4_USER_COUNTS
+
+    @property
+    def unique_units(self) -> str | None:
+        return GA4_USER_COUNTS.get(self.metric)
 
     def unfiltered(self) -> GA4Metric | None:
         return self.model_copy(update={"where": {}}) if self.where else None

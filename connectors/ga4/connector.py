@@ -1,5 +1,6 @@
 """The GA4 connector: a mapping checked against the property's metadata (one call per run), then one
-``runReport`` (more pages only past ``page_size`` days) per metric and window."""
+``runReport`` (more pages only past ``page_size`` days) per metric and window; a window's total is
+one more ``runReport``, without the ``date`` dimension."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from pathlib import Path
 from google.api_core.retry import Retry
 from pydantic import SecretStr
 
-from connectors.base import MetricReading
+from connectors.base import MetricReading, WindowTotal
 from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
 from connectors.ga4.catalog import ga4_catalogue
 from connectors.ga4.client import GA4Client
 from connectors.ga4.config import GA4Metric, GA4Source
 from connectors.ga4.metadata import check_mapping
-from connectors.ga4.report import DEFAULT_PAGE_SIZE, daily_metric
+from connectors.ga4.report import DEFAULT_PAGE_SIZE, daily_metric, window_total
 from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
@@ -62,6 +63,14 @@ class GA4Connector:
         metric = self._ga4_metric(name, spec)
         values, report_calls = daily_metric(self.client, window, metric=metric.metric, where=metric.where, page_size=self.page_size)
         return MetricReading(metric=name, values=values, api_calls=check_calls + report_calls)
+
+    def read_total(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> WindowTotal:
+        """Check metric ``name``'s mapping, then read its figure over the whole ``window`` in one report
+        (distinct users for a user count); raise a ``SourceError`` on failure."""
+        check_calls = self.check(name, spec)
+        metric = self._ga4_metric(name, spec)
+        value = window_total(self.client, window, metric=metric.metric, where=metric.where)
+        return WindowTotal(metric=name, window=window, value=value, api_calls=check_calls + 1)
 
     def catalog(self) -> Catalogue:
         """The property's metrics and dimensions (custom ones included) and the default channel groups."""

@@ -1,4 +1,5 @@
-"""A metric per day from GA4's ``runReport``: the request, its pages, the rows as daily values.
+"""A metric per day from GA4's ``runReport``: the request, its pages, the rows as daily values;
+and a metric's figure over a whole window (``window_total``).
 
 One report per metric and window: dimension ``date``, the metric, the window's
 local days as the date range and ``where`` as a dimension filter (equals, or
@@ -6,6 +7,10 @@ any of a list; several dimensions ANDed). GA4 answers ``YYYYMMDD`` dates and
 string values and leaves out days without data; ``row_count`` says how many
 rows there are, so more than ``page_size`` are read with ``limit``/``offset``
 (``transport.paging.OffsetPaginator``).
+
+A user count (``totalUsers``, ``activeUsers``, ``newUsers``) over a window is
+GA4's count of distinct users in it, which only a report without the ``date``
+dimension gives: the same request with no dimensions answers one row.
 
 GA4 cuts days in the property's time zone, which each answer names in
 ``metadata.time_zone``: when it disagrees with the config's zone on a day of
@@ -34,7 +39,7 @@ from connectors.transport.paging import OffsetPaginator
 from okrmodel.config import DimensionFilters
 from okrmodel.periods import Window
 
-__all__ = ["DEFAULT_PAGE_SIZE", "daily_metric", "dimension_filter"]
+__all__ = ["DEFAULT_PAGE_SIZE", "daily_metric", "dimension_filter", "window_total"]
 
 DEFAULT_PAGE_SIZE = 10_000
 """GA4's default ``limit``; a quarter of days is far below it, so one call per read is the norm."""
@@ -81,6 +86,26 @@ def daily_metric(client: GA4Client, window: Window, *, metric: str, where: Dimen
             if day in series:
                 series[day] += _number(client, row.metric_values[0].value if row.metric_values else "", f"{day} {metric}")
     return series, calls
+
+
+def window_total(client: GA4Client, window: Window, *, metric: str, where: DimensionFilters) -> float:
+    """``metric`` over the whole of ``window`` (one call), as GA4 counts it: no ``date`` dimension, so a
+    user counts once however many days they came; 0 when GA4 has no row for the window."""
+    response = client.run_report(
+        RunReportRequest(
+            property=client.property,
+            metrics=[Metric(name=metric)],
+            date_ranges=[DateRange(start_date=window.first_day.isoformat(), end_date=window.last_day.isoformat())],
+            dimension_filter=dimension_filter(where),
+        )
+    )
+    _check_time_zone(client, response, window)
+    if len(response.rows) > 1:
+        raise FatalSourceError(client.source_name, f"report without dimensions answered {len(response.rows)} rows, expected one")
+    if not response.rows:
+        return 0.0
+    values = response.rows[0].metric_values
+    return _number(client, values[0].value if values else "", f"{window.first_day} to {window.last_day} {metric}")
 
 
 def _check_time_zone(client: GA4Client, response: RunReportResponse, window: Window) -> None:

@@ -12,8 +12,16 @@ worded by ``errors.HubSpotAnswers``. Every request first
 passes the portal's ``PortalRateLimiter`` and carries a timeout; so does
 every resend of it by the ``Retry`` (``_rate_limited``), which takes its slot
 after backing off; a request's slot is dated by its answer, since HubSpot
-counts requests when they arrive. ``calls`` and a reading's ``api_calls`` still count the
-requests asked for, once each, however often the transport resent them.
+counts requests when they arrive.
+
+Two answers are not resent as urllib3 would: a 429 whose policy is ``DAILY``
+(the portal's day is spent; the ``Retry`` reads it and raises it as a
+``FinalAnswer``) fails at once, and stops the run's other reads of the portal
+as a rejected token does; a 200 cut short or not JSON, which shows only once
+urllib3 is done, is sent again by ``transport.session.resend_unreadable`` with
+the same backoff. Every request that leaves counts (``transport.counting``:
+``_call`` counts first tries, the ``Retry`` its resends), so a reading's
+``api_calls``, or a failed read's, say what HubSpot counted.
 
 The analytics reports and the campaigns list have no SDK module (v12): they
 are built with the SDK's own ``api_request`` request builder (auth, base URL)
@@ -22,15 +30,17 @@ timeout, the two things ``client.api_request`` lacks (``transport.session.send``
 Every message is scrubbed of the token (``transport.scrub``).
 
 Lists a run reads once (properties, pipelines, emails, campaigns: see
-``portal.py``) are kept by ``shared``, whose cache every fork shares.
+``portal.py``) are kept by ``shared``, computed once for every thread.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, TypeVar
 
 import requests
@@ -51,13 +61,23 @@ from hubspot.utils.requests.http_request_builder import Request as SdkRequest
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
-from connectors.errors import FatalSourceError, SourceError
+from connectors.errors import FatalSourceError, QuotaExhaustedError, RetriableSourceError, SourceError
 from connectors.hubspot.config import HubSpotSource
 from connectors.hubspot.errors import HubSpotAnswers
 from connectors.hubspot.rate_limit import PortalRateLimiter
-from connectors.transport.classify import classify, classify_failure, error_body, parse_json, parse_json_object
+from connectors.transport.classify import (
+    AnswerHooks,
+    UnreadableAnswer,
+    classify,
+    classify_failure,
+    error_body,
+    failure_name,
+    parse_json,
+    parse_json_object,
+)
+from connectors.transport.counting import CountingRetry, count_request, withdraw_request
 from connectors.transport.paging import CursorPaginator
-from connectors.transport.session import default_retry, retrying_session, send
+from connectors.transport.session import FinalAnswer, default_retry, final_answer, resend_unreadable, retrying_session, send
 
 __all__ = ["NEXT_AFTER", "HubSpotClient", "SearchFilter", "SearchPage", "default_retry"]
 
@@ -93,7 +113,12 @@ class HubSpotClient:
         self.source_name = source_name
         self.timeout = source.timeout_seconds
         self.rate_limiter = PortalRateLimiter(source.search_requests_per_second, source.requests_per_10_seconds)
-        retry = _rate_limited(retry or default_retry(), self.rate_limiter)
+        self._answers = HubSpotAnswers(f"HubSpot at {source.base_url}", token)
+        # Shared by every thread and in_zone copy: once the portal rejects the token or its day's quota
+        # is spent (or the run is closed), the run's other reads fail at once, retries sleeping included,
+        # instead of spending calls on the same answer.
+        self._stop = _Stop()
+        retry = self._retry = _rate_limited(retry or default_retry(), self.rate_limiter, self._answers, self._stop)
         # base_url is what the SDK's api_request builder reads; host is what the generated APIs read.
         sdk = HubSpot(access_token=token.get_secret_value(), host=source.base_url, base_url=source.base_url, retry=retry)
         self._sdk_config = sdk.config
@@ -102,30 +127,24 @@ class HubSpotClient:
         self._pipelines_api = sdk.crm.pipelines.pipelines_api
         self._emails_api = sdk.marketing.emails.marketing_emails_api
         self._session = retrying_session(retry)
-        self._answers = HubSpotAnswers(f"HubSpot at {source.base_url}", token)
-        self._calls = 0
         self._shared_lock = threading.Lock()
-        # Shared by every fork: once the portal rejects the token, the run's
-        # other reads fail at once instead of spending calls on the same 401.
-        self._rejected_token: list[SourceError] = []
         self._shared: dict[Hashable, _SharedValue] = {}
 
-    def fork(self) -> HubSpotClient:
-        """A client sharing this one's API objects and connection pools, with its
-        own call count, so concurrent metric reads each count only their calls."""
-        forked = copy.copy(self)
-        forked._calls = 0
-        return forked
+    def in_zone(self, zone: tzinfo | None) -> HubSpotClient:
+        """This client (its API objects, connection pools, caches and stops shared), its messages
+        knowing the account's time ``zone``, where a spent daily quota resets: they say when."""
+        if zone is None:
+            return self
+        zoned = copy.copy(self)
+        zoned._answers = copy.copy(self._answers)
+        zoned._answers.zone = zone
+        return zoned
 
     def close(self) -> None:
-        """Close the analytics session's pooled connections (the SDK's close with the process)."""
+        """Close the analytics session's pooled connections (the SDK's close with the process); a
+        read still running (the run was interrupted) fails at its next request instead of sending it."""
+        self._stop.stop(RetriableSourceError(self.source_name, "the run stopped before this read finished"))
         self._session.close()
-
-    @property
-    def calls(self) -> int:
-        """API requests this client asked for (urllib3's resends of one request count once,
-        though each passes the rate limiter)."""
-        return self._calls
 
     def search(
         self,
@@ -147,11 +166,10 @@ class HubSpotClient:
         )
         api = self._search_apis[object_type]
         # Raw JSON: the SDK's models parse two datetimes per record with dateutil, ~0.1 s per page of 200.
-        response = self._call(
+        body = self._sdk_json(
             lambda: api.do_search(public_object_search_request=request, _preload_content=False, _request_timeout=self.timeout),
-            search=True,
+            "search", path=f"/crm/v3/objects/{object_type}/search", search=True,
         )
-        body = self._json_answer(response, "search")
         return SearchPage(
             total=int(body.get("total") or 0),
             records=[result.get("properties") or {} for result in body.get("results") or []],
@@ -159,8 +177,8 @@ class HubSpotClient:
         )
 
     def shared(self, key: Hashable, load: Callable[[], T]) -> T:
-        """``load()``'s result for ``key``, computed once per run and shared by every fork and
-        thread: one asking while another loads waits for it. A failed load is not kept."""
+        """``load()``'s result for ``key``, computed once per run and shared by every thread:
+        one asking while another loads waits for it. A failed load is not kept."""
         with self._shared_lock:
             slot = self._shared.setdefault(key, _SharedValue())
         with slot.lock:
@@ -174,10 +192,11 @@ class HubSpotClient:
         Raw, because a real portal lists hundreds of properties and the SDK's
         models parse two datetimes for each with dateutil.
         """
-        response = self._call(
-            lambda: self._properties_api.get_all(object_type, archived=False, _preload_content=False, _request_timeout=self.timeout)
+        body = self._sdk_json(
+            lambda: self._properties_api.get_all(object_type, archived=False, _preload_content=False, _request_timeout=self.timeout),
+            f"{object_type} properties", path=f"/crm/v3/properties/{object_type}",
         )
-        return self._results(self._json_answer(response, f"{object_type} properties"), f"{object_type} properties")
+        return self._results(body, f"{object_type} properties")
 
     def pipelines(self, object_type: str) -> list[dict[str, Any]]:
         """Every pipeline of ``object_type`` with its stages, as raw JSON: one call.
@@ -185,30 +204,35 @@ class HubSpotClient:
         Raw, as for properties; the SDK's pipeline models also reject an answer that lacks
         any of the timestamps they require, which checking a stage id does not need.
         """
-        response = self._call(lambda: self._pipelines_api.get_all(object_type, _preload_content=False, _request_timeout=self.timeout))
-        return self._results(self._json_answer(response, f"{object_type} pipelines"), f"{object_type} pipelines")
+        body = self._sdk_json(
+            lambda: self._pipelines_api.get_all(object_type, _preload_content=False, _request_timeout=self.timeout),
+            f"{object_type} pipelines", path=f"/crm/v3/pipelines/{object_type}",
+        )
+        return self._results(body, f"{object_type} pipelines")
 
     def campaigns_page(self, *, after: str | None) -> dict[str, Any]:
         """One page of the portal's marketing campaigns with their name (``properties.hs_name``), as raw JSON."""
         params = {"limit": str(_CAMPAIGNS_PAGE_SIZE), "properties": "hs_name", **({"after": after} if after else {})}
-        response = self._get("/marketing/v3/campaigns", params)
-        return parse_json_object(self.source_name, response.content, "campaigns", status=response.status_code)
+        return self._get_json("/marketing/v3/campaigns", params, lambda response: parse_json_object(
+            self.source_name, response.content, "campaigns", status=response.status_code
+        ))
 
     def analytics_report(self, path: str, params: dict[str, str]) -> Any:
         """``GET`` an analytics report (``/analytics/v2/reports/...``) as parsed JSON."""
-        response = self._get(path, params)
-        return parse_json(self.source_name, response.content, "analytics report", status=response.status_code)
+        return self._get_json(path, params, lambda response: parse_json(self.source_name, response.content, "analytics report", status=response.status_code))
 
-    def _get(self, path: str, params: dict[str, str]) -> requests.Response:
+    def _get_json(self, path: str, params: dict[str, str], parse: Callable[[requests.Response], T]) -> T:
         """``GET`` an endpoint the SDK has no module for, with the SDK's request builder
-        (auth, base URL), our retry and timeout: the successful answer, or its typed error."""
+        (auth, base URL), our retry and timeout: the successful answer parsed, or its typed error."""
         built = SdkRequest(self._sdk_config, {"method": "GET", "path": path, "qs": params})
-        return self._call(
-            lambda: send(
+
+        def get() -> requests.Response:
+            return send(
                 self._session, "GET", built.get_url(), source=self.source_name, hooks=self._answers,
                 timeout=self.timeout, **built.get_options_for_sending(),
             )
-        )
+
+        return resend_unreadable(lambda: parse(self._call(get)), self._retry, method="GET", url=path)
 
     def marketing_emails_page(self, *, after: str | None) -> dict[str, Any]:
         """One page of marketing emails, drafts included, with their statistics, as raw JSON.
@@ -219,19 +243,31 @@ class HubSpotClient:
         checking names, counting, summing, the catalogue. Campaign names are
         asked for, since whether HubSpot sends ``campaignName`` unasked is unverified.
         """
-        response = self._call(
+        return self._sdk_json(
             lambda: self._emails_api.get_page(
                 include_stats=True, marketing_campaign_names=True, limit=100, after=after,
                 _preload_content=False, _request_timeout=self.timeout,
-            )
+            ),
+            "marketing emails", path="/marketing/v3/emails",
         )
-        return self._json_answer(response, "marketing emails")
+
+    def _sdk_json(self, request: Callable[[], urllib3.BaseHTTPResponse], what: str, *, path: str, search: bool = False) -> dict[str, Any]:
+        """The JSON object an SDK call (sent raw: ``_preload_content=False``) answered; sent again
+        when the answer is cut short or not JSON (``resend_unreadable``), each time as a new request."""
+        return resend_unreadable(
+            lambda: self._json_answer(self._call(request, search=search), what), self._retry, method="POST" if search else "GET", url=path
+        )
 
     def _json_answer(self, response: urllib3.BaseHTTPResponse, what: str) -> dict[str, Any]:
         try:
-            return parse_json_object(self.source_name, response.data, what, status=response.status)
+            raw = response.data
+        except urllib3.exceptions.HTTPError as error:  # the connection dropped (or timed out) mid-body
+            cut_short = UnreadableAnswer(self.source_name, f"{what} answer was cut short ({failure_name(error)})", status=response.status)
+        else:
+            return parse_json_object(self.source_name, raw, what, status=response.status)
         finally:
             response.release_conn()
+        raise cut_short
 
     def _results(self, body: dict[str, Any], what: str) -> list[dict[str, Any]]:
         results = body.get("results")
@@ -240,15 +276,15 @@ class HubSpotClient:
         return results
 
     def _call(self, request: Callable[[], T], *, search: bool = False) -> T:
-        if self._rejected_token:
-            # A copy: re-raising one instance from many threads would chain their tracebacks.
-            raise copy.copy(self._rejected_token[0])
+        self._stop.check()
         self.rate_limiter.acquire(search=search)
-        self._calls += 1
+        count_request()
         try:
             return request()
         except SourceError as error:
             failure = error  # transport.send's, for the reads without an SDK module
+        except FinalAnswer as final:  # the Retry read it and would not resend it (a DAILY 429)
+            failure = classify(self.source_name, final.status, final.body, self._answers, reason=final.reason, retried=False)
         except _ApiExceptions as error:
             failure = classify(
                 self.source_name, getattr(error, "status", None), error_body(getattr(error, "body", None)), self._answers, reason=getattr(error, "reason", None)
@@ -260,9 +296,35 @@ class HubSpotClient:
         finally:
             # The answer (or the failure) is in: HubSpot counted the request by now.
             self.rate_limiter.answered()
-        if failure.status == 401:
-            self._rejected_token.append(failure)
+        if failure.status == 401 or isinstance(failure, QuotaExhaustedError):
+            self._stop.stop(failure)
         raise failure  # outside the handlers, so that not even __context__ keeps the original
+
+
+class _Stop:
+    """Why the run's reads of the portal stop (the first reason wins), for every thread to see at once."""
+
+    def __init__(self) -> None:
+        self._reasons: list[SourceError] = []
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    def stop(self, reason: SourceError) -> None:
+        with self._lock:
+            if not self._reasons:
+                self._reasons.append(reason)
+        self._stopped.set()
+
+    def check(self) -> None:
+        """Raise the reason, if the reads stopped: a copy, since re-raising one instance from many
+        threads would chain their tracebacks."""
+        if self._reasons:
+            raise copy.copy(self._reasons[0])
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds``, waking early to raise the reason when the reads stop meanwhile."""
+        self._stopped.wait(seconds)
+        self.check()
 
 
 class _SharedValue:
@@ -274,20 +336,41 @@ class _SharedValue:
         self.value: Any = None
 
 
-class _RateLimitedRetry(Retry):
+class _RateLimitedRetry(CountingRetry):
     """Mixed into the run's ``Retry`` class: each resend passes the portal's rate limiter after
-    the backoff, as the first try did in ``_call``. ``new()`` (urllib3 makes one per attempt)
-    hands the limiter on."""
+    the backoff, as the first try did in ``_call``, and counts (``CountingRetry``); an answer
+    ``answers`` say no resend can fix (a DAILY 429) is raised as a ``FinalAnswer`` instead of
+    resent. ``new()`` (urllib3 makes one per attempt) hands both on."""
 
     rate_limiter: PortalRateLimiter | None = None
+    answers: AnswerHooks | None = None
+    stop: _Stop | None = None
 
     def new(self, **kw: Any) -> _RateLimitedRetry:
         retry = super().new(**kw)
-        retry.rate_limiter = self.rate_limiter
+        retry.rate_limiter, retry.answers, retry.stop = self.rate_limiter, self.answers, self.stop
         return retry
 
+    def increment(self, method: str | None = None, url: str | None = None, response: urllib3.BaseHTTPResponse | None = None, *args: Any, **kw: Any) -> Retry:
+        if response is not None and self.answers is not None:
+            final = final_answer(response, self.answers)
+            if final is not None:
+                raise final
+        return super().increment(method, url, response, *args, **kw)
+
     def sleep(self, response: urllib3.BaseHTTPResponse | None = None) -> None:
-        super().sleep(response)
+        # urllib3's own sleep (Retry-After, else the backoff), cut short when the run's reads stop.
+        seconds = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
+        if not seconds:
+            seconds = self.get_backoff_time()
+        if self.stop is not None:
+            try:
+                self.stop.sleep(seconds)
+            except SourceError:
+                withdraw_request()  # the resend counted when granted will not go out
+                raise
+        elif seconds > 0:
+            time.sleep(seconds)
         if self.rate_limiter is not None:
             last = self.history[-1] if self.history else None
             self.rate_limiter.acquire(search=bool(last is not None and last.url and "/search" in last.url))
@@ -296,14 +379,17 @@ class _RateLimitedRetry(Retry):
 _RATE_LIMITED_CLASSES: dict[type[Retry], type[Retry]] = {}
 
 
-def _rate_limited(retry: Retry, limiter: PortalRateLimiter) -> Retry:
-    """A copy of ``retry`` (any ``Retry`` class, its backoff kept) whose resends pass ``limiter``."""
+def _rate_limited(retry: Retry, limiter: PortalRateLimiter, answers: AnswerHooks, stop: _Stop) -> Retry:
+    """A copy of ``retry`` (any ``Retry`` class, its backoff kept) whose resends pass ``limiter``
+    and count, which resends nothing ``answers`` call final, and whose waits end with ``stop``."""
     cls = type(retry)
     if not issubclass(cls, _RateLimitedRetry):
         cls = _RATE_LIMITED_CLASSES.setdefault(cls, type(f"RateLimited{cls.__name__}", (_RateLimitedRetry, cls), {}))
     limited = cls.__new__(cls)
     limited.__dict__.update(retry.__dict__)
     limited.rate_limiter = limiter  # type: ignore[attr-defined]
+    limited.answers = answers  # type: ignore[attr-defined]
+    limited.stop = stop  # type: ignore[attr-defined]
     return limited
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from okrmodel.config import MetricNature, MetricSettings, WebApiSettings, WhereFilters
+from okrmodel.config import EnvironmentVariable, LookBackDays, MetricNature, MetricSettings, Name, Number, WebApiSettings, WhereFilters, WholeNumber
 
 __all__ = [
     "HUBSPOT_METRICS",
@@ -25,13 +25,14 @@ class HubSpotSource(WebApiSettings):
     """A HubSpot portal, reached with a private-app token read from the environment."""
 
     type: Literal["hubspot"]
-    token_env: str = "HUBSPOT_TOKEN"
+    token_env: EnvironmentVariable = "HUBSPOT_TOKEN"
     base_url: str = "https://api.hubapi.com"
-    look_back_days: int = Field(default=2, ge=0)
+    look_back_days: LookBackDays = 2
     """Days before the as-of day read again each night: HubSpot's search index lags writes."""
-    search_requests_per_second: float = Field(default=5.0, gt=0)
-    """CRM search limit per portal (HubSpot: 5/s); the connector stays under it."""
-    requests_per_10_seconds: int = Field(default=100, gt=0)
+    search_requests_per_second: Annotated[Number, Field(ge=0.1, le=10_000)] = 5.0
+    """CRM search limit per portal (HubSpot: 5/s); the connector stays under it. At least one
+    request every 10 seconds: slower would stall a sync for hours."""
+    requests_per_10_seconds: Annotated[WholeNumber, Field(ge=1, le=100_000)] = 100
     """Burst limit per portal (Free/Starter 100, Professional/Enterprise 190)."""
 
 
@@ -50,6 +51,10 @@ class ContactsEnteredStage(MetricSettings):
     def unfiltered(self) -> ContactsEnteredStage | None:
         return self.model_copy(update={"where": {}}) if self.where else None
 
+    @property
+    def reconciled_by_total(self) -> bool:
+        return True  # a count: one search reads its total
+
 
 class ContactsCreated(MetricSettings):
     """Contacts created in the window."""
@@ -60,12 +65,16 @@ class ContactsCreated(MetricSettings):
     def unfiltered(self) -> ContactsCreated | None:
         return self.model_copy(update={"where": {}}) if self.where else None
 
+    @property
+    def reconciled_by_total(self) -> bool:
+        return True  # a count: one search reads its total
+
 
 class ContactsInStage(MetricSettings):
     """Contacts currently in ``stage``: a snapshot taken on each sync."""
 
     kind: Literal["contacts_in_stage"]
-    stage: str = Field(min_length=1)
+    stage: Name
     where: WhereFilters = Field(default_factory=dict)
     nature: ClassVar[MetricNature] = MetricNature.SNAPSHOT
 
@@ -77,9 +86,9 @@ class DealsCreated(MetricSettings):
     """Deals created in the window: their count, or the sum of a numeric property."""
 
     kind: Literal["deals_created"]
-    sum: str | None = None
-    pipeline: str | None = None
-    dealstage: str | None = None
+    sum: Name | None = None
+    pipeline: Name | None = None
+    dealstage: Name | None = None
     where: WhereFilters = Field(default_factory=dict)
 
     def unfiltered(self) -> DealsCreated | None:
@@ -87,15 +96,20 @@ class DealsCreated(MetricSettings):
             return None
         return self.model_copy(update={"where": {}, "pipeline": None, "dealstage": None})
 
+    @property
+    def reconciled_by_total(self) -> bool:
+        # A count's total is one search; a sum needs every record of the window, as its daily series does.
+        return self.sum is None
+
 
 class DealsClosedWon(MetricSettings):
     """Deals whose ``closedate`` falls in the window and that sit in ``dealstage`` (default
     ``closedwon``; custom pipelines have their own won-stage id): a count or a sum."""
 
     kind: Literal["deals_closed_won"]
-    sum: str | None = None
-    pipeline: str | None = None
-    dealstage: str = "closedwon"
+    sum: Name | None = None
+    pipeline: Name | None = None
+    dealstage: Name = "closedwon"
     where: WhereFilters = Field(default_factory=dict)
 
     def unfiltered(self) -> DealsClosedWon | None:
@@ -104,13 +118,18 @@ class DealsClosedWon(MetricSettings):
             return None
         return self.model_copy(update={"where": {}, "pipeline": None, "dealstage": "closedwon" if self.pipeline else self.dealstage})
 
+    @property
+    def reconciled_by_total(self) -> bool:
+        # A count's total is one search; a sum needs every record of the window, as its daily series does.
+        return self.sum is None
+
 
 class MarketingEmailsSent(MetricSettings):
     """Marketing emails published in the window: their count, or a summed statistic."""
 
     kind: Literal["marketing_emails_sent"]
-    name_contains: str | None = None
-    campaign: str | None = None
+    name_contains: Name | None = None
+    campaign: Name | None = None
     """A campaign id or name (exact, case-insensitive)."""
     sum: Literal["sent", "delivered", "open", "click"] | None = None
 
@@ -133,8 +152,17 @@ class WebSessions(MetricSettings):
 
     kind: Literal["web_sessions"]
     measure: Literal["visits", "visitors", "page_views"] = "visits"
-    sources: list[str] | None = Field(default=None, min_length=1)
+    sources: list[Name] | None = Field(default=None, min_length=1)
     """Breakdown ids of the sources report (``organic``, ``paid``, ``social``, ``email``, ``referrals``, ``direct``, ...)."""
+
+    @property
+    def adds_up_over_days(self) -> bool:
+        # HubSpot counts a visitor once per report range; visits and page views add up.
+        return self.measure != "visitors"
+
+    @property
+    def unique_units(self) -> str | None:
+        return "visitors" if self.measure == "visitors" else None
 
     def unfiltered(self) -> WebSessions | None:
         return self.model_copy(update={"sources": None}) if self.sources else None

@@ -6,6 +6,11 @@ Metrics that run the same search over the same window (a deal count and a
 deal amount sum, say) share one read: the connector knows the run's metrics,
 asks the first read for every sum the others need, and hands the rest the
 stored result.
+
+A window's total (``read_total``) costs one search for a count (its
+``total``); a sum needs every record of the window (search has no sums), a
+page per 200 records, the same read as the daily series, which it shares.
+Email counts and statistics come from the run's one email listing.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
-from connectors.base import MetricReading
+from connectors.base import MetricReading, WindowTotal
 from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
 from connectors.hubspot.catalog import portal_catalogue
@@ -35,12 +40,13 @@ from connectors.hubspot.config import (
     MarketingEmailsSent,
     WebSessions,
 )
-from connectors.hubspot.daily_series import DailyTotals, count_matching, daily_totals
+from connectors.hubspot.daily_series import DailyTotals, count_matching, daily_totals, window_count
 from connectors.hubspot.emails import emails_sent_series
 from connectors.hubspot.filters import check_filter_budget, where_filters
 from connectors.hubspot.mapping import check_mapping
 from connectors.hubspot.properties import stage_entered_property
-from connectors.hubspot.web_analytics import web_traffic_series
+from connectors.hubspot.web_analytics import web_traffic_series, web_traffic_total
+from connectors.transport.counting import counted_requests
 from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
@@ -105,22 +111,34 @@ class HubSpotConnector:
         """Check every value metric ``name`` maps against the portal, reading no data; return
         the API calls it took (0 when the run has read the lists it needs). Raise ``MappingError``
         for a value the portal does not know."""
-        client = self.client.fork()
-        self._check(client, name, spec)
-        return client.calls
+        with counted_requests() as sent:
+            self._check(self.client, name, spec)
+        return sent.value
 
     def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
         """Check metric ``name``'s mapping, then read it over ``window`` (snapshots: as of ``as_of``);
-        raise a ``SourceError`` on failure. ``api_calls`` include the check's."""
-        client = self.client.fork()
-        self._check(client, name, spec)
-        return MetricReading(metric=name, values=self._read_values(client, name, spec, window, as_of), api_calls=client.calls)
+        raise a ``SourceError`` on failure, carrying the calls it took. ``api_calls`` include the check's."""
+        # The window's zone is the account's: a spent daily quota resets at midnight there.
+        client = self.client.in_zone(window.start.tzinfo)
+        with counted_requests() as sent:
+            self._check(client, name, spec)
+            values = self._read_values(client, name, spec, window, as_of)
+        return MetricReading(metric=name, values=values, api_calls=sent.value)
+
+    def read_total(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> WindowTotal:
+        """Metric ``name``'s figure over the whole ``window`` (see the module's notes on cost); raise a
+        ``SourceError`` on failure. ``api_calls`` include the mapping check's."""
+        client = self.client.in_zone(window.start.tzinfo)
+        with counted_requests() as sent:
+            self._check(client, name, spec)
+            value = self._total(client, name, spec, window)
+        return WindowTotal(metric=name, window=window, value=value, api_calls=sent.value)
 
     def catalog(self) -> Catalogue:
         """What the portal offers to map (stages, properties, pipelines, emails, campaigns, traffic sources), read live."""
-        client = self.client.fork()
-        tables = portal_catalogue(client)
-        return Catalogue(source=client.source_name, type="hubspot", tables=tables, api_calls=client.calls)
+        with counted_requests() as sent:
+            tables = portal_catalogue(self.client)
+        return Catalogue(source=self.client.source_name, type="hubspot", tables=tables, api_calls=sent.value)
 
     def _check(self, client: HubSpotClient, name: str, spec: MetricSettings) -> None:
         # The filter budget first: it needs no call, and a crowded search fails however it is spelt.
@@ -140,6 +158,19 @@ class HubSpotConnector:
         query = self._query(client, name, spec)
         totals = self._daily_totals(client, query, window)
         return totals.sums[query.sum_property] if query.sum_property else totals.counts
+
+    def _total(self, client: HubSpotClient, name: str, spec: MetricSettings, window: Window) -> float:
+        match spec:
+            case MarketingEmailsSent():
+                return sum(emails_sent_series(client, window, name_contains=spec.name_contains, statistic=spec.sum, campaign=spec.campaign).values())
+            case WebSessions():
+                return web_traffic_total(client, window, measure=spec.measure, sources=spec.sources)
+            case ContactsInStage():
+                raise SourceConfigurationError(client.source_name, f"metric {name!r}: kind {spec.kind!r} has no window total")
+        query = self._query(client, name, spec)
+        if query.sum_property:
+            return sum(self._daily_totals(client, query, window).sums[query.sum_property].values())
+        return float(window_count(client, query.object_type, query.date_property, query.filters, window))
 
     def _query(self, client: HubSpotClient, name: str, spec: MetricSettings) -> _SeriesQuery:
         """The metric's search; a stage entry is dated by the property this portal keeps."""

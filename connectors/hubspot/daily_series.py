@@ -14,6 +14,11 @@ time, or around a timestamp that dominates its first page (a batch update). A pa
 is one millisecond wide, where every record shares the timestamp, is read in
 ``hs_object_id`` order and restarted after the last id seen each 10,000
 records: it always progresses, never loops.
+
+A whole window's count (``window_count``) is one search with ``limit=1``
+reading ``total``; a window whose total reaches 10,000 is halved at local
+midnight and each half counted again, and a single such day is counted by the
+daily series' reader, which splits it within the day as above.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from connectors.hubspot.client import HubSpotClient, SearchFilter, SearchPage
 from connectors.hubspot.values import epoch_millis, parse_datetime, parse_number
 from okrmodel.periods import Window
 
-__all__ = ["PAGE_SIZE", "SEARCH_RESULT_LIMIT", "DailyTotals", "count_matching", "daily_totals", "window_filters"]
+__all__ = ["PAGE_SIZE", "SEARCH_RESULT_LIMIT", "DailyTotals", "count_matching", "daily_totals", "window_count", "window_filters"]
 
 PAGE_SIZE = 200
 SEARCH_RESULT_LIMIT = 10_000
@@ -57,6 +62,17 @@ def window_filters(date_property: str, start: datetime, end: datetime) -> list[S
 def count_matching(client: HubSpotClient, object_type: str, filters: list[SearchFilter]) -> int:
     """How many records match, from ``total``, without downloading any."""
     return client.search(object_type, filters, [_ID], limit=1).total
+
+
+def window_count(client: HubSpotClient, object_type: str, date_property: str, filters: list[SearchFilter], window: Window) -> int:
+    """How many records of ``object_type`` matching ``filters`` have ``date_property`` in ``window``:
+    one call while the window holds fewer than 10,000 (``total`` may be capped there)."""
+    total = count_matching(client, object_type, filters + window_filters(date_property, window.start, window.end))
+    if total < SEARCH_RESULT_LIMIT:
+        return total
+    if window.first_day == window.last_day:
+        return round(sum(daily_totals(client, object_type, date_property, filters, window).counts.values()))
+    return sum(window_count(client, object_type, date_property, filters, half) for half in window.halves())
 
 
 def daily_totals(

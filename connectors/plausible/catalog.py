@@ -25,7 +25,7 @@ def plausible_catalogue(client: PlausibleClient) -> Catalogue:
     """The site's catalogue, read with one query (the sources)."""
     metrics = CatalogTable(
         name="metrics",
-        title="Metrics that add up over days",
+        title="Metrics (visitors counts each visitor once per window; the others add up over days)",
         columns=("metric", "description"),
         rows=[{"metric": name, "description": description} for name, description in METRICS.items()],
         mapping="metric: <metric>",

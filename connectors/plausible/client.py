@@ -23,7 +23,8 @@ from urllib3.util.retry import Retry
 from connectors.errors import FatalSourceError
 from connectors.plausible.config import PlausibleSource
 from connectors.transport.classify import AnswerHooks, ErrorAnswer, parse_json_object
-from connectors.transport.session import retrying_session, send
+from connectors.transport.counting import count_request
+from connectors.transport.session import default_retry, resend_unreadable, retrying_session, send
 
 __all__ = ["QUERY_PATH", "PlausibleClient", "QueryRow"]
 
@@ -44,7 +45,8 @@ class PlausibleClient:
     def __init__(self, source_name: str, source: PlausibleSource, token: SecretStr, retry: Retry | None = None):
         self.source_name = source_name
         self.source = source
-        self._session = retrying_session(retry)
+        self._retry = retry or default_retry()
+        self._session = retrying_session(self._retry)
         self._session.headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         self._answers = _PlausibleAnswers(source, token)
 
@@ -65,11 +67,15 @@ class PlausibleClient:
         self._session.close()
 
     def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = send(
-            self._session, "POST", f"{self.source.base_url}{path}", source=self.source_name, hooks=self._answers,
-            json=body, timeout=self.source.timeout_seconds,
-        )
-        return parse_json_object(self.source_name, response.content, path, status=response.status_code)
+        """The answer's JSON object; an answer cut short or not JSON is sent again (``resend_unreadable``)."""
+        url = f"{self.source.base_url}{path}"
+
+        def post() -> dict[str, Any]:
+            count_request()
+            response = send(self._session, "POST", url, source=self.source_name, hooks=self._answers, json=body, timeout=self.source.timeout_seconds)
+            return parse_json_object(self.source_name, response.content, path, status=response.status_code)
+
+        return resend_unreadable(post, self._retry, method="POST", url=path)
 
 
 class _PlausibleAnswers(AnswerHooks):

@@ -7,12 +7,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from okrmodel.config import DimensionFilters, MetricSettings, WebApiSettings, check_dimension_filters
+from okrmodel.config import DimensionFilters, EnvironmentVariable, LookBackDays, MetricSettings, Name, WebApiSettings, check_dimension_filters
 
 __all__ = ["PlausibleMetric", "PlausibleMetricName", "PlausibleSource"]
 
 PlausibleMetricName = Literal["visitors", "visits", "pageviews", "events"]
-"""Stats API v2 metrics that add up over days (``connectors.plausible.vocabulary.METRICS`` says what each counts)."""
+"""Stats API v2 metrics a ``plausible_metric`` can map (``connectors.plausible.vocabulary.METRICS`` says what each counts)."""
 
 # The shape of a dimension name only (visit:source, event:props:plan); the check knows the documented list.
 _PLAUSIBLE_DIMENSION = re.compile(r"^(event|visit):[a-z_]+$|^event:props:.+$")
@@ -26,11 +26,11 @@ class PlausibleSource(WebApiSettings):
     """
 
     type: Literal["plausible"]
-    site_id: str = Field(min_length=1)
+    site_id: Name
     """The site's domain as registered in Plausible, such as ``acme.example``."""
-    token_env: str = "PLAUSIBLE_TOKEN"
+    token_env: EnvironmentVariable = "PLAUSIBLE_TOKEN"
     base_url: str = "https://plausible.io"
-    look_back_days: int = Field(default=1, ge=0)
+    look_back_days: LookBackDays = 1
     """Days before the as-of day read again each night (Plausible counts in real time; the day before catches late events)."""
 
 
@@ -42,6 +42,15 @@ class PlausibleMetric(MetricSettings):
     kind: Literal["plausible_metric"]
     metric: PlausibleMetricName
     where: DimensionFilters = Field(default_factory=dict)
+
+    @property
+    def adds_up_over_days(self) -> bool:
+        # Plausible counts a visitor once per range: the quarter's visitors are fewer than its days' sum.
+        return self.metric != "visitors"
+
+    @property
+    def unique_units(self) -> str | None:
+        return "visitors" if self.metric == "visitors" else None
 
     def unfiltered(self) -> PlausibleMetric | None:
         return self.model_copy(update={"where": {}}) if self.where else None

@@ -1,4 +1,5 @@
-"""The Plausible connector: a mapping checked against the documented Stats API v2 lists, then one query per metric and window."""
+"""The Plausible connector: a mapping checked against the documented Stats API v2 lists, then one query per metric and window
+(by day, or one aggregate for the window's total)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from pathlib import Path
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
-from connectors.base import MetricReading
+from connectors.base import MetricReading, WindowTotal
 from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
 from connectors.plausible.catalog import plausible_catalogue
 from connectors.plausible.client import PlausibleClient
 from connectors.plausible.config import PlausibleMetric, PlausibleSource
-from connectors.plausible.timeseries import daily_series
+from connectors.plausible.timeseries import daily_series, window_total
 from connectors.plausible.vocabulary import check_mapping
+from connectors.transport.counting import counted_requests
 from okrmodel.config import MetricSettings
 from okrmodel.periods import Window
 
@@ -44,10 +46,20 @@ class PlausibleConnector:
 
     def read(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
         """Check metric ``name``'s mapping, then read it over ``window`` in one query; raise a ``SourceError`` on failure."""
-        calls = self.check(name, spec)
-        metric = self._plausible_metric(name, spec)
-        values = daily_series(self.client, window, metric=metric.metric, where=metric.where)
-        return MetricReading(metric=name, values=values, api_calls=calls + 1)
+        with counted_requests() as sent:
+            self.check(name, spec)
+            metric = self._plausible_metric(name, spec)
+            values = daily_series(self.client, window, metric=metric.metric, where=metric.where)
+        return MetricReading(metric=name, values=values, api_calls=sent.value)
+
+    def read_total(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> WindowTotal:
+        """Check metric ``name``'s mapping, then read its figure over the whole ``window`` in one aggregate query
+        (each visitor once); raise a ``SourceError`` on failure."""
+        with counted_requests() as sent:
+            self.check(name, spec)
+            metric = self._plausible_metric(name, spec)
+            value = window_total(self.client, window, metric=metric.metric, where=metric.where)
+        return WindowTotal(metric=name, window=window, value=value, api_calls=sent.value)
 
     def catalog(self) -> Catalogue:
         """The metrics and filter dimensions, and the site's top sources of the last 30 days."""

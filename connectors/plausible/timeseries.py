@@ -1,4 +1,4 @@
-"""Daily values of one Plausible metric from one Stats API v2 query.
+"""Daily values of one Plausible metric from one Stats API v2 query, and its figure over a whole window.
 
 The query: ``metrics: [metric]``, ``date_range: [FIRST, LAST]`` (the window's
 local days, both included), ``dimensions: ["time:day"]`` and ``where`` as
@@ -9,6 +9,10 @@ without a row are 0. A quarter is far below v2's default page of 10,000 rows,
 so one call reads a window. Days are the site's days: configure ``timezone``
 as the site's time zone in Plausible. Imported (Google Analytics) stats are
 left out, as v2 does by default, so days do not change when an import runs.
+
+The same query without ``dimensions`` is an aggregate over the ``date_range``:
+one row, ``{"dimensions": [], "metrics": [N]}``, where ``visitors`` counts
+each visitor once however many days they came (``window_total``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from connectors.plausible.client import PlausibleClient, QueryRow
 from okrmodel.config import DimensionFilters
 from okrmodel.periods import Window
 
-__all__ = ["DAY_DIMENSION", "daily_series", "query_filters"]
+__all__ = ["DAY_DIMENSION", "daily_series", "query_filters", "window_total"]
 
 DAY_DIMENSION = "time:day"
 
@@ -46,6 +50,17 @@ def daily_series(client: PlausibleClient, window: Window, *, metric: str, where:
         if day in series:
             series[day] += _number(client, row.metrics[0] if row.metrics else None, f"{day} {metric}")
     return series
+
+
+def window_total(client: PlausibleClient, window: Window, *, metric: str, where: DimensionFilters) -> float:
+    """``metric`` over the whole of ``window`` in one aggregate query (no ``time:day``), as Plausible counts it."""
+    query: dict[str, Any] = {"metrics": [metric], "date_range": [window.first_day.isoformat(), window.last_day.isoformat()]}
+    if where:
+        query["filters"] = query_filters(where)
+    rows = client.query(query)
+    if len(rows) != 1:
+        raise FatalSourceError(client.source_name, f"aggregate query answered {len(rows)} rows, expected one")
+    return _number(client, rows[0].metrics[0] if rows[0].metrics else None, f"{window.first_day} to {window.last_day} {metric}")
 
 
 def _day(client: PlausibleClient, row: QueryRow) -> date:

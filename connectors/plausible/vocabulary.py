@@ -4,11 +4,13 @@ Plausible has no API listing a site's metrics or dimensions: the reference
 (plausible.io/docs/stats-api) and the query schema it publishes fix them for
 every site. So a mapping is checked against the lists here, with no API call:
 
-- ``METRICS``: the v2 metrics that add up over days. Rates and averages
-  (``bounce_rate``, ``visit_duration``, ``views_per_visit``,
+- ``METRICS``: the v2 counts: ``visits``, ``pageviews`` and ``events`` add
+  up over days; ``visitors`` counts each visitor once per range, so a window's
+  visitors are read as one aggregate, never summed from its days. Rates and
+  averages (``bounce_rate``, ``visit_duration``, ``views_per_visit``,
   ``conversion_rate``, ``time_on_page``, ``scroll_depth``, ``percentage``)
-  do not, and revenue comes back as an amount in a goal's currency, so the
-  schema offers neither.
+  are no counts, and revenue comes back as an amount in a goal's currency, so
+  the schema offers neither.
 - ``DIMENSIONS``: the event and visit dimensions a filter may name, plus
   ``event:props:<name>`` for a custom property; ``time:*`` dimensions group
   rows and cannot filter.
@@ -28,7 +30,7 @@ from connectors.plausible.config import PlausibleMetric
 __all__ = ["CUSTOM_PROPERTY_PREFIX", "DIMENSIONS", "DOCUMENTED_VALUES", "METRICS", "check_mapping"]
 
 METRICS: dict[str, str] = {
-    "visitors": "Unique visitors of the day (a person back on two days counts on both)",
+    "visitors": "Unique visitors: a window's are read as one total (a person back on two days counts once), its days apart",
     "visits": "Visits (sessions)",
     "pageviews": "Pageview events",
     "events": "Pageviews plus custom events; with an event:goal filter, the goal's conversions",
@@ -79,7 +81,7 @@ def check_mapping(source_name: str, metric_name: str, spec: PlausibleMetric) -> 
             source_name,
             metric_name,
             ("metric",),
-            f"{spec.metric!r} is not a Plausible metric that adds up over days{_close_match(spec.metric, METRICS)}; use one of {', '.join(METRICS)}",
+            f"{spec.metric!r} is not a Plausible metric that can be mapped{_close_match(spec.metric, METRICS)}; use one of {', '.join(METRICS)}",
         )
     for dimension, value in spec.where.items():
         if dimension not in DIMENSIONS and not dimension.startswith(CUSTOM_PROPERTY_PREFIX):

@@ -9,11 +9,15 @@ official SDK against it over a socket, with answers known in advance::
 
 Besides CRM records and marketing emails it serves the portal's catalogue
 (deal pipelines and stages, properties with their options, campaigns) and
-the legacy v1 deal endpoints full-pull connectors page through, and
+website traffic with returning visitors (by day, and over a range), the
+legacy v1 deal endpoints full-pull connectors page through, and
 portal quirks are switches: ``with_legacy_stage_dates``,
 ``SandboxDataset.v2_properties_listed``, ``generate_dataset(mpp_open_share=)``,
 and on the server ``rate_limits``, ``latency_seconds`` and
-``arrival_delay_seconds``/``arrival_jitter_seconds``.
+``arrival_delay_seconds``/``arrival_jitter_seconds``. Between two syncs,
+``server.archive(...)`` and ``server.merge(...)`` (or ``POST
+/__sandbox/archive`` and ``/__sandbox/merge``) make records vanish from search
+and ``total``, as archiving, deleting and merging do in a portal.
 
 Run it standalone with ``python -m connectors.sandbox --port 8765``, or from
 code with ``serve_sandbox(SandboxOptions(...))``.

@@ -19,7 +19,8 @@ false leaves the ``hs_v2_date_entered_*`` properties out of the properties
 API although records carry them and searches filter on them;
 ``campaign_names_on_request`` answers ``campaignName`` on emails only when
 ``marketingCampaignNames=true`` is asked. Generated data sets also carry
-daily website ``traffic`` per source for the analytics reports, three
+daily website ``traffic`` per source for the analytics reports (with
+``returning`` visitors, so a range's visitors are fewer than its days'), three
 campaigns holding most emails, and with ``mpp_open_share`` email opens
 inflated by Apple Mail Privacy Protection (see ``marketing.py``).
 """
@@ -34,6 +35,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from connectors.sandbox.analytics import generate_returning
 from connectors.sandbox.catalogue import (
     ANALYTICS_SOURCES,
     DEAL_STAGES,
@@ -92,6 +94,9 @@ class SandboxDataset:
     emails: list[dict[str, Any]]
     traffic: dict[date, dict[str, dict[str, int]]] = field(default_factory=dict)
     """Day (the portal's) -> traffic source -> ``{"visits", "visitors", "rawViews"}``."""
+    returning: dict[date, dict[str, dict[int, int]]] = field(default_factory=dict)
+    """Day -> traffic source -> days since their earlier visit -> how many of the day's visitors came
+    back after that long (see ``analytics.py``); empty: every visitor of a day is new."""
     custom_stages: dict[str, str] = field(default_factory=dict)
     """Custom lifecycle stage ids (numeric strings) -> labels, beside HubSpot's default ones."""
     legacy_stage_dates: bool = False
@@ -304,11 +309,13 @@ def generate_dataset(
         streams["partner-deals"], calendar, zone, end, contacts_per_day * _DEALS_PER_CONTACT * _PARTNER_DEALS_PER_DEAL, first_partner_id
     )
     emails, campaigns = generate_marketing(calendar, zone, seed=seed, mpp_open_share=mpp_open_share)
+    traffic = _generate_traffic(random.Random(f"{seed}:traffic"), calendar, contacts_per_day)
     return SandboxDataset(
         contacts=_generate_contacts(streams["contacts"], calendar, zone, end, contacts_per_day),
         deals=deals,
         emails=emails,
-        traffic=_generate_traffic(random.Random(f"{seed}:traffic"), calendar, contacts_per_day),
+        traffic=traffic,
+        returning=generate_returning(random.Random(f"{seed}:returning"), traffic),
         pipelines=[DEFAULT_PIPELINE, PARTNER_PIPELINE],
         campaigns=campaigns,
     )

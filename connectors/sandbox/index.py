@@ -6,9 +6,9 @@ candidates returned here, so an index can only make it faster, never change
 it: ``narrow`` also names the filters every candidate is known to pass
 (parsed exactly as the search parses them), which the search then need not
 evaluate again. Indexes are rebuilt when the record list changes length
-(records appended between calls are found); records edited in place are not
-noticed. ``prepare`` builds indexes ahead of the first search, so a
-benchmark's first query does not pay for them.
+(records appended between calls are found) or on ``invalidate`` (records
+edited in place, such as archived ones). ``prepare`` builds indexes ahead of
+the first search, so a benchmark's first query does not pay for them.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class RecordIndex:
         self._types = property_types
         self._lock = threading.Lock()
         self._size = -1
-        self._by_id: list[dict[str, Any]] = []
+        self._by_id: dict[bool, list[dict[str, Any]]] = {}
         self._by_date: dict[str, tuple[list[int], list[dict[str, Any]]]] = {}
         self._by_value: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self._matches: OrderedDict[str, list[Any]] = OrderedDict()
@@ -66,13 +66,19 @@ class RecordIndex:
                 self._matches.popitem(last=False)
         return result
 
-    def by_id(self) -> list[dict[str, Any]]:
-        """Every record, ascending by numeric id."""
+    def by_id(self, *, archived: bool = False) -> list[dict[str, Any]]:
+        """Every live record (or, with ``archived``, every archived one), ascending by numeric id."""
         with self._lock:
             self._refresh()
-            if not self._by_id:
-                self._by_id = sorted(self._records, key=lambda record: int(record["id"]))
-            return self._by_id
+            if archived not in self._by_id:
+                chosen = [record for record in self._records if bool(record.get("archived")) == archived]
+                self._by_id[archived] = sorted(chosen, key=lambda record: int(record["id"]))
+            return self._by_id[archived]
+
+    def invalidate(self) -> None:
+        """Forget every index and memo: records were edited in place."""
+        with self._lock:
+            self._size = -1
 
     def candidates(self, request: Mapping[str, Any]) -> Sequence[dict[str, Any]]:
         """A superset of the records ``request`` can match (see ``narrow``)."""
@@ -177,7 +183,7 @@ class RecordIndex:
     def _refresh(self) -> None:
         if len(self._records) != self._size:
             self._size = len(self._records)
-            self._by_id, self._by_date, self._by_value = [], {}, {}
+            self._by_id, self._by_date, self._by_value = {}, {}, {}
             self._matches.clear()
 
 

@@ -6,7 +6,7 @@ API call needs ``Authorization: Bearer <token>``. Endpoints:
 
 - ``POST /crm/v3/objects/{contacts|deals}/search`` (semantics in ``search.py``)
 - ``GET /crm/v3/objects/{contacts|deals}`` (the list API full-pull connectors
-  page through: ``limit`` up to 100, ``after``, ``properties``)
+  page through: ``limit`` up to 100, ``after``, ``properties``, ``archived``)
 - ``GET /marketing/v3/emails`` (``limit``, ``after``, ``includeStats``,
   ``isPublished``, ``createdAfter``/``createdBefore``, ``archived``,
   ``marketingCampaignNames``; emails carry ``campaign`` and ``campaignName``)
@@ -17,7 +17,8 @@ API call needs ``Authorization: Bearer <token>``. Endpoints:
 - ``GET /crm/v3/pipelines/{deals|contacts}``, ``.../{pipelineId}``,
   ``.../{pipelineId}/stages`` and ``.../stages/{stageId}``: the deal
   pipelines, and for contacts the lifecycle stage pipeline
-- ``GET /analytics/v2/reports/{totals|sources}/daily?start=YYYYMMDD&end=YYYYMMDD``
+- ``GET /analytics/v2/reports/{totals|sources}/{daily|total}?start=YYYYMMDD&end=YYYYMMDD``
+  (``analytics.py``: by day, or the range rolled up with each visitor once)
 - the legacy ``GET /deals/v1/deal/paged`` and ``GET /properties/v1/deals/properties``
   (``legacy.py``), and ``GET /crm/v3/schemas`` (no custom objects), which
   singer's tap-hubspot reads
@@ -26,6 +27,11 @@ API call needs ``Authorization: Bearer <token>``. Endpoints:
   answer times (seconds on the server's monotonic clock), network delay and
   status, for measuring a client from outside the process; control endpoints
   need no token and are not counted.
+- ``POST /__sandbox/archive`` with ``{"objectType": "contacts", "ids": [...]}``
+  (or ``"share": 0.15`` and an optional ``"seed"`` for a random share of the
+  live records) and ``POST /__sandbox/merge`` with ``{"objectType": ...,
+  "primaryId": ..., "mergedId": ...}``: records archived or merged between two
+  syncs (``archiving.py``), as ``archive`` and ``merge`` do from code.
 
 Faults are set per instance (``faults.py``): ``rate_limits`` answers HubSpot's
 429s, ``faults.push(Fault(...))`` scripts the next answers, and
@@ -49,12 +55,14 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
+from connectors.sandbox.analytics import daily_report, range_report
+from connectors.sandbox.archiving import archive_records, merge_records, sample_ids
 from connectors.sandbox.catalogue import Pipeline, pipeline_json, pipelines_of, property_definitions, property_types
 from connectors.sandbox.dataset import SandboxDataset
 from connectors.sandbox.faults import FaultQueue, RateLimits, error_body, rate_limit_body
@@ -62,7 +70,7 @@ from connectors.sandbox.index import RecordIndex
 from connectors.sandbox.legacy import deal_properties_v1, list_deals_v1
 from connectors.sandbox.marketing import CAMPAIGN_PROPERTIES
 from connectors.sandbox.search import SearchValidationError, campaign_answer, list_campaigns, list_marketing_emails, search_records
-from connectors.sandbox.transport import HttpServer, Request
+from connectors.sandbox.transport import CutShort, HttpServer, Request
 
 __all__ = ["DEFAULT_TOKEN", "SandboxCall", "SandboxServer"]
 
@@ -146,6 +154,7 @@ class SandboxServer:
         }
         self._calls: list[SandboxCall] = []
         self._accepted: dict[str, deque[float]] = {"search": deque(), "all": deque()}
+        self._accepted_all_day = 0  # against RateLimits.per_day: calls answered within the quota since the last reset
         self._rate_limited = 0
         self._calls_lock = threading.Lock()
         self._httpd: HttpServer | None = None
@@ -211,9 +220,31 @@ class SandboxServer:
             return sorted(self._calls, key=lambda call: call.arrived)
 
     def reset_calls(self) -> None:
-        """Forget the calls answered so far."""
+        """Forget the calls answered so far; the daily quota (``RateLimits.per_day``) starts afresh."""
         with self._calls_lock:
             self._calls.clear()
+            self._accepted_all_day = 0
+
+    # --- portal changes between syncs ---
+
+    def archive(self, object_type: str, ids: Iterable[int | str], *, at: datetime | None = None) -> list[dict[str, Any]]:
+        """Archive the ``object_type`` records with ``ids`` (as deleting them in the portal does): they
+        leave search, its ``total`` and the list API. Returns them; raises ``ValueError`` for an
+        unknown type or an id that is not a live record's, archiving nothing."""
+        archived = archive_records(self._records(object_type), ids, at=at or datetime.now(UTC))
+        self._indexes[object_type].invalidate()
+        return archived
+
+    def merge(self, object_type: str, primary_id: int | str, merged_id: int | str, *, at: datetime | None = None) -> dict[str, Any]:
+        """Merge record ``merged_id`` into ``primary_id`` (see ``archiving.merge_records``) and return the primary."""
+        primary = merge_records(self._records(object_type), primary_id, merged_id, at=at or datetime.now(UTC))
+        self._indexes[object_type].invalidate()
+        return primary
+
+    def _records(self, object_type: str) -> list[dict[str, Any]]:
+        if object_type not in _OBJECT_TYPES:
+            raise ValueError(f"objectType must be one of {', '.join(_OBJECT_TYPES)}, not {object_type!r}")
+        return self.dataset.contacts if object_type == "contacts" else self.dataset.deals
 
     def prepare_indexes(self, properties: dict[str, list[str]]) -> None:
         """Build the search indexes of ``{object_type: [property, ...]}`` now (by date for
@@ -224,7 +255,7 @@ class SandboxServer:
 
     # --- dispatch ---
 
-    def _respond(self, request: Request) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _respond(self, request: Request) -> tuple[int, dict[str, Any] | CutShort, dict[str, str]]:
         """Status, body and extra headers for ``request``: scripted fault, rate limit, or the real answer."""
         if request.path.startswith(_CONTROL_PREFIX):
             return (*self._control(request), {})
@@ -242,15 +273,20 @@ class SandboxServer:
         delay = self.latency_seconds + (fault.delay_seconds if fault else 0.0)
         if delay > 0:
             time.sleep(delay)
+        if fault is not None and fault.hold is not None:
+            fault.hold.wait()
         headers: dict[str, str] = {}
+        body: dict[str, Any] | CutShort
         if fault is not None and fault.status is not None:
-            status, body = fault.status, error_body(fault.status, fault.message, missing_scopes=fault.missing_scopes)
+            status, body = fault.status, error_body(fault.status, fault.message, missing_scopes=fault.missing_scopes, policy=fault.policy)
             if fault.retry_after is not None:
                 headers["Retry-After"] = f"{fault.retry_after:g}"
         elif limited is not None:
             status, body, headers = limited
         else:
             status, body = self._answer(request)
+            if fault is not None and fault.truncated is not None and status == HTTPStatus.OK:
+                body = CutShort(body, dropped=fault.truncated == "dropped")
         call.status = int(status)
         call.answered = time.monotonic()
         return status, body, headers
@@ -267,6 +303,10 @@ class SandboxServer:
         limits = self.rate_limits
         if limits is None:
             return None
+        if limits.per_day is not None and self._accepted_all_day >= limits.per_day:
+            # No Retry-After: the quota comes back at midnight in the account's zone, not in seconds.
+            headers = {"X-HubSpot-RateLimit-Daily": str(limits.per_day), "X-HubSpot-RateLimit-Daily-Remaining": "0"}
+            return HTTPStatus.TOO_MANY_REQUESTS, rate_limit_body("DAILY"), headers
         is_search = request.method == "POST" and request.path.rstrip("/").endswith("/search")
         checks = [("all", 10.0, limits.per_10_seconds, "TEN_SECONDLY_ROLLING")]
         if is_search:
@@ -280,6 +320,7 @@ class SandboxServer:
                 headers = {"Retry-After": "1"} if self._rate_limited % limits.retry_after_every == 0 else {}
                 return HTTPStatus.TOO_MANY_REQUESTS, rate_limit_body(policy), headers
         self._accepted["all"].append(arrived)
+        self._accepted_all_day += 1
         if is_search:
             self._accepted["search"].append(arrived)
         return None
@@ -309,15 +350,33 @@ class SandboxServer:
         return _error(HTTPStatus.NOT_FOUND, "OBJECT_NOT_FOUND", f"The HubSpot sandbox has no endpoint {request.method} {request.path}.")
 
     def _control(self, request: Request) -> Answer:
-        if request.path.rstrip("/") == "/__sandbox/calls":
+        path = request.path.rstrip("/")
+        if path == "/__sandbox/calls":
             if request.method == "DELETE":
                 self.reset_calls()
             if request.method in ("GET", "DELETE"):
                 calls = self.calls
                 return HTTPStatus.OK, {"count": len(calls), "calls": [list(call) for call in calls]}
-        if request.path.rstrip("/") == "/__sandbox/call_log" and request.method == "GET":
+        if path == "/__sandbox/call_log" and request.method == "GET":
             return HTTPStatus.OK, {"calls": [dataclasses.asdict(call) for call in self.call_log]}
+        if path in ("/__sandbox/archive", "/__sandbox/merge") and request.method == "POST":
+            try:
+                return HTTPStatus.OK, self._change_records(path.removeprefix(_CONTROL_PREFIX), json.loads(request.body or b"{}"))
+            except KeyError as missing:
+                return _error(HTTPStatus.BAD_REQUEST, "VALIDATION_ERROR", f"{request.path}: {missing.args[0]!r} is required")
+            except (ValueError, TypeError) as error:  # json's errors are ValueErrors too
+                return _error(HTTPStatus.BAD_REQUEST, "VALIDATION_ERROR", f"{request.path}: {error}")
         return _error(HTTPStatus.NOT_FOUND, "OBJECT_NOT_FOUND", f"The HubSpot sandbox has no endpoint {request.method} {request.path}.")
+
+    def _change_records(self, change: str, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise TypeError("the body must be a JSON object")
+        object_type = body["objectType"]
+        if change == "merge":
+            primary = self.merge(object_type, body["primaryId"], body["mergedId"])
+            return {"id": primary["id"], "properties": primary["properties"]}
+        ids = body["ids"] if "ids" in body else sample_ids(self._records(object_type), float(body["share"]), seed=body.get("seed", 0))
+        return {"archived": [record["id"] for record in self.archive(object_type, ids)]}
 
     # --- endpoints ---
 
@@ -394,17 +453,21 @@ class SandboxServer:
         return next((pipeline for pipeline in pipelines_of(object_type, self.dataset) or [] if pipeline.id == pipeline_id), None)
 
     def _list_objects(self, request: Request, object_type: str) -> Answer:
-        """The CRM list API: every record by id, ``limit`` (max 100) at a time, ``after`` an offset cursor."""
+        """The CRM list API: every live record (with ``archived=true``, every archived one) by id,
+        ``limit`` (max 100) at a time, ``after`` an offset cursor."""
+        archived = request.query.get("archived", "false").lower()
+        if archived not in ("true", "false"):
+            raise SearchValidationError(f"archived must be true or false, not {archived!r}.")
         limit = _query_int(request.query, "limit", 10, _MAX_LIST_PAGE_SIZE)
         after = _query_int(request.query, "after", 0, None)
         wanted = [name for name in request.query.get("properties", "").split(",") if name]
         names = wanted or list(_DEFAULT_PROPERTIES[object_type])
         names += [name for name in _ALWAYS_PROPERTIES[object_type] if name not in names]
-        records = self._indexes[object_type].by_id()
+        records = self._indexes[object_type].by_id(archived=archived == "true")
         page = records[after : after + limit]
         body: dict[str, Any] = {
             "results": [
-                {**{key: record[key] for key in ("id", "createdAt", "updatedAt", "archived")},
+                {**{key: record[key] for key in ("id", "createdAt", "updatedAt", "archived", "archivedAt") if key in record},
                  "properties": {name: record["properties"].get(name) for name in names}}
                 for record in page
             ]
@@ -414,25 +477,16 @@ class SandboxServer:
             body["paging"] = {"next": {"after": next_after, "link": f"{self.base_url}/crm/v3/objects/{object_type}?after={next_after}"}}
         return HTTPStatus.OK, body
 
-    def _analytics(self, request: Request, breakdown: str) -> Answer:
-        """Daily traffic, keyed by ``YYYY-MM-DD`` from ``start`` to ``end`` (inclusive): one row
-        per source, or a single ``totals`` row summing them."""
+    def _analytics(self, request: Request, breakdown: str, time_period: str) -> Answer:
+        """Traffic from ``start`` to ``end`` (inclusive): keyed by day, or rolled up over the range."""
         try:
             first = datetime.strptime(request.query.get("start", ""), "%Y%m%d").date()
             last = datetime.strptime(request.query.get("end", ""), "%Y%m%d").date()
         except ValueError:
             raise SearchValidationError("start and end are required, as YYYYMMDD.") from None
-        answer: dict[str, list[dict[str, Any]]] = {}
-        for day in sorted(self.dataset.traffic):
-            if not first <= day <= last:
-                continue
-            rows = self.dataset.traffic[day]
-            if breakdown == "totals":
-                totals = {field: sum(row[field] for row in rows.values()) for field in ("visits", "visitors", "rawViews")}
-                answer[day.isoformat()] = [{"breakdown": "totals", **totals}]
-            else:
-                answer[day.isoformat()] = [{"breakdown": source, **row} for source, row in rows.items()]
-        return HTTPStatus.OK, answer
+        if time_period == "total":
+            return HTTPStatus.OK, range_report(self.dataset.traffic, self.dataset.returning, breakdown, first, last)
+        return HTTPStatus.OK, daily_report(self.dataset.traffic, breakdown, first, last)
 
     def _deals_v1(self, request: Request) -> Answer:
         return HTTPStatus.OK, list_deals_v1(self._indexes["deals"].by_id(), request.query, request.query_all, property_types=self._property_types["deals"])
@@ -458,7 +512,7 @@ _PIPELINE_OBJECT_TYPES = "deals|contacts"
 _ROUTES: tuple[tuple[str, re.Pattern[str], Callable[..., Answer]], ...] = (
     ("POST", re.compile(rf"/crm/v3/objects/({_OBJECT_TYPE_PATTERN})/search/?"), SandboxServer._search),
     ("GET", re.compile(rf"/crm/v3/objects/({_OBJECT_TYPE_PATTERN})/?"), SandboxServer._list_objects),
-    ("GET", re.compile(r"/analytics/v2/reports/(totals|sources)/daily/?"), SandboxServer._analytics),
+    ("GET", re.compile(r"/analytics/v2/reports/(totals|sources)/(daily|total)/?"), SandboxServer._analytics),
     # The SDK asks for "/marketing/v3/emails/", with the trailing slash.
     ("GET", re.compile(r"/marketing/v3/emails/?"), SandboxServer._emails),
     ("GET", re.compile(r"/marketing/v3/campaigns/?"), SandboxServer._campaigns),

@@ -107,6 +107,11 @@ def serve_sandbox(options: SandboxOptions, *, out: TextIO | None = None, stop: t
         print(f"  {quirk}", file=out)
     print(f"base_url: {base_url}", file=out)
     print(f"token:    {server.token}", file=out)
+    print(
+        f"Between two syncs, archive records as a portal's users do: curl -X POST {base_url}/__sandbox/archive "
+        """-d '{"objectType": "contacts", "share": 0.15}' (or "ids": [...]; merge: /__sandbox/merge with primaryId and mergedId)""",
+        file=out,
+    )
     print("Ctrl-C to stop.", file=out, flush=True)
     try:
         (stop or threading.Event()).wait()

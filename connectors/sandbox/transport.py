@@ -2,6 +2,7 @@
 
 ``HttpServer`` parses each request into a ``Request`` and writes back whatever
 its ``respond`` callable answers; what to answer is ``server.py``'s business.
+A body wrapped in ``CutShort`` goes out cut in half, as a scripted fault.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from connectors.sandbox.faults import error_body
 
-__all__ = ["HttpServer", "Request", "Responder"]
+__all__ = ["CutShort", "HttpServer", "Request", "Responder"]
 
 _CONTENT_TYPE = "application/json;charset=utf-8"
 
@@ -35,8 +36,17 @@ class Request:
     """Every value of each query parameter, for those HubSpot reads as lists (``properties``)."""
 
 
-Responder = Callable[[Request], tuple[int, dict[str, Any], dict[str, str]]]
-"""Status, JSON body and extra headers for a request."""
+@dataclass(frozen=True)
+class CutShort:
+    """A JSON body sent cut in half: with ``dropped``, under a ``Content-Length`` announcing the whole
+    body and on a connection closed after half; else under the half's own length."""
+
+    body: dict[str, Any]
+    dropped: bool
+
+
+Responder = Callable[[Request], tuple[int, dict[str, Any] | CutShort, dict[str, str]]]
+"""Status, JSON body (or one to cut short) and extra headers for a request."""
 
 
 class HttpServer(ThreadingHTTPServer):
@@ -92,10 +102,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             status, payload, headers = self.server.respond(request)
         except Exception as error:  # a sandbox bug must reach the caller as an answer, not a dropped connection
             status, payload = HTTPStatus.INTERNAL_SERVER_ERROR, error_body(500, f"HubSpot sandbox error: {error!r}")
-        data = json.dumps(payload).encode()
+        cut = payload if isinstance(payload, CutShort) else None
+        data = json.dumps(cut.body if cut else payload).encode()
+        announced = len(data)
+        if cut is not None:
+            data = data[: len(data) // 2]
+            announced = announced if cut.dropped else len(data)
+            self.close_connection = cut.dropped
         self.send_response(status)
         self.send_header("Content-Type", _CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(announced))
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()

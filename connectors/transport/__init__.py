@@ -4,6 +4,7 @@
   ``raise_for_answer`` (an answer or a failed request as our typed error).
 - ``classify``: how an error answer, a request that got no answer, or a success
   we cannot parse becomes a ``SourceError``; a source adds an ``AnswerHooks``.
+- ``counting``: every request a read sent, resends included, as the source counts them.
 - ``scrub``: secrets and anything shaped like a credential out of a message.
 - ``paging``: cursor and offset paginators.
 

@@ -8,10 +8,21 @@ person must fix it); anything else is an answer we do not understand. A
 source adds only how its error bodies read and what to tell the person, in an
 ``AnswerHooks`` subclass, the one place its wording lives.
 
+One answer a source's hooks may set apart: a quota spent until a known time
+(``AnswerHooks.quota_exhausted``: HubSpot's daily limit) is a
+``QuotaExhaustedError``, which no retry sends again and which stops the run
+asking that source.
+
 A request that got no answer is retriable when the network failed (refused,
 reset, timed out) and fatal when the request itself was unsendable (a header
 value with a newline, a malformed URL). Its exception's text may quote the
 request's headers, the token included, so only its type is named.
+
+A successful answer cut short (the connection dropped before the length it
+announced) or that is not JSON is an ``UnreadableAnswer``: the same request
+sent again will likely be answered in full, so it is resent like a 5xx
+(``session.resend_unreadable``). A JSON answer of the wrong shape stays fatal:
+sending it again would get the same.
 
 Every text passes ``scrub`` with the source's secrets before it becomes an error.
 """
@@ -27,12 +38,13 @@ import requests
 import urllib3
 from pydantic import SecretStr
 
-from connectors.errors import FatalSourceError, RetriableSourceError, SourceConfigurationError, SourceError
+from connectors.errors import FatalSourceError, QuotaExhaustedError, RetriableSourceError, SourceConfigurationError, SourceError
 from connectors.transport.scrub import scrub
 
 __all__ = [
     "AnswerHooks",
     "ErrorAnswer",
+    "UnreadableAnswer",
     "classify",
     "classify_failure",
     "error_body",
@@ -42,6 +54,11 @@ __all__ = [
     "parse_json",
     "parse_json_object",
 ]
+
+class UnreadableAnswer(RetriableSourceError):
+    """A successful answer cut short or not JSON: resent like a 5xx (``session.resend_unreadable``),
+    and retriable as it stands where no resend is possible."""
+
 
 # The network failed, not the request: the retry resent these until it gave up.
 _UNREACHABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError, urllib3.exceptions.HTTPError)
@@ -87,6 +104,11 @@ class AnswerHooks:
         """The source's own text for ``answer``, saying what to fix; ``None`` for the shared wording."""
         return None
 
+    def quota_exhausted(self, status: int | None, body: Mapping[str, Any]) -> bool:
+        """Whether an error answer says the source's quota is spent until a known time (HubSpot's daily
+        limit), which no retry within the run can fix: such an answer is never resent."""
+        return False
+
 
 def error_kind(status: int | None) -> type[SourceError]:
     """The error class an answer of HTTP ``status`` earns, whatever the source."""
@@ -102,9 +124,11 @@ def classify(source: str, status: int | None, body: Mapping[str, Any], hooks: An
     or else the shared wording, scrubbed; ``body`` is the answer's JSON object (``error_body``)."""
     answer = ErrorAnswer(status, str(hooks.message(body) or reason or "no message"), body, retried)
     kind = error_kind(status)
+    if kind is RetriableSourceError and hooks.quota_exhausted(status, body):
+        kind = QuotaExhaustedError
     text = hooks.explain(answer)
     if text is None:
-        if kind is RetriableSourceError:
+        if issubclass(kind, RetriableSourceError):
             text = f"{hooks.label} kept failing{answer.after_retries}: {answer.message}"
         elif kind is SourceConfigurationError:
             text = f"{hooks.label} rejected the request: {answer.message}"
@@ -151,15 +175,16 @@ def error_body(raw: bytes | str | None) -> dict[str, Any]:
 
 
 def parse_json(source: str, raw: bytes | str | None, what: str, *, status: int | None = None) -> Any:
-    """A successful answer's JSON; ``FatalSourceError("<what> answer is not JSON")`` when it is not."""
+    """A successful answer's JSON; ``UnreadableAnswer("<what> answer is not JSON")`` when it is not."""
     try:
         return json.loads(raw or b"")
     except ValueError:
-        raise FatalSourceError(source, f"{what} answer is not JSON", status=status) from None
+        raise UnreadableAnswer(source, f"{what} answer is not JSON", status=status) from None
 
 
 def parse_json_object(source: str, raw: bytes | str | None, what: str, *, status: int | None = None) -> dict[str, Any]:
-    """A successful answer's JSON object; ``FatalSourceError`` when it is not JSON, or not an object."""
+    """A successful answer's JSON object; ``UnreadableAnswer`` when it is not JSON, ``FatalSourceError``
+    when it is JSON but not an object."""
     parsed = parse_json(source, raw, what, status=status)
     if not isinstance(parsed, dict):
         raise FatalSourceError(source, f"{what} answer is not a JSON object", status=status)

@@ -68,4 +68,7 @@ def _banner(config: Config, status: str | None, started_at: datetime | None, sou
         )
     if status == "running":
         return f"A sync started {when} has not finished: some numbers may be older than they look."
+    if status in ("interrupted", "abandoned"):
+        how = "was stopped" if status == "interrupted" else "ended with its process"
+        return f"The last sync ({when}) {how} before it finished: some numbers may be older than they look."
     return None

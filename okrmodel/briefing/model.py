@@ -155,6 +155,8 @@ class Trend:
     target: float | None
     checkins: bool = False
     """The points are a manual KR's check-ins, not daily synced values."""
+    daily_counts: bool = False
+    """The points are each day's own count of a unique measure, not the KR's figure (its window's total)."""
 
 
 @dataclass(frozen=True)

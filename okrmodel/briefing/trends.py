@@ -45,12 +45,18 @@ def _trend(config: Config, store: Store, key_result: KeyResult, status: KeyResul
     days = [span.first_day + timedelta(days=offset) for offset in range((last - span.first_day).days + 1)]
     window = status.window
     aggregation = status.aggregation
+    if aggregation is Aggregation.TOTAL:
+        # The window's unique count is one figure per night; its days are drawn as what they
+        # are, daily counts on their own scale, with no pace or target line to misread them by.
+        points = [(day, daily[day]) for day in days if day in daily]
+        label = f"daily {status.unique_units or 'counts'}, each day counted on its own"
+        return Trend(status.id, label, points, [], None, None, daily_counts=True) if points else None
     if aggregation is Aggregation.LATEST or window is WindowKind.LATEST:
         points = [(day, daily[day]) for day in days if day in daily]
         label = "value each day"
     elif aggregation is Aggregation.AVERAGE:
         points = _running_mean(days, daily)
-        label = f"average per day since {format_day(span.first_day)}"
+        label = f"average {'daily ' + status.unique_units if status.unique_units else 'per day'} since {format_day(span.first_day)}"
     elif window is WindowKind.LAST_30_DAYS:
         points = [(day, sum(daily.get(day - timedelta(days=back), 0.0) for back in range(30))) for day in days if day in daily]
         label = "total of the 30 days ending each day"

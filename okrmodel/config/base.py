@@ -5,27 +5,113 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 __all__ = [
+    "LARGEST_AMOUNT",
+    "Amount",
+    "Day",
     "DimensionFilters",
+    "EnvironmentVariable",
+    "Identifier",
+    "LookBackDays",
     "MetricNature",
     "MetricSettings",
+    "Name",
+    "Number",
     "PropertyCondition",
     "ScalarValue",
+    "Seconds",
     "SourceSettings",
     "StrictModel",
     "WebApiSettings",
     "WhereFilters",
+    "WholeNumber",
     "check_dimension_filters",
     "http_base_url",
     "secret_from_environment",
 ]
 
 ScalarValue = str | int | float | bool
+
+
+# --- the kinds of value a setting takes --------------------------------------
+# Each refuses what pydantic's lax mode would quietly turn into something else,
+# in words the messages keep (see ``checks.problems_from_pydantic``).
+
+def _a_number(value: Any) -> Any:
+    # YAML's true is a bool, which pydantic reads as 1; an int past a float's range fails as "not a number".
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    if isinstance(value, int) and abs(value) > 1e300:
+        raise ValueError("is too large a number")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_a_number)]
+"""A number (finite: ``StrictModel`` refuses .nan and .inf); true and false are not numbers."""
+WholeNumber = Annotated[int, BeforeValidator(_a_number)]
+LARGEST_AMOUNT = 1e15
+"""The largest target, baseline or check-in: beyond it sums and progress lose precision, and a
+value that large is a typo, not a goal."""
+Amount = Annotated[Number, Field(ge=-LARGEST_AMOUNT, le=LARGEST_AMOUNT)]
+"""A target, baseline or other value a KR is measured in."""
+Seconds = Annotated[Number, Field(ge=0.1, le=600)]
+"""A network timeout: long enough to connect, short enough that a hung server fails the run in minutes."""
+LookBackDays = Annotated[WholeNumber, Field(ge=0, le=92)]
+"""Days before the as-of day read again each night; a quarter at most (``okr sync --full`` re-reads all)."""
+
+
+def _one_line(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty; leave the key out instead")
+    if any(mark in value for mark in "\n\r\x85\u2028\u2029"):
+        raise ValueError("must be one line")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_one_line)]
+"""Text that names or titles something: not empty, one line."""
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _identifier(value: str) -> str:
+    if not _IDENTIFIER.fullmatch(value):
+        raise ValueError("must start with a letter or digit and hold only letters, digits, '_', '.' and '-', such as pipeline-q4")
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
+"""An objective's or key result's id, as typed in commands (``okr checkin ID``)."""
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _variable_name(value: str) -> str:
+    # The value is never quoted back: pasting the secret itself here is the commonest mistake.
+    if not _VARIABLE.fullmatch(value):
+        raise ValueError("must name an environment variable (letters, digits and underscores, such as HUBSPOT_TOKEN) that holds the secret, not the secret")
+    return value
+
+
+EnvironmentVariable = Annotated[str, AfterValidator(_variable_name)]
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day_text(value: Any) -> Any:
+    # pydantic reads a number as seconds since 1970: due: 0 would be 1970-01-01.
+    if isinstance(value, date) or (isinstance(value, str) and _DAY.fullmatch(value)):
+        return value
+    raise ValueError("must be a date such as 2026-10-31 (YYYY-MM-DD)")
+
+
+Day = Annotated[date, BeforeValidator(_day_text)]
 
 
 class StrictModel(BaseModel):
@@ -49,6 +135,13 @@ class PropertyCondition(StrictModel):
     not_: ScalarValue | list[ScalarValue] | None = Field(default=None, alias="not")
     has: bool | None = None
 
+    @field_validator("gte", "lt", mode="before")
+    @classmethod
+    def _a_bound(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be a number or a date, not true or false (has: true asks for any value)")
+        return value
+
     @model_validator(mode="after")
     def _says_something(self) -> PropertyCondition:
         if self.gte is None and self.lt is None and self.not_ is None and self.has is None:
@@ -58,7 +151,7 @@ class PropertyCondition(StrictModel):
         return self
 
 
-WhereFilters = dict[str, ScalarValue | list[ScalarValue] | PropertyCondition]
+WhereFilters = dict[Name, ScalarValue | list[ScalarValue] | PropertyCondition]
 """Property filters: a value means equals, a list means any of (HubSpot's IN), a
 ``PropertyCondition`` mapping means ranges, exclusions or presence."""
 
@@ -71,7 +164,7 @@ class SourceSettings(StrictModel):
     before the as-of day a nightly sync reads again, because the source may still change them."""
 
     type: str
-    look_back_days: int = Field(default=0, ge=0)
+    look_back_days: LookBackDays = 0
 
 
 def secret_from_environment(variable: str, environ: dict[str, str] | None = None) -> SecretStr | None:
@@ -89,9 +182,9 @@ def secret_from_environment(variable: str, environ: dict[str, str] | None = None
 class WebApiSettings(SourceSettings):
     """A web API at ``base_url``, reached with a token from the environment variable ``token_env``."""
 
-    token_env: str
+    token_env: EnvironmentVariable
     base_url: str
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    timeout_seconds: Seconds = 30.0
 
     @field_validator("base_url")
     @classmethod
@@ -126,9 +219,9 @@ class MetricSettings(StrictModel):
     """What every metric has; each source's package adds its kinds (``kind:``) with their options."""
 
     kind: str
-    source: str
+    source: Name
     description: str | None = None
-    freshness_days: int = Field(default=1, ge=1)
+    freshness_days: Annotated[WholeNumber, Field(ge=1, le=92)] = 1
     """A KR reading this metric is ``stale`` once its newest observed day is more than this many days before the as-of day."""
     nature: ClassVar[MetricNature] = MetricNature.FLOW
 
@@ -138,10 +231,25 @@ class MetricSettings(StrictModel):
         (users, visitors), whose window figure must be read from the source as one total."""
         return True
 
+    @property
+    def unique_units(self) -> str | None:
+        """What a unique count counts, in words ("visitors", "active users"), for the messages
+        and reports that must say why its days do not add up; None for other measures."""
+        return None
+
     def unfiltered(self) -> MetricSettings | None:
         """The same query without its filters, or None when it has none: a metric that reads 0
         over its whole window while this does not is probably mapped wrong."""
         return None
+
+    @property
+    def reconciled_by_total(self) -> bool:
+        """How the nightly reconciliation checks this metric's stored past days: True, against
+        window totals from the source (``Connector.read_total``), halving the window down to the
+        days that changed, which pays where a total costs far fewer calls than reading the window
+        by day (a HubSpot count: one search, against a page per 200 records); False, by reading
+        the whole window again, where that costs about one call or none."""
+        return False
 
     @property
     def caveats(self) -> list[str]:

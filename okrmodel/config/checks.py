@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from okrmodel.aggregation import Aggregation, AveragePer
 from okrmodel.config.base import MetricNature, MetricSettings
 from okrmodel.config.objectives import KeyResult
+from okrmodel.config.wording import in_words, join_alternatives, kind_expected, user_location
 from okrmodel.config_errors import ConfigProblem, did_you_mean
 from okrmodel.periods import WindowKind, parse_period
 from okrmodel.progress import Direction
@@ -15,7 +18,10 @@ from okrmodel.yaml_source import YamlDocument
 if TYPE_CHECKING:
     from okrmodel.config.document import Config
 
-__all__ = ["cross_check", "problem_from_pydantic", "source_problem"]
+__all__ = ["SMALLEST_SPAN", "cross_check", "problems_from_pydantic", "source_problem"]
+
+SMALLEST_SPAN = 1e-9
+"""The least distance from a KR's baseline to its target (other than none): a share of 0.1 % is 0.001."""
 
 
 def source_problem(config: Config, metric: MetricSettings, where: tuple[str | int, ...]) -> ConfigProblem | None:
@@ -29,24 +35,33 @@ def source_problem(config: Config, metric: MetricSettings, where: tuple[str | in
     return None
 
 
-def problem_from_pydantic(item: dict[str, Any], model: type[Config], document: YamlDocument | None = None) -> ConfigProblem:
-    """One of pydantic's errors in the product's words, located in the file."""
-    location = _strip_union_tags(tuple(item["loc"]), model)
-    message = item["msg"]
-    if item["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif item["type"] == "missing":
-        message = "required key is missing"
-    elif item["type"] == "union_tag_invalid":
+def problems_from_pydantic(error: ValidationError, model: type[Config], data: Any, document: YamlDocument | None = None) -> list[ConfigProblem]:
+    """pydantic's errors for ``data`` (what the file holds) in the product's words, each located
+    in the file: one problem per place, however many members of a union pydantic tried there."""
+    by_location: dict[tuple[str | int, ...], list[tuple[str, str | None]]] = {}
+    for item in error.errors():
+        location = user_location(_strip_union_tags(tuple(item["loc"]), model), data, item["type"])
+        by_location.setdefault(location, []).append((_message(item, model), kind_expected(item)))
+    problems = []
+    for location, messages in by_location.items():
+        # A union member that got past the value's kind (a mapping, say) says what is wrong inside
+        # it; the other members' "must be text" at the place itself would only distract.
+        if any(kind is not None for _, kind in messages) and any(other[: len(location)] == location and len(other) > len(location) for other in by_location):
+            messages = [(message, kind) for message, kind in messages if kind is None]
+        if messages:
+            problems.append(ConfigProblem(location, join_alternatives(messages), document.line_of(location) if document is not None else None))
+    return problems
+
+
+def _message(item: dict[str, Any], model: type[Config]) -> str:
+    if item["type"] == "union_tag_invalid":
         field = item["ctx"]["discriminator"].strip("'")
         allowed = model.source_types if field == "type" else model.metric_kinds
         tag = str(item["ctx"]["tag"])
-        message = f"unknown {field} {tag!r}{did_you_mean(tag, allowed)}; expected one of {', '.join(allowed)}"
-    elif item["type"] == "union_tag_not_found":
-        message = f"required key {item['ctx']['discriminator']} is missing"
-    elif message.startswith("Value error, "):
-        message = message[len("Value error, "):]
-    return ConfigProblem(location, message, document.line_of(location) if document is not None else None)
+        return f"unknown {field} {tag!r}{did_you_mean(tag, allowed)}; expected one of {', '.join(allowed)}"
+    if item["type"] == "union_tag_not_found":
+        return f"required key {item['ctx']['discriminator']} is missing"
+    return in_words(item)
 
 
 def _strip_union_tags(location: tuple[str | int, ...], model: type[Config]) -> tuple[str | int, ...]:
@@ -90,6 +105,8 @@ def cross_check(config: Config) -> list[ConfigProblem]:
             elif key_result.window is WindowKind.LATEST and metric.nature is not MetricNature.SNAPSHOT:
                 problems.append(ConfigProblem(where + ("window",), f"window 'latest' needs a snapshot metric; {key_result.metric!r} ({metric.kind}) adds up over time, use period, month or last_30_days"))
     problems.extend(_check_periods_and_alignment(config))
+    if config.alerts is not None and config.email is None:
+        problems.append(ConfigProblem(("alerts",), "alerts are sent with the SMTP settings of email:, which this file lacks; add email: (smtp_host, sender, recipients)"))
     return problems
 
 
@@ -97,6 +114,11 @@ def _check_key_result_semantics(config: Config, key_result: KeyResult, where: tu
     """Direction, aggregation, dates and period of one KR, against each other and its metric."""
     problems: list[ConfigProblem] = []
     direction, target = key_result.direction, key_result.target
+    span = abs(target - key_result.start_value) if target is not None else 0.0
+    if 0 < span < SMALLEST_SPAN and key_result.effective_direction in (Direction.INCREASE, Direction.DECREASE):
+        # Progress divides by the span: a target 1e-300 from its baseline makes any actual infinite progress.
+        problems.append(ConfigProblem(where + ("target",), f"target {target:g} is only {span:g} from the baseline {key_result.start_value:g}; "
+                                      "give both in the unit's real numbers (progress divides by the distance)"))
     if target is not None and direction is Direction.INCREASE and target < key_result.start_value:
         problems.append(ConfigProblem(where + ("direction",), f"direction increase needs a target above the baseline, got {key_result.start_value:g} -> {target:g}; use decrease"))
     if target is not None and direction is Direction.DECREASE and target > key_result.start_value:
@@ -111,14 +133,16 @@ def _check_key_result_semantics(config: Config, key_result: KeyResult, where: tu
     if key_result.average_per is not None and aggregation is not Aggregation.AVERAGE:
         problems.append(ConfigProblem(where + ("average_per",), "average_per needs aggregation: average"))
     if metric is not None and metric.nature is MetricNature.SNAPSHOT:
-        if aggregation is Aggregation.SUM:
+        if aggregation in (Aggregation.SUM, Aggregation.TOTAL):
             problems.append(ConfigProblem(where + ("aggregation",), f"a snapshot metric ({metric.kind}) does not add up over days; use latest or average"))
         if key_result.average_per is AveragePer.MONTH:
             problems.append(ConfigProblem(where + ("average_per",), f"a snapshot metric ({metric.kind}) has no per-month rate; use average_per: day"))
+    elif metric is not None:
+        problems.extend(_check_unique_count(metric, aggregation, key_result, where))
     if (
         metric is not None
         and metric.nature is MetricNature.FLOW
-        and aggregation is Aggregation.SUM
+        and aggregation in (Aggregation.SUM, Aggregation.TOTAL)
         and config.window_kind(key_result) is WindowKind.PERIOD
         and key_result.target is not None
         and key_result.effective_direction in (Direction.DECREASE, Direction.STAY_ABOVE)
@@ -127,7 +151,7 @@ def _check_key_result_semantics(config: Config, key_result: KeyResult, where: tu
         # a floor is broken until enough days add up. A cap (stay_below) on it is fine.
         problems.append(ConfigProblem(
             where + ("direction",),
-            f"direction {key_result.effective_direction} on the period's sum of {key_result.metric!r}: a running total only grows: "
+            f"direction {key_result.effective_direction} on the period's {aggregation} of {key_result.metric!r}: a running total only grows: "
             "use window last_30_days/month, or aggregation latest/average",
         ))
     if key_result.window is WindowKind.LATEST and key_result.aggregation not in (None, Aggregation.LATEST):
@@ -146,6 +170,28 @@ def _check_key_result_semantics(config: Config, key_result: KeyResult, where: tu
         if key_result.start is not None and key_result.due is not None and key_result.start > key_result.due:
             problems.append(ConfigProblem(where + ("due",), f"due {key_result.due} is before start {key_result.start}"))
     return problems
+
+
+def _check_unique_count(metric: MetricSettings, aggregation: Aggregation, key_result: KeyResult, where: tuple[str | int, ...]) -> list[ConfigProblem]:
+    """A flow KR's aggregation against whether its measure adds up over days: a unique count's
+    days are no parts of its window's figure, and only such a count has a window total."""
+    if metric.adds_up_over_days:
+        if aggregation is Aggregation.TOTAL:
+            return [ConfigProblem(where + ("aggregation",), f"aggregation total is for unique counts (visitors, users); {metric.kind} adds up over days: use sum")]
+        return []
+    units = metric.unique_units or "unique counts"
+    if aggregation is Aggregation.SUM:
+        return [ConfigProblem(
+            where + ("aggregation",),
+            f"{units} are unique people: a sum of days counts each one again on every day they come back; "
+            f"leave aggregation out to use the window's total, or use average for average daily {units}",
+        )]
+    if key_result.average_per is AveragePer.MONTH:
+        return [ConfigProblem(
+            where + ("average_per",),
+            f"average_per month would be daily {units} times 30, not the {units} of a month; use window: month for the month's total, or average_per: day",
+        )]
+    return []
 
 
 def _check_periods_and_alignment(config: Config) -> list[ConfigProblem]:

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, PrivateAttr, TypeAdapter, ValidationError, create_model, field_validator
 
 from okrmodel.aggregation import Aggregation
-from okrmodel.config.base import MetricNature, MetricSettings, SourceSettings, StrictModel
-from okrmodel.config.checks import problem_from_pydantic, source_problem
+from okrmodel.config.alerts import AlertSettings
+from okrmodel.config.base import MetricNature, MetricSettings, Name, SourceSettings, StrictModel
+from okrmodel.config.checks import problems_from_pydantic, source_problem
 from okrmodel.config.email import EmailSettings
 from okrmodel.config.notify import NotifyDestinations
 from okrmodel.config.objectives import Action, KeyResult, Objective, Thresholds
@@ -45,7 +46,7 @@ class Config(StrictModel):
     """Metric kind -> the source type whose package defines it."""
     metric_adapter: ClassVar[TypeAdapter[Any] | None] = None
 
-    company: str = Field(min_length=1)
+    company: Name
     timezone: str = "UTC"
     period: str | list[str]
     """One quarter (``2026-Q4``) or several (``[2026-Q3, 2026-Q4]``); the as-of day picks the current one."""
@@ -55,11 +56,13 @@ class Config(StrictModel):
     progress against the weighted expected pace."""
     report_url: str | None = None
     """Where the report archive is published (``https://...``), for links in emails."""
-    database_url: str | None = None
+    database_url: Name | None = None
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     metrics: dict[str, MetricSettings] = Field(default_factory=dict)
     objectives: list[Objective] = Field(default_factory=list)
     email: EmailSettings | None = None
+    alerts: AlertSettings | None = None
+    """Who is told when a sync fails or partly fails, and when it is back to normal (over ``email:``'s SMTP)."""
     notify: NotifyDestinations = Field(default_factory=list)
     """The chat channels (Slack, Teams webhooks) that get the digest after each sync."""
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -80,9 +83,16 @@ class Config(StrictModel):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin'") from None
         return value
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _quarters(cls, value: Any) -> Any:
+        if isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+            return value
+        raise ValueError("must be a quarter such as 2026-Q4, or a list of quarters such as [2026-Q3, 2026-Q4]")
 
     @field_validator("period")
     @classmethod
@@ -139,12 +149,15 @@ class Config(StrictModel):
         return [action for action in objective.actions if self.action_period(action) == period.label]
 
     def aggregation(self, key_result: KeyResult) -> Aggregation:
-        """The KR's aggregation: as configured, else ``latest`` for snapshots and ``sum`` for flows."""
+        """The KR's aggregation: as configured, else ``latest`` for snapshots, ``total`` for unique
+        counts (the window's figure as the source counts it) and ``sum`` for other flows."""
         if key_result.aggregation is not None:
             return key_result.aggregation
         metric = self.metrics.get(key_result.metric) if key_result.metric else None
         if metric is not None and metric.nature is MetricNature.SNAPSHOT:
             return Aggregation.LATEST
+        if metric is not None and not metric.adds_up_over_days:
+            return Aggregation.TOTAL
         return Aggregation.SUM
 
     def key_result(self, key_result_id: str) -> tuple[Objective, KeyResult]:
@@ -173,11 +186,14 @@ class Config(StrictModel):
                 return prefix + str((self.base_dir / path).resolve())
         return url
 
+    def line_of(self, location: tuple[str | int, ...]) -> int | None:
+        """The line of ``location`` in the file the config was read from (None for a config built in code)."""
+        return self._document.line_of(location) if self._document is not None else None
+
     def locate(self, location: tuple[str | int, ...], message: str) -> str:
         """``okrs.yaml: metrics.won.dealstage: <message> (line 14)``: a problem found after
         loading (by a source's checks, say), located like the schema's own."""
-        line = self._document.line_of(location) if self._document is not None else None
-        return ConfigProblem(location, message, line).render(self.file_name)
+        return ConfigProblem(location, message, self.line_of(location)).render(self.file_name)
 
     def parse_metric(self, data: Any, name: str = "--define") -> MetricSettings:
         """A metric's settings from ``data`` (a mapping, as under ``metrics:``), checked like the
@@ -186,7 +202,7 @@ class Config(StrictModel):
         try:
             metric = self.metric_adapter.validate_python(data)
         except ValidationError as error:
-            raise ConfigError(name, [problem_from_pydantic(item, type(self)) for item in error.errors()]) from None
+            raise ConfigError(name, problems_from_pydantic(error, type(self), data)) from None
         problem = source_problem(self, metric, ())
         if problem is not None:
             raise ConfigError(name, [problem])
@@ -204,8 +220,8 @@ def config_model(schemas: Sequence[SourceSchema]) -> type[Config]:
         "Config",
         __base__=Config,
         __module__=Config.__module__,
-        sources=(dict[str, sources], Field(default_factory=dict)),
-        metrics=(dict[str, metrics], Field(default_factory=dict)),
+        sources=(dict[Name, sources], Field(default_factory=dict)),
+        metrics=(dict[Name, metrics], Field(default_factory=dict)),
     )
     model.source_types = tuple(_tag(settings, "type") for settings in source_models)
     model.metric_kinds = tuple(_tag(metric, "kind") for metric in metric_models)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from email.utils import parseaddr
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from okrmodel.config.base import StrictModel, secret_from_environment
+from okrmodel.config.base import EnvironmentVariable, Name, Seconds, StrictModel, WholeNumber, secret_from_environment
 
-__all__ = ["EmailSettings"]
+__all__ = ["EmailSettings", "email_address"]
 _SUBJECT_FIELDS = {"company": "Acme", "period": "2026-Q4", "as_of": "2026-11-27", "summary": "1 off track"}
 
 
@@ -17,29 +17,29 @@ class EmailSettings(StrictModel):
     """Where the status report is emailed after each sync; the SMTP password is read from
     the environment variable ``password_env``, never from the file."""
 
-    smtp_host: str = Field(min_length=1)
-    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_host: Name
+    smtp_port: Annotated[WholeNumber, Field(ge=1, le=65535)] = 587
     security: Literal["starttls", "ssl", "none"] = "starttls"
-    username: str | None = None
-    password_env: str | None = None
+    username: Name | None = None
+    password_env: EnvironmentVariable | None = None
     sender: str
     recipients: list[str] = Field(min_length=1)
-    subject: str | None = None
+    subject: Name | None = None
     """A fixed subject with ``{company}``, ``{period}``, ``{as_of}``, ``{summary}``; by default the
     subject carries the signal: ``Acme Cloud OKRs, 1 Dec: 2 off track, 1 at risk, 1 stale``."""
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    timeout_seconds: Seconds = 30.0
     allow_plaintext_login: bool = False
     """With ``security: none``, send the username and password unencrypted anyway (a trusted local relay only)."""
 
     @field_validator("sender")
     @classmethod
     def _sender_address(cls, value: str) -> str:
-        return _email_address(value)
+        return email_address(value)
 
     @field_validator("recipients")
     @classmethod
     def _recipient_addresses(cls, values: list[str]) -> list[str]:
-        return [_email_address(value) for value in values]
+        return [email_address(value) for value in values]
 
     @field_validator("subject")
     @classmethod
@@ -68,7 +68,8 @@ class EmailSettings(StrictModel):
         return secret_from_environment(self.password_env, environ) if self.password_env else None
 
 
-def _email_address(value: str) -> str:
+def email_address(value: str) -> str:
+    """``value`` when it is an address (``ops@acme.example``, ``Ops <ops@acme.example>``); ValueError otherwise."""
     _name, address = parseaddr(value)
     if "@" not in address or address.startswith("@") or address.endswith("@"):
         raise ValueError(f"{value!r} is not an email address")

@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, PlainSerializer, PlainValidator, SecretStr, SerializationInfo, field_validator, model_validator
 
-from okrmodel.config.base import StrictModel, secret_from_environment
+from okrmodel.config.base import Seconds, StrictModel, secret_from_environment
 from okrmodel.config_errors import did_you_mean
 
 __all__ = ["NOTIFY_TYPES", "NotifyDestination", "NotifyDestinations", "SlackDestination", "TeamsDestination"]
@@ -32,7 +32,7 @@ class _WebhookDestination(StrictModel):
     webhook_block: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     """Or the name of a Prefect Secret block holding it (``prefect block create secret``), for workers
     whose environment the deployment does not set; read when the digest is posted."""
-    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    timeout_seconds: Annotated[Seconds, Field(le=120)] = 10.0
 
     @model_validator(mode="after")
     def _one_place_for_the_url(self) -> _WebhookDestination:

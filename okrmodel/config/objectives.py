@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
 from okrmodel.aggregation import Aggregation, AveragePer
-from okrmodel.config.base import StrictModel
+from okrmodel.config.base import Amount, Day, Identifier, Name, Number, StrictModel
 from okrmodel.periods import WindowKind, parse_period
 from okrmodel.progress import Direction, Status, StatusThresholds, infer_direction
 
-__all__ = ["Action", "ActionStatus", "CheckinCadence", "KeyResult", "Objective", "Thresholds"]
+__all__ = ["Action", "ActionStatus", "CheckinCadence", "KeyResult", "Objective", "Thresholds", "Weight"]
+
+Weight = Annotated[Number, Field(gt=0, le=1000)]
+"""How much an item counts against its siblings in a weighted roll-up."""
 
 
 class ActionStatus(StrEnum):
@@ -30,9 +34,9 @@ class Action(StrictModel):
     ``due``, else the newest listed period.
     """
 
-    title: str = Field(min_length=1)
-    owner: str | None = None
-    due: date | None = None
+    title: Name
+    owner: Name | None = None
+    due: Day | None = None
     status: ActionStatus = ActionStatus.PLANNED
     period: str | None = None
 
@@ -65,26 +69,27 @@ class KeyResult(StrictModel):
     manual check-ins (``okr checkin``), expected every ``checkin_every``.
     ``direction`` defaults to ``decrease`` when the target is below the
     baseline, else ``increase``; a ``milestone`` is reached at ``target``
-    (default 1). ``aggregation`` defaults to ``sum`` for flow metrics and
+    (default 1). ``aggregation`` defaults to ``sum`` for flow metrics,
+    ``total`` for unique counts (visitors, users: the window's own figure) and
     ``latest`` for snapshots. ``start``/``due`` narrow the pace to part of the
     period. ``target`` may be left out only so ``okr lint`` can say why a KR
     needs one; such a KR is never measured.
     """
 
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    title: str = Field(min_length=1)
-    owner: str | None = None
-    metric: str | None = None
+    id: Identifier
+    title: Name
+    owner: Name | None = None
+    metric: Name | None = None
     window: WindowKind | None = None
     aggregation: Aggregation | None = None
     average_per: AveragePer | None = None
     direction: Direction | None = None
-    baseline: float | None = None
-    target: float | None = None
-    unit: str | None = None
-    weight: float = Field(default=1.0, gt=0)
-    start: date | None = None
-    due: date | None = None
+    baseline: Amount | None = None
+    target: Amount | None = None
+    unit: Name | None = None
+    weight: Weight = 1.0
+    start: Day | None = None
+    due: Day | None = None
     period: str | None = None
     checkin_every: CheckinCadence | None = None
 
@@ -119,12 +124,12 @@ class Objective(StrictModel):
     computed status (its weakest KR's), e.g. when leadership knows better.
     """
 
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    title: str = Field(min_length=1)
-    owner: str | None = None
+    id: Identifier
+    title: Name
+    owner: Name | None = None
     description: str | None = None
-    parent: str | None = None
-    weight: float = Field(default=1.0, gt=0)
+    parent: Name | None = None
+    weight: Weight = 1.0
     status: Status | None = None
     key_results: list[KeyResult] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
@@ -133,8 +138,8 @@ class Objective(StrictModel):
 class Thresholds(StrictModel):
     """Status thresholds as shares of the expected pace (``thresholds:`` in the file)."""
 
-    on_track: float = Field(default=0.9, gt=0, le=1)
-    at_risk: float = Field(default=0.7, ge=0, le=1)
+    on_track: Annotated[Number, Field(gt=0, le=1)] = 0.9
+    at_risk: Annotated[Number, Field(ge=0, le=1)] = 0.7
 
     def as_status_thresholds(self) -> StatusThresholds:
         return StatusThresholds(on_track=self.on_track, at_risk=self.at_risk)

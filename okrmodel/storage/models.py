@@ -13,7 +13,7 @@ from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Intege
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "CheckIn", "MetricFetch", "Observation", "PeriodScore", "SyncRun", "UtcDateTime"]
+__all__ = ["Base", "CheckIn", "MetricFetch", "Observation", "PeriodScore", "SyncRun", "UtcDateTime", "WindowTotalObservation"]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -47,9 +47,15 @@ class SyncRun(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(20))
-    """running, succeeded, partial (some metrics failed) or failed."""
+    """running, succeeded, partial (some metrics failed), failed, interrupted (stopped by SIGTERM or
+    SIGINT, recorded by the run itself) or abandoned (its process died without a word: killed,
+    crashed, the machine stopped; recorded by whoever noticed: the next sync, or ``okr runs``)."""
     flow_run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    """The machine whose process runs the sync (None for runs recorded before it was kept)."""
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """That process's id, so a run whose process is gone can be told from one still running."""
 
 
 class MetricFetch(Base):
@@ -85,6 +91,31 @@ class Observation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     metric: Mapped[str] = mapped_column(String(200))
     day: Mapped[date] = mapped_column(Date)
+    revision: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(100))
+    sync_run_id: Mapped[str] = mapped_column(ForeignKey("sync_runs.id"))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WindowTotalObservation(Base):
+    """A metric's figure over a whole window (``first_day``..``last_day``), as the source counts it.
+
+    Unique counts (visitors, users) over a window are no sum of its days, so they are read
+    as one figure per window and kept like daily values: a changed figure for the same
+    window is a new ``revision``, with its provenance.
+    """
+
+    __tablename__ = "window_totals"
+    __table_args__ = (
+        UniqueConstraint("metric", "first_day", "last_day", "revision"),
+        Index("ix_window_totals_metric_last_day", "metric", "last_day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    metric: Mapped[str] = mapped_column(String(200))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
     revision: Mapped[int] = mapped_column(Integer)
     value: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(100))

@@ -1,4 +1,4 @@
-"""The Store: every observed value, check-in and sync run, on SQLite or PostgreSQL.
+"""The Store: every observed value (daily, and window totals), check-in and sync run, on SQLite or PostgreSQL.
 
 Opening a Store brings the schema to the newest Alembic revision, so a new
 database and an old one both work without a separate migrate step.
@@ -6,6 +6,8 @@ database and an old one both work without a separate migrate step.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 import uuid
@@ -15,13 +17,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, StoreOwner, SyncRun
+from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, StoreOwner, SyncRun, WindowTotalObservation
+from okrmodel.storage.totals import WindowTotalValue, current_totals, total_value
 
-__all__ = ["DailyValue", "SaveResult", "Store", "migrate"]
+__all__ = ["DailyValue", "SaveResult", "Store", "WindowTotalValue", "migrate"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -146,10 +149,30 @@ class Store:
     # --- sync runs -------------------------------------------------------
 
     def start_run(self, as_of: date, flow_run_id: str | None = None) -> str:
+        """Record a run starting now in this process (its host and pid kept, see ``abandon_run``)."""
         run_id = str(uuid.uuid4())
         with self._sessions.begin() as session:
-            session.add(SyncRun(id=run_id, as_of=as_of, started_at=_utcnow(), status="running", flow_run_id=flow_run_id))
+            session.add(
+                SyncRun(
+                    id=run_id, as_of=as_of, started_at=_utcnow(), status="running", flow_run_id=flow_run_id,
+                    host=socket.gethostname(), pid=os.getpid(),
+                )
+            )
         return run_id
+
+    def running_runs(self) -> list[SyncRun]:
+        """The runs recorded as ``running``, newest first."""
+        with self._sessions() as session:
+            return list(session.scalars(select(SyncRun).where(SyncRun.status == "running").order_by(SyncRun.started_at.desc())))
+
+    def abandon_run(self, run_id: str, message: str) -> bool:
+        """Mark a run whose process is gone ``abandoned``, its start kept and no finish invented;
+        False when it is no longer ``running`` (it finished meanwhile, or another noticed first)."""
+        with self._sessions.begin() as session:
+            marked = session.execute(
+                update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "running").values(status="abandoned", message=message)
+            )
+            return bool(marked.rowcount)
 
     def finish_run(self, run_id: str, status: str, message: str | None = None) -> None:
         with self._sessions.begin() as session:
@@ -213,6 +236,30 @@ class Store:
         with self._sessions() as session:
             query = select(SyncRun).where(SyncRun.as_of <= as_of).order_by(SyncRun.started_at.desc()).limit(limit)
             return list(session.scalars(query))
+
+    def run_of_flow(self, flow_run_id: str) -> SyncRun | None:
+        """The sync run a Prefect flow run recorded (its newest, should the flow run have been retried)."""
+        with self._sessions() as session:
+            query = select(SyncRun).where(SyncRun.flow_run_id == flow_run_id).order_by(SyncRun.started_at.desc()).limit(1)
+            return session.scalars(query).first()
+
+    def latest_run(self, *, status: str | None = None, before: datetime | None = None) -> SyncRun | None:
+        """The newest run (with ``status``; started before ``before``), or None."""
+        query = select(SyncRun)
+        if status is not None:
+            query = query.where(SyncRun.status == status)
+        if before is not None:
+            query = query.where(SyncRun.started_at < before)
+        with self._sessions() as session:
+            return session.scalars(query.order_by(SyncRun.started_at.desc()).limit(1)).first()
+
+    def runs_between(self, after: datetime | None, before: datetime) -> list[SyncRun]:
+        """The runs started after ``after`` (from the first one when None) and before ``before``, oldest first."""
+        query = select(SyncRun).where(SyncRun.started_at < before)
+        if after is not None:
+            query = query.where(SyncRun.started_at > after)
+        with self._sessions() as session:
+            return list(session.scalars(query.order_by(SyncRun.started_at)))
 
     # --- observations ----------------------------------------------------
 
@@ -296,6 +343,42 @@ class Store:
     def observation_count(self) -> int:
         with self._sessions() as session:
             return session.scalar(select(func.count()).select_from(Observation)) or 0
+
+    # --- window totals -----------------------------------------------------
+
+    def save_window_total(self, run_id: str, metric: str, source: str, first_day: date, last_day: date, value: float) -> bool:
+        """Append ``value`` as the figure of ``metric`` over ``first_day..last_day`` when it differs
+        from the current one; True when a revision was added. Racing writers collide on the
+        (metric, first_day, last_day, revision) key and the loser re-reads, as for daily values."""
+        for _attempt in range(5):
+            try:
+                with self._sessions.begin() as session:
+                    current = current_totals(session, metric, last_day, last_day, first_day=first_day)
+                    existing = current[0] if current else None
+                    if existing is not None and existing.value == value:
+                        return False
+                    session.add(
+                        WindowTotalObservation(
+                            metric=metric, first_day=first_day, last_day=last_day, value=float(value), source=source,
+                            sync_run_id=run_id, fetched_at=_utcnow(), revision=existing.revision + 1 if existing else 1,
+                        )
+                    )
+                    return True
+            except IntegrityError:
+                continue
+        raise RuntimeError(f"could not save the total of metric {metric!r}: concurrent writers kept colliding")
+
+    def window_total(self, metric: str, first_day: date, last_day: date) -> WindowTotalValue | None:
+        """The current figure of ``metric`` over exactly ``first_day..last_day``, or None."""
+        with self._sessions() as session:
+            rows = current_totals(session, metric, last_day, last_day, first_day=first_day)
+        return total_value(rows[0]) if rows else None
+
+    def window_totals(self, metric: str, ending_from: date, ending_to: date) -> list[WindowTotalValue]:
+        """The current figure of every stored window of ``metric`` that ends in ``ending_from..ending_to``,
+        by last day, then first day."""
+        with self._sessions() as session:
+            return [total_value(row) for row in current_totals(session, metric, ending_from, ending_to)]
 
     # --- check-ins -------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from okrmodel.aggregation import Aggregation
 from okrmodel.briefing.model import Changes, Trend
 from okrmodel.evaluation import KeyResultStatus
 from okrmodel.periods import WindowKind
@@ -119,10 +120,19 @@ def _reading(kr: KeyResultStatus) -> tuple[Figure, ...]:
         target_hint = "milestone"
     else:
         target_hint = f"from {format_value(kr.baseline, kr.unit)}" if kr.baseline else None
-    actual = Figure("Actual", format_value(kr.actual, kr.unit), progress)
+    actual = Figure(_actual_label(kr), format_value(kr.actual, kr.unit), progress)
     if _doubtful(kr):
         actual = Figure("Actual", MISSING, "reads 0, which its unfiltered query contradicts")
     return (actual, Figure("Target", format_value(kr.target, kr.unit), target_hint))
+
+
+def _actual_label(kr: KeyResultStatus) -> str:
+    """What the actual is, where a unique count makes it matter: one total over the window, or a daily average."""
+    if kr.unique_units is None:
+        return "Actual"
+    if kr.aggregation is Aggregation.TOTAL:
+        return "Window total"
+    return f"Average daily {kr.unique_units}" if kr.aggregation is Aggregation.AVERAGE else "Actual"
 
 
 def _doubtful(kr: KeyResultStatus) -> bool:
@@ -172,6 +182,8 @@ def _freshness(kr: KeyResultStatus) -> str:
         else:
             label = _WINDOW_LABELS.get(kr.window, "window") if kr.window else "window"
             window = f"{label}, {_day(kr.window_first_day)} to {_day(kr.window_last_day)}"
+            if kr.aggregation is Aggregation.TOTAL:
+                window = f"one total of unique {kr.unique_units or 'counts'} over the {window}"
         return f"From {source} ({metric}), {window}, updated {format_date(kr.updated_at)}"
     if kr.metric is not None:
         return f"Metric {kr.metric}: nothing synced for this window yet"
@@ -196,6 +208,8 @@ def _notices(kr: KeyResultStatus) -> tuple[Notice, ...]:
         notices.append(Notice("info", f"Check-in{pinned} overrides the synced {format_value(kr.automated_actual, kr.unit)}"))
     elif kr.checkin is not None and not kr.checkin.wins:
         notices.append(Notice("info", f"Check-in of {format_date(kr.checkin.day)} ({format_value(kr.checkin.value, kr.unit)}) superseded by a newer synced value"))
+    if kr.unique_units is not None and kr.aggregation is Aggregation.TOTAL:
+        notices.append(Notice("info", f"Each of the {kr.unique_units} counts once over the window; the chart shows each day's own count, which adds up to more"))
     if kr.note:
         notices.append(Notice("info", f"Note: {kr.note}"))
     notices.extend(Notice("info", f"Note: {caveat}") for caveat in kr.caveats)

@@ -103,6 +103,7 @@ class TrendChart:
     end_label: str
     axis_y: float
     """The bottom of the plot, where the date axis runs."""
+    legend: str = "Solid: actual; dashed: pace; dotted: forecast."
 
     @staticmethod
     def svg_points(points: tuple[tuple[float, float], ...]) -> str:

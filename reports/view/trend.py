@@ -53,12 +53,15 @@ def trend_chart(trend: Trend, unit: str | None) -> TrendChart | None:
         start_label=format_short_date(first_day),
         end_label=format_short_date(last_day),
         axis_y=_BOTTOM,
+        legend="Solid: each day's own count." if trend.daily_counts else TrendChart.legend,
     )
 
 
 def describe(trend: Trend, unit: str | None) -> str:
     """The chart in words: ``52 of 110 deals by 1 Dec; pace 67 deals; forecast 85 deals by 31 Dec``."""
     day, value = trend.points[-1]
+    if trend.daily_counts:
+        return f"{format_value(value, unit)} on {format_short_date(day)}, each day on its own"
     reached = format_of(value, trend.target, unit) if trend.target is not None else format_value(value, unit)
     parts = [f"{reached} by {format_short_date(day)}"]
     pace = pace_on(trend.pace, day)

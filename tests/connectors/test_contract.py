@@ -29,7 +29,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import responses
 
-from connectors import SOURCE_KINDS, Catalogue, MappingError, MetricReading, SourceConfigurationError, SourceError, config_schema, connector_for, parse_config
+from connectors import (
+    SOURCE_KINDS,
+    Catalogue,
+    MappingError,
+    MetricReading,
+    SourceConfigurationError,
+    SourceError,
+    WindowTotal,
+    config_schema,
+    connector_for,
+    parse_config,
+)
 from connectors.sandbox import SandboxDataset, SandboxServer, contact
 from okrmodel.config import MetricNature
 from okrmodel.periods import Window
@@ -97,11 +108,16 @@ def ga4_property(request: pytest.FixtureRequest) -> Iterator[Fake]:
     request.getfixturevalue("monkeypatch").setenv("GA4_CREDENTIALS_JSON", request.getfixturevalue("key_json").get_secret_value())
     fields = [{"apiName": name, "uiName": name, "category": category} for name, category in [("sessions", "Session"), ("totalUsers", "User"), ("bounceRate", "Session")]]
     dimensions = [{"apiName": name, "uiName": name, "category": "Traffic source"} for name in ("date", "sessionDefaultChannelGroup", "sessionSource")]
-    rows = [{"dimensionValues": [{"value": day.strftime("%Y%m%d")}], "metricValues": [{"value": str(value)}]} for day, value in DAILY.items()]
-    report = {"rows": rows, "rowCount": len(rows), "metadata": {"timeZone": ZONE.key}}
+    def run_report(sent):
+        if any(dimension["name"] == "date" for dimension in json.loads(sent.body).get("dimensions", [])):
+            rows = [{"dimensionValues": [{"value": day.strftime("%Y%m%d")}], "metricValues": [{"value": str(value)}]} for day, value in DAILY.items()]
+        else:  # the window's total: one row, no dimensions
+            rows = [{"metricValues": [{"value": str(sum(DAILY.values()))}]}]
+        return 200, {}, json.dumps({"rows": rows, "rowCount": len(rows), "metadata": {"timeZone": ZONE.key}})
+
     with responses.RequestsMock(assert_all_requests_are_fired=False) as google:
         google.get(f"{GA4_API}/metadata", json={"name": "properties/123456789/metadata", "metrics": fields, "dimensions": dimensions})
-        google.post(f"{GA4_API}:runReport", json=report)
+        google.add_callback(responses.POST, f"{GA4_API}:runReport", callback=run_report)
         google.post("https://oauth2.googleapis.com/token", json={"access_token": "ya29.unused", "expires_in": 3600, "token_type": "Bearer"})
         yield Fake({}, Path("."), lambda: list(google.calls), lambda: [call for call in google.calls if ":runReport" in call.request.url])
 
@@ -112,8 +128,10 @@ def plausible_site(request: pytest.FixtureRequest) -> Iterator[Fake]:
 
     def answer(sent):
         query = json.loads(sent.body)
-        if query["dimensions"] == ["time:day"]:
+        if query.get("dimensions") == ["time:day"]:
             rows = [{"dimensions": [day.isoformat()], "metrics": [value]} for day, value in DAILY.items()]
+        elif not query.get("dimensions"):  # the window's total
+            rows = [{"dimensions": [], "metrics": [sum(DAILY.values())]}]
         else:
             rows = [{"dimensions": [name], "metrics": [value]} for name, value in [("Google", 40), ("Hacker News", 12), ("(Direct / None)", 9)]]
         return 200, {}, json.dumps({"results": rows, "meta": {}, "query": query})
@@ -121,7 +139,7 @@ def plausible_site(request: pytest.FixtureRequest) -> Iterator[Fake]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as plausible:
         plausible.add_callback(responses.POST, "https://plausible.io/api/v2/query", callback=answer)
         def daily_queries() -> list:
-            return [call for call in plausible.calls if json.loads(call.request.body)["dimensions"] == ["time:day"]]
+            return [call for call in plausible.calls if json.loads(call.request.body).get("dimensions", []) in (["time:day"], [])]
 
         yield Fake({}, Path("."), lambda: list(plausible.calls), daily_queries)
 
@@ -311,6 +329,17 @@ def test_read_gives_a_float_per_day_of_the_window(connector, config, harness, fa
     assert reading.values == {day: float(DAILY.get(day, 0)) for day in days}
     assert reading.api_calls == harness.read_calls == len(fake.calls())
     assert bool(fake.data_calls()) == (harness.read_calls > 0), "a read that calls the source queries its data"
+
+
+def test_read_total_is_the_windows_figure_in_as_few_calls_as_a_read(connector, config, harness, fake):
+    spec = config.metrics[GOOD]
+    assert spec.nature is MetricNature.FLOW, "each harness's good metric has a window"
+    total = connector.read_total(GOOD, spec, WINDOW, AS_OF)
+    assert isinstance(total, WindowTotal) and (total.metric, total.window) == (GOOD, WINDOW)
+    assert type(total.value) is float and total.value == float(sum(DAILY.values())), "each fake's window figure is its days' sum"
+    assert total.api_calls == len(fake.calls()) <= max(harness.read_calls, 1) + 1
+    with pytest.raises(MappingError):
+        connector.read_total(BAD, config.metrics[BAD], WINDOW, AS_OF)
 
 
 def test_read_of_the_wrong_value_fails_before_querying_data(connector, config, harness, fake):

@@ -106,7 +106,7 @@ def test_lint_demo_is_clean_and_strict_fails_on_findings(demo_config: Path):
 def test_lint_of_an_invalid_file_is_a_schema_error(demo_config: Path):
     demo_config.write_text(demo_config.read_text().replace("target: 5, unit: people", "target: five, unit: people"))
     result = okr("lint", "-c", str(demo_config))
-    assert result.exit_code == 2 and "key_results[1].target: Input should be a valid number" in result.stderr
+    assert result.exit_code == 2 and "key_results[1].target: must be a number (line 60)" in result.stderr
 
 
 def test_pinned_checkin_and_history(demo_config: Path):
@@ -123,19 +123,21 @@ def test_pinned_checkin_and_history(demo_config: Path):
 
 
 def test_close_freezes_the_period(demo_config: Path):
-    assert okr("checkin", "exec-approval", "3", "--author", "lee", "-c", str(demo_config), "--as-of", "2026-12-31").exit_code == 0
-    early = okr("close", "2026-Q4", "-c", str(demo_config), "--as-of", AS_OF)
-    assert early.exit_code == 2 and "force it" in early.stderr, early.output  # the quarter has not ended on Nov 27
-    closed = okr("close", "2026-q4", "--by", "maria", "-c", str(demo_config), "--as-of", "2026-12-31")
+    # A quarter that has ended whenever the test runs: a close as of a day after today is refused.
+    demo_config.write_text(demo_config.read_text().replace('period: "2026-Q4"', 'period: "2026-Q3"'))
+    assert okr("checkin", "exec-approval", "3", "--author", "lee", "-c", str(demo_config), "--as-of", "2026-09-30").exit_code == 0
+    early = okr("close", "2026-Q3", "-c", str(demo_config), "--as-of", "2026-09-15")
+    assert early.exit_code == 2 and "force it" in early.stderr, early.output  # the quarter has not ended on Sep 15
+    closed = okr("close", "2026-q3", "--by", "maria", "-c", str(demo_config), "--as-of", "2026-10-01")
     assert closed.exit_code == 0, closed.output
-    assert closed.stdout.startswith("Closed 2026-Q4, score ")
-    assert okr("close", "2026-Q4", "-c", str(demo_config), "--as-of", "2026-12-31").stdout.startswith("Already closed: 2026-Q4")
-    document = json.loads(okr("status", "--json", "-c", str(demo_config), "--as-of", "2026-12-31").stdout)
+    assert closed.stdout.startswith("Closed 2026-Q3, score ")
+    assert okr("close", "2026-Q3", "-c", str(demo_config)).stdout.startswith("Already closed: 2026-Q3")
+    document = json.loads(okr("status", "--json", "-c", str(demo_config), "--as-of", "2026-09-30").stdout)
     assert document["closed"] is True
     exec_approval = {kr["id"]: kr for kr in document["objectives"][2]["key_results"]}["exec-approval"]
     assert (exec_approval["score"], exec_approval["frozen"], exec_approval["status"]) == (1.0, True, "done")
     unknown = okr("close", "2027-Q1", "-c", str(demo_config))
-    assert unknown.exit_code == 2 and "period 2027-Q1 is not listed in the config (2026-Q4)" in unknown.stderr
+    assert unknown.exit_code == 2 and "period 2027-Q1 is not listed in the config (2026-Q3)" in unknown.stderr
 
 
 @pytest.mark.parametrize(
@@ -159,4 +161,4 @@ def test_a_report_path_that_cannot_be_written_is_refused(demo_config: Path, tmp_
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     result = okr("sync", "-c", str(demo_config), "--as-of", AS_OF, "--out", str(blocker / "r.html"))
-    assert result.exit_code == 2 and result.stderr.startswith(f"--out: cannot create the folder of {blocker / 'r.html'}")
+    assert result.exit_code == 2 and result.stderr.startswith(f"--out: cannot create the folder of {blocker / 'r.html'}: {blocker} is a file")

@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors import load_config
+from connectors.sandbox import Fault, RateLimits
 from flows.archive import archive_folder
 from flows.nightly import SyncIncomplete, nightly_sync
 from okrmodel.evaluation import evaluate
 from okrmodel.progress import Status
+from okrmodel.run_log import recent_runs
 from okrmodel.storage import Store
 
 AS_OF = date(2026, 11, 27)
@@ -136,3 +138,26 @@ def test_the_scheduled_run_reports_on_the_day_that_just_closed(prefect_harness, 
     summary = nightly_sync(str(demo_config), report_path=str(tmp_path / "r.html"), as_of_days_ago=1, today=AS_OF + timedelta(days=1))
     assert summary.as_of == AS_OF
     assert {(o.metric, o.first_day) for o in summary.metrics if o.metric == "mqls_now"} == {("mqls_now", AS_OF)}
+
+
+def test_a_run_under_faults_records_every_request_the_portal_counted(prefect_harness, demo_config: Path, sandbox, tmp_path):
+    # A 502 and an answer cut short are resent; then the portal's daily quota runs out mid-run.
+    sandbox.faults.push(Fault(status=502, on="/search"))
+    sandbox.faults.push(Fault(on="/search", truncated="dropped"))
+    sandbox.rate_limits = RateLimits(search_per_second=None, per_10_seconds=None, per_day=4)
+    try:
+        with pytest.raises(SyncIncomplete) as caught:
+            nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(tmp_path / "r.html"), today=AS_OF)
+        log = sandbox.call_log
+    finally:
+        sandbox.rate_limits = None
+        sandbox.faults.clear()
+    summary = caught.value.summary
+    assert summary.failed and all("daily API limit of the portal reached" in outcome.error for outcome in summary.failed)
+    statuses = [call.status for call in log]
+    assert statuses.count(502) == 1 and statuses.count(200) >= 4
+    # A DAILY 429 is never resent: each read meets it once at most, then the run stops asking.
+    assert statuses.count(429) <= len(summary.failed)
+    with Store(load_config(demo_config).storage_url()) as store:
+        [run] = recent_runs(store)
+    assert run.api_calls == summary.api_calls == len(log), "the run's record counts every request the portal counted"

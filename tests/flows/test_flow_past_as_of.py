@@ -1,10 +1,12 @@
-"""A sync as of a past day on the nightly flow: snapshots cannot be taken of the past."""
+"""A sync as of a past day on the nightly flow: snapshots cannot be taken of the past; a future day is refused."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from connectors import load_config
 from flows.nightly import nightly_sync
@@ -31,3 +33,14 @@ def test_a_sync_as_of_a_past_day_stores_no_snapshot_value_for_it(prefect_harness
             assert store.stored_days(name, PAST, PAST) == set()
             assert store.latest_value(name, PAST) is None
         assert store.stored_days("new_contacts", PAST, PAST) == {PAST}
+
+
+def test_a_sync_as_of_a_day_after_today_records_nothing(prefect_harness, demo_config: Path, sandbox):
+    # A deployment run with an as_of parameter reaches the flow without the CLI's --as-of check.
+    config = load_config(demo_config)
+    tomorrow = today_in(ZoneInfo(config.timezone)) + timedelta(days=1)
+    with pytest.raises(ValueError, match=f"as_of {tomorrow} is after today"):
+        nightly_sync(str(demo_config), as_of=tomorrow, send_email=False, send_notify=False)
+    with Store(config.storage_url()) as store:
+        assert store.runs() == [] and store.observation_count() == 0
+    assert sandbox.call_count == 0

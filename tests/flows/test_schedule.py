@@ -50,3 +50,17 @@ def test_two_companies_in_one_database_are_refused(demo_config: Path, tmp_path: 
     result = CliRunner().invoke(app, ["serve", "-c", str(demo_config), "-c", str(other)])
     assert result.exit_code == 2
     assert f"{other}: shares its database with {demo_config}" in result.stderr
+
+
+def test_each_deployment_runs_one_at_a_time_cancelling_a_second_trigger(prefect_harness, demo_config: Path):
+    from prefect import get_client
+    from prefect.client.schemas.objects import ConcurrencyLimitStrategy
+
+    deployment = nightly_deployment(load_config(demo_config), demo_config, "0 3 * * *")
+    deployment_id = deployment.apply()
+    with get_client(sync_client=True) as client:
+        registered = client.read_deployment(deployment_id)
+    # As the server keeps it: a second trigger while one runs is cancelled, not queued.
+    assert registered.global_concurrency_limit is not None and registered.global_concurrency_limit.limit == 1
+    assert registered.concurrency_options is not None
+    assert registered.concurrency_options.collision_strategy is ConcurrencyLimitStrategy.CANCEL_NEW

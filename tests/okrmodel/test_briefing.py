@@ -113,6 +113,19 @@ def test_one_cause_failing_every_metric_is_one_attention_item(store):
     assert item.reason == f"sync failing (deals, contacts): {token}"
 
 
+@pytest.mark.parametrize(("status", "says"), [("interrupted", "was stopped before it finished"), ("abandoned", "ended with its process before it finished")])
+def test_a_last_sync_that_never_finished_is_a_banner(store, status, says):
+    sync(store, AS_OF - timedelta(days=1), {"deals": 1.0, "contacts": 10})
+    run = store.start_run(AS_OF)
+    if status == "interrupted":
+        store.finish_run(run, "interrupted", "stopped by SIGTERM before it finished")
+    else:
+        store.abandon_run(run, "its process ended without finishing the run")
+    data = build_report_data(config(), store, AS_OF)
+    assert data.health.last_run_status == status
+    assert data.health.banner.startswith("The last sync (") and f"{says}: some numbers may be older than they look." in data.health.banner
+
+
 def test_nothing_synced_yet_is_a_banner_not_a_healthy_report(store):
     data = build_report_data(config(), store, AS_OF)
     assert data.health.banner.startswith("No sync has run yet")

@@ -77,7 +77,7 @@ def test_every_schema_problem_is_reported_at_once():
     lines = problems(bad)
     assert lines[0].startswith("okrs.yaml: timezone: unknown time zone 'Mars/Olympus'")
     assert any(line.startswith("okrs.yaml: metrics.mqls_now: unknown kind 'contacts_in_stag' (did you mean 'contacts_in_stage'?)") for line in lines)
-    assert any(line.startswith("okrs.yaml: objectives[0].key_results[3].target: Input should be a valid number") for line in lines)
+    assert any(line.startswith("okrs.yaml: objectives[0].key_results[3].target: must be a number (line 27)") for line in lines)
     assert any(line.startswith("okrs.yaml: objectives[0].key_results[3].colour: unknown key") for line in lines)
     assert len(lines) == 4
 
@@ -89,7 +89,7 @@ def test_every_schema_problem_is_reported_at_once():
         (("company: Acme Cloud\n", ""), "okrs.yaml: company: required key is missing"),
         (("source: hubspot\n    kind: contacts_entered_stage", "source: hubspt\n    kind: contacts_entered_stage"),
          "okrs.yaml: metrics.inbound_mqls.source: unknown source 'hubspt' (did you mean 'hubspot'?) (line 8)"),
-        (("        window: last_30_days", "        window: yesterday"), "okrs.yaml: objectives[0].key_results[0].window: Input should be"),
+        (("        window: last_30_days", "        window: yesterday"), "okrs.yaml: objectives[0].key_results[0].window: must be one of 'period', 'month', 'last_30_days' or 'latest' (line 22)"),
         (("{id: mql-pool, title: Grow the MQL pool to 250, metric: mqls_now, target: 250}", "{id: mql-pool, title: Grow, metric: mqls_now, target: 250, window: latest}"), None),
         (("{id: newsletters, title: Send 3 email newsletters, metric: newsletters, target: 3}", "{id: newsletters, title: Send 3, metric: newsletters, target: 3, window: latest}"),
          "okrs.yaml: objectives[0].key_results[1].window: window 'latest' needs a snapshot metric"),
@@ -98,7 +98,7 @@ def test_every_schema_problem_is_reported_at_once():
         (("type: hubspot", "type: hubspott"), "okrs.yaml: sources.hubspot: unknown type 'hubspott' (did you mean 'hubspot'?)"),
         (("timezone: Europe/Berlin\n", "timezone: Europe/Berlin\ntimezone: UTC\n"), "okrs.yaml: timezone: key appears twice"),
         (("objectives:\n", "objectives: [\n"), "okrs.yaml: not valid YAML"),
-        (("due: 2026-10-09", "due: 2026-13-09"), "okrs.yaml: objectives[0].actions[0].due: Input should be a valid date"),
+        (("due: 2026-10-09", "due: 2026-13-09"), "okrs.yaml: objectives[0].actions[0].due: must be a date such as 2026-10-31 (YYYY-MM-DD) (line 29)"),
     ],
 )
 def test_bad_input_gets_one_located_message(change, expected):
@@ -121,8 +121,8 @@ def test_not_a_mapping():
     [
         ("? [a, b]\n: 1\n", "okrs.yaml: not valid YAML: a key must be a plain value such as a name, not a list or mapping (line 1)"),
         ("company: Acme\n? {a: 1}\n: 2\n", "okrs.yaml: not valid YAML: a key must be a plain value such as a name, not a list or mapping (line 2)"),
-        ("objectives: &a\n  - *a\n", "okrs.yaml: objectives[0]: not valid YAML: an alias refers to a node that contains it (a cycle) (line 1)"),
-        ("company: Acme\nmetrics: &m\n  x: *m\n", "okrs.yaml: metrics.x: not valid YAML: an alias refers to a node that contains it (a cycle) (line 2)"),
+        ("objectives: &a\n  - *a\n", "okrs.yaml: objectives[0]: not valid YAML: an alias refers to a node that contains it (a cycle) (line 2)"),
+        ("company: Acme\nmetrics: &m\n  x: *m\n", "okrs.yaml: metrics.x: not valid YAML: an alias refers to a node that contains it (a cycle) (line 3)"),
         ("company: !custom Acme\n", "okrs.yaml: not valid YAML: could not determine a constructor for the tag '!custom' (line 1)"),
         ("company: Acme\nperiod: 2026-Q4\ntarget: !!int five\n", "okrs.yaml: not valid YAML: invalid literal for int() with base 10: 'five' (line 3)"),
     ],
@@ -143,7 +143,7 @@ def test_malformed_yaml_is_a_located_problem_not_a_traceback(text, expected):
 )
 def test_nan_and_infinity_are_not_numbers_a_config_can_mean(old, new, location):
     found = problems(VALID.replace(old, new, 1))
-    assert any(line.startswith(f"okrs.yaml: {location}") and "Input should be a finite number" in line for line in found), found
+    assert any(line.startswith(f"okrs.yaml: {location}") and "must be a finite number, not .nan or .inf" in line for line in found), found
 
 
 def test_an_alias_used_twice_without_a_cycle_still_loads():
@@ -208,9 +208,9 @@ KR = "      - {id: crm-training, title: Train 5 team members to use the marketin
         ("      - {id: crm-training, title: T, baseline: 10, target: 5, direction: increase}",
          "objectives[0].key_results[3].direction: direction increase needs a target above the baseline, got 10 -> 5; use decrease (line 27)"),
         ("      - {id: crm-training, title: T, target: 5, direction: sideways}",
-         "objectives[0].key_results[3].direction: Input should be 'increase', 'decrease', 'stay_above', 'stay_below' or 'milestone' (line 27)"),
+         "objectives[0].key_results[3].direction: must be one of 'increase', 'decrease', 'stay_above', 'stay_below' or 'milestone' (line 27)"),
         ("      - {id: crm-training, title: T, target: 5, weight: 0}",
-         "objectives[0].key_results[3].weight: Input should be greater than 0 (line 27)"),
+         "objectives[0].key_results[3].weight: must be more than 0 (line 27)"),
         ("      - {id: crm-training, title: T, target: 5, aggregation: sum}",
          "objectives[0].key_results[3].aggregation: aggregation needs a metric; manual key results take their latest check-in (line 27)"),
         ("      - {id: crm-training, title: T, metric: mqls_now, target: 5, aggregation: sum}",
@@ -274,7 +274,7 @@ def test_decrease_and_floors_over_windows_or_levels_stay_valid(replacement):
          "objectives[0].parent: parent links form a cycle: demand-gen -> demand-gen (line 18)"),
         ("period: 2026-Q4", "period: [2026-Q4, 2026-Q4]", "period: period 2026-Q4 is listed twice (line 3)"),
         ("period: 2026-Q4", "period: 2026-Q4\nthresholds: {on_track: 0.6, at_risk: 0.8}", "thresholds.at_risk: at_risk (0.8) must not exceed on_track (0.6) (line 4)"),
-        ("stage: marketingqualifiedlead}", "stage: marketingqualifiedlead, freshness_days: 0}", "metrics.mqls_now.freshness_days: Input should be greater than or equal to 1 (line 13)"),
+        ("stage: marketingqualifiedlead}", "stage: marketingqualifiedlead, freshness_days: 0}", "metrics.mqls_now.freshness_days: must be at least 1 (line 13)"),
         ("status: done, owner: maria@acme.example}", "status: done, owner: maria@acme.example, period: 2027-Q1}",
          "objectives[0].actions[0].period: period 2027-Q1 is not listed in the file's period (2026-Q4) (line 29)"),
     ],
@@ -321,7 +321,7 @@ def test_web_analytics_sources_load_as_flows():
          "okrs.yaml: metrics.organic_sessions.kind: kind 'ga4_metric' needs a source of type ga4, not 'hubspot' (line 10)"),
         (("{source: sheet, kind: csv_column", "{source: plausible, kind: csv_column"),
          "okrs.yaml: metrics.webinar_signups.kind: kind 'csv_column' needs a source of type csv, not 'plausible' (line 12)"),
-        (("metric: sessions", "metric: session"), "okrs.yaml: metrics.organic_sessions.metric: Input should be 'sessions', "),
+        (("metric: sessions", "metric: session"), "okrs.yaml: metrics.organic_sessions.metric: must be one of 'sessions', "),
         (("property_id: 123456789", "property_id: G-ABC123"),
          "okrs.yaml: sources.ga4.property_id: property_id is the numeric GA4 property id (Admin > Property details), such as '123456789', not 'G-ABC123' (line 5)"),
         (('"visit:source": [Google, Bing]', '"source": Google'),
@@ -340,3 +340,57 @@ def test_bad_web_source_input_gets_one_located_message(change, expected):
     lines = problems(text)
     assert len(lines) == 1, lines
     assert lines[0].startswith(expected), lines[0]
+
+
+UNIQUE = WEB_SOURCES.replace(
+    "metrics:\n",
+    "metrics:\n"
+    "  users: {source: ga4, kind: ga4_metric, metric: totalUsers}\n"
+    "  portal_visitors: {source: hubspot, kind: web_sessions, measure: visitors}\n"
+    "  portal_visits: {source: hubspot, kind: web_sessions}\n",
+)
+UNIQUE_KR = "      - {{id: crm-training, title: Grow unique visitors, metric: {metric}, target: 50000{extra}}}"
+
+
+def test_unique_counts_default_to_their_window_total_and_other_flows_to_a_sum():
+    from okrmodel.aggregation import Aggregation
+
+    aggregations = {}
+    for metric in ("visitors", "users", "portal_visitors", "portal_visits", "organic_sessions"):
+        config = parse_config(UNIQUE.replace(KR, UNIQUE_KR.format(metric=metric, extra="")))
+        aggregations[metric] = config.aggregation(config.objectives[0].key_results[3])
+    assert aggregations == {
+        "visitors": Aggregation.TOTAL, "users": Aggregation.TOTAL, "portal_visitors": Aggregation.TOTAL,
+        "portal_visits": Aggregation.SUM, "organic_sessions": Aggregation.SUM,
+    }
+
+
+def test_a_sum_of_a_unique_counts_days_is_refused_with_why_and_what_to_use():
+    assert problems(UNIQUE.replace(KR, UNIQUE_KR.format(metric="visitors", extra=", aggregation: sum"))) == [
+        "okrs.yaml: objectives[0].key_results[3].aggregation: visitors are unique people: a sum of days counts each one again on every "
+        "day they come back; leave aggregation out to use the window's total, or use average for average daily visitors (line 36)"
+    ]
+    assert problems(UNIQUE.replace(KR, UNIQUE_KR.format(metric="users", extra=", aggregation: sum, window: month"))) == [
+        "okrs.yaml: objectives[0].key_results[3].aggregation: users are unique people: a sum of days counts each one again on every "
+        "day they come back; leave aggregation out to use the window's total, or use average for average daily users (line 36)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("metric", "extra", "message"),
+    [
+        ("portal_visitors", ", aggregation: average, average_per: month",
+         "average_per: average_per month would be daily visitors times 30, not the visitors of a month; use window: month for the month's total, or average_per: day"),
+        ("portal_visits", ", aggregation: total", "aggregation: aggregation total is for unique counts (visitors, users); web_sessions adds up over days: use sum"),
+        ("mqls_now", ", aggregation: total", "aggregation: a snapshot metric (contacts_in_stage) does not add up over days; use latest or average"),
+        ("users", ", direction: stay_above", "direction: direction stay_above on the period's total of 'users': a running total only grows: "
+         "use window last_30_days/month, or aggregation latest/average"),
+    ],
+)
+def test_what_a_unique_count_cannot_mean_is_located(metric, extra, message):
+    assert problems(UNIQUE.replace(KR, UNIQUE_KR.format(metric=metric, extra=extra))) == [f"okrs.yaml: objectives[0].key_results[3].{message} (line 36)"]
+
+
+@pytest.mark.parametrize("extra", ["", ", aggregation: total", ", aggregation: average", ", window: last_30_days", ", window: month, direction: stay_above"])
+def test_a_unique_counts_total_or_daily_average_stays_valid(extra):
+    parse_config(UNIQUE.replace(KR, UNIQUE_KR.format(metric="visitors", extra=extra)))

@@ -381,7 +381,7 @@ def test_history_keeps_every_revision_and_check_in_with_provenance(store):
 def test_closing_freezes_final_values_against_later_revisions(store):
     cfg = config(MQL_KR)
     fill(store, "mqls", Q4_START, Q4_END, 1)
-    report, frozen_now = close_period(cfg, store, "2026-Q4", "maria", as_of=Q4_END)
+    report, frozen_now = close_period(cfg, store, "2026-Q4", "maria", as_of=Q4_END, today=Q4_END + timedelta(days=1))
     assert frozen_now and report.closed
     k = krs_of(report)["k"]
     assert (k.actual, k.score, k.status, k.frozen) == (92, 0.92, Status.ON_TRACK, True)  # 0.92 >= 0.9 x a full period
@@ -389,20 +389,23 @@ def test_closing_freezes_final_values_against_later_revisions(store):
     fill(store, "mqls", Q4_END, Q4_END, 30)  # a late revision after closing
     again = evaluate(cfg, store, Q4_END)
     assert (krs_of(again)["k"].actual, krs_of(again)["k"].score, again.objectives[0].score) == (92, 0.92, pytest.approx(0.92))
-    _, second_close = close_period(cfg, store, "2026-Q4", "sam", as_of=Q4_END + timedelta(days=3))
+    _, second_close = close_period(cfg, store, "2026-Q4", "sam", as_of=Q4_END + timedelta(days=3), today=Q4_END + timedelta(days=3))
     assert second_close is False
     assert [row.closed_by for row in store.frozen_scores("2026-Q4")] == ["maria", "maria"]
     with pytest.raises(KeyError, match="2026-Q1 is not listed"):
-        close_period(cfg, store, "2026-Q1", "maria", as_of=Q4_END)
+        close_period(cfg, store, "2026-Q1", "maria", as_of=Q4_END, today=Q4_END + timedelta(days=1))
 
 
 def test_closing_refuses_a_period_that_has_not_ended_unless_forced(store):
     cfg = config(MQL_KR)
     fill(store, "mqls", Q4_START, AS_OF, 1)
     with pytest.raises(PeriodNotOver, match=r"period 2026-Q4 runs until 2026-12-31 \(as of 2026-11-15\)"):
-        close_period(cfg, store, "2026-Q4", "maria", as_of=AS_OF)
+        close_period(cfg, store, "2026-Q4", "maria", as_of=AS_OF, today=AS_OF)
     with pytest.raises(ValueError):  # the CLI can catch it as a plain ValueError
-        close_period(cfg, store, "2026-Q4", "maria", as_of=Q4_END - timedelta(days=1))
+        close_period(cfg, store, "2026-Q4", "maria", as_of=Q4_END - timedelta(days=1), today=Q4_END)
+    # As of its last day, while that day is still today: its numbers are not all in yet.
+    with pytest.raises(PeriodNotOver, match=r"period 2026-Q4 runs until 2026-12-31 \(today is 2026-12-31\)"):
+        close_period(cfg, store, "2026-Q4", "maria", as_of=Q4_END, today=Q4_END)
     assert store.frozen_scores("2026-Q4") == []  # nothing was frozen
-    report, frozen_now = close_period(cfg, store, "2026-Q4", "maria", as_of=AS_OF, force=True)
+    report, frozen_now = close_period(cfg, store, "2026-Q4", "maria", as_of=AS_OF, today=AS_OF, force=True)
     assert frozen_now and report.closed and krs_of(report)["k"].actual == 46

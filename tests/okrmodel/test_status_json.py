@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from connectors import parse_config
 from okrmodel.evaluation import evaluate
+from okrmodel.run_log import sync_freshness
 from okrmodel.status_json import report_json
 from okrmodel.storage import Store
 
@@ -30,7 +31,7 @@ objectives:
 )
 AS_OF = date(2026, 11, 15)
 
-DOCUMENT_KEYS = {"period", "as_of", "objectives", "expected", "score", "closed"}
+DOCUMENT_KEYS = {"period", "as_of", "objectives", "expected", "score", "closed", "sync"}
 OBJECTIVE_KEYS = {
     "id", "title", "owner", "progress", "status", "key_results", "parent", "weight", "computed_status", "score", "score_label",
     "children", "rollup_progress", "rollup_status", "frozen", "status_basis",
@@ -43,6 +44,7 @@ KEY_RESULT_KEYS = {
 }
 CHECKIN_KEYS = {"value", "day", "author", "note", "pinned", "created_at", "wins"}
 LAST_FETCH_KEYS = {"status", "at", "error", "warning"}
+SYNC_KEYS = {"last_success_at", "runs_since", "overdue", "warning"}
 
 
 def test_every_key_of_every_level_is_pinned(tmp_path):
@@ -52,7 +54,10 @@ def test_every_key_of_every_level_is_pinned(tmp_path):
         store.record_fetch(run, "mqls", "hubspot", status="succeeded", api_calls=1)
         store.finish_run(run, "succeeded")
         store.add_checkin("training", AS_OF, 2, "lee", "two of five")
-        document = json.loads(json.dumps(report_json(evaluate(CONFIG, store, AS_OF)), allow_nan=False))
+        [synced] = store.runs()
+        # The wall clock three days after the run: the sync is overdue.
+        sync = sync_freshness(CONFIG, store, synced.started_at + timedelta(days=3))
+        document = json.loads(json.dumps(report_json(evaluate(CONFIG, store, AS_OF), sync), allow_nan=False))
     assert set(document) == DOCUMENT_KEYS
     (objective,) = document["objectives"]
     assert set(objective) == OBJECTIVE_KEYS
@@ -61,3 +66,5 @@ def test_every_key_of_every_level_is_pinned(tmp_path):
     assert set(manual_kr["checkin"]) == CHECKIN_KEYS
     assert set(metric_kr["last_fetch"]) == LAST_FETCH_KEYS
     assert (metric_kr["actual"], metric_kr["last_fetch"]["status"], manual_kr["last_fetch"]) == (46.0, "succeeded", None)
+    assert set(document["sync"]) == SYNC_KEYS
+    assert (document["sync"]["last_success_at"], document["sync"]["overdue"]) == (synced.started_at.isoformat(), True)

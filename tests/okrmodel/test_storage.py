@@ -87,6 +87,65 @@ def test_concurrent_writers_never_duplicate(database_url):
         assert all(a[1] != b[1] for a, b in zip(rows, rows[1:])), "no revision may repeat the one before it"
 
 
+def test_window_totals_round_trip_with_revisions_and_provenance(database_url):
+    october, quarter_to_date = date(2026, 10, 1), date(2026, 11, 2)
+    with Store(database_url) as store:
+        first_run = store.start_run(D2)
+        assert store.save_window_total(first_run, "visitors", "plausible", october, quarter_to_date, 1200) is True
+        assert store.save_window_total(first_run, "visitors", "plausible", D1, quarter_to_date, 90) is True  # another window, same end
+        second_run = store.start_run(D3)
+        assert store.save_window_total(second_run, "visitors", "plausible", october, quarter_to_date, 1200) is False  # unchanged: nothing written
+        assert store.save_window_total(second_run, "visitors", "plausible", october, quarter_to_date, 1210) is True  # a late visit: revision 2
+        assert store.save_window_total(second_run, "visitors", "plausible", october, D3, 1250) is True
+
+        current = store.window_total("visitors", october, quarter_to_date)
+        assert (current.value, current.revision, current.fetched_at.tzinfo is not None) == (1210.0, 2, True)
+        assert store.window_total("visitors", october, date(2026, 11, 1)) is None
+        assert store.window_total("users", october, quarter_to_date) is None
+        assert [(t.first_day, t.last_day, t.value) for t in store.window_totals("visitors", quarter_to_date, D3)] == [
+            (october, quarter_to_date, 1210.0), (D1, quarter_to_date, 90.0), (october, D3, 1250.0),
+        ]
+        assert store.observation_count() == 0  # totals are no daily values
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT revision, value, source, sync_run_id FROM window_totals WHERE last_day = :day AND first_day = :first ORDER BY revision"
+        ), {"day": quarter_to_date, "first": october}).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [(1, 1200.0, "plausible", first_run), (2, 1210.0, "plausible", second_run)]
+
+
+def test_racing_writers_store_a_window_total_once(database_url):
+    with Store(database_url) as store:
+        run = store.start_run(D3)
+        barrier = threading.Barrier(4)
+
+        def write() -> None:
+            barrier.wait()
+            store.save_window_total(run, "visitors", "plausible", D1, D3, 77)
+
+        threads = [threading.Thread(target=write) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert store.window_total("visitors", D1, D3).revision == 1
+        assert len(store.window_totals("visitors", D3, D3)) == 1
+
+
+def test_migration_0005_adds_window_totals_and_goes_back_cleanly(database_url):
+    engine = create_engine(database_url)
+    migrate(engine, "0004")
+    assert "window_totals" not in inspect(engine).get_table_names()
+    migrate(engine, "0005")
+    columns = {column["name"] for column in inspect(engine).get_columns("window_totals")}
+    assert {"metric", "first_day", "last_day", "revision", "value", "source", "sync_run_id", "fetched_at"} <= columns
+    migrate(engine, "0004", downgrade=True)
+    assert "window_totals" not in inspect(engine).get_table_names()
+    assert "observations" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
 def test_migrations_go_down_to_empty_and_up_again(database_url):
     engine = create_engine(database_url)
     migrate(engine)

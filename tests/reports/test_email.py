@@ -238,7 +238,7 @@ def test_missing_password_is_named_before_connecting(small_data):
     [
         ({"sender": "reports"}, "email.sender: 'reports' is not an email address"),
         ({"recipients": ["ceo@acme.example", "cmo"]}, "email.recipients: 'cmo' is not an email address"),
-        ({"recipients": []}, "email.recipients: List should have at least 1 item"),
+        ({"recipients": []}, "email.recipients: must list at least 1 item"),
         ({"password_env": None}, "email: username needs password_env"),
         ({"allow_plaintext_login": False}, "email: security: none with a username would send the SMTP password unencrypted; use starttls or ssl"),
         ({"subject": "{company} {quarter}"}, "email.subject: subject may use {company}, {period}, {as_of} and {summary} only"),

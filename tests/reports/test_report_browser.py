@@ -1,21 +1,23 @@
 """The report as leadership sees it: the web page and the email's HTML opened in Debian's
 headless Chromium through Playwright, checked with axe-core at desktop, mail-pane and phone
-widths. Screenshots land in tests/reports/artifacts/ (ignored by git) for a person to look at."""
+widths; and ops' alert email, at mail-pane and phone widths. Screenshots land in tests/reports/artifacts/ (ignored by git) for a person to look at."""
 
 from __future__ import annotations
 
 import base64
 import re
 import shutil
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from okrmodel.alerting import FailedMetric, FailureAlert
 from okrmodel.briefing import ReportData
 from okrmodel.config import EmailSettings
-from reports import build_status_email, render_report, write_html
+from reports import build_alert_email, build_alert_view, build_status_email, render_report, write_html
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 # Desktop, a mail client's reading pane, a phone.
@@ -178,4 +180,32 @@ def test_the_portfolio_passes_axe_and_fits_the_screen(browser, portfolio_file: P
     rows = page.locator("tbody tr")
     assert [rows.nth(index).locator(".file").inner_text() for index in range(rows.count())] == ["broken.yaml", "beta.yaml", "acme.yaml"]
     assert "Beta <Labs>" in page.locator("tbody").inner_text(), "config text shows as text"
+    page.close()
+
+
+@pytest.fixture
+def alert_file(tmp_path: Path) -> Path:
+    """Ops' alert as a mail client shows it, with the long unbroken error text a source sends."""
+    error = (
+        "hubspot: token invalid or expired: Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find "
+        "more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview (HTTP 401, correlationId 5c0f5fd1-7b1f-4d7a-9d0e-1d3f0a6c2b9e)"
+    )
+    failed_at = datetime(2026, 11, 27, 2, 4, tzinfo=UTC)
+    alert = FailureAlert(
+        company="Acme Cloud", status="failed", as_of=date(2026, 11, 27), started_at=failed_at, failing_since=failed_at, failing_since_as_of=date(2026, 11, 27),
+        failed_runs=1, metrics_read=2, problems=(), flow_run="able-fox", report_url="https://okr.acme.example/reports/acme-cloud",
+        metrics=tuple(FailedMetric(name, "hubspot", error, "Put a valid token in $HUBSPOT_TOKEN.", failed_at - timedelta(days=1), date(2026, 11, 26)) for name in ("new_contacts", "deals_created")),
+    )
+    message = build_alert_email(build_alert_view(alert), EmailSettings(smtp_host="mail", sender="r@acme.example", recipients=["ceo@acme.example"]), ["ops@acme.example"])
+    path = tmp_path / "alert.html"
+    path.write_text(message.get_body(preferencelist=("html",)).get_content(), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("width", [600, 390])
+def test_an_alert_passes_axe_and_reads_on_a_phone(browser, alert_file: Path, width: int):
+    page = open_page(browser, alert_file, width)
+    screenshot(page, f"alert-{width}")
+    assert violations(page, EMAIL_AXE_OPTIONS) == ""
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "the alert scrolls sideways"
     page.close()

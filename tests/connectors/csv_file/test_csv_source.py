@@ -165,12 +165,36 @@ def test_checks_reads_and_the_catalogue_share_one_download(tmp_path: Path):
 
 
 @responses.activate
+def test_a_window_total_is_the_columns_sum_from_the_same_download(tmp_path: Path):
+    responses.get(SHEET_URL, body=TRAFFIC, content_type="text/csv")
+    csv, metrics = url_connector(tmp_path)
+    sessions = csv.read_total("sessions", metrics["sessions"], WINDOW, AS_OF)
+    signups = csv.read_total("signups", metrics["signups"], WINDOW, AS_OF)
+    assert (sessions.metric, sessions.window, sessions.value, sessions.api_calls) == ("sessions", WINDOW, 120.0 + 30.0 + 80.0 + 90.0, 1)
+    assert (signups.value, signups.api_calls) == (2.0 + 1.0 + 4.0, 0)
+    assert len(responses.calls) == 1
+    with pytest.raises(SourceConfigurationError, match="its last value of .sessions. is on 2026-10-27"):
+        csv.read_total("sessions", metrics["sessions"], Window.from_days(date(2026, 10, 24), date(2026, 10, 30), ZONE), AS_OF)
+
+
+@responses.activate
 def test_a_download_retries_5xx_then_succeeds(tmp_path: Path):
     responses.get(SHEET_URL, status=503)
     responses.get(SHEET_URL, body=TRAFFIC, content_type="text/csv")
     csv, metrics = url_connector(tmp_path)
     assert csv.read("sessions", metrics["sessions"], WINDOW, AS_OF).values[date(2026, 10, 27)] == 90.0
     assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_a_download_cut_short_is_sent_again_and_counted(tmp_path: Path):
+    # The connection dropped before the announced length: a sheet read so far would lose its last rows.
+    responses.get(SHEET_URL, body=TRAFFIC[: len(TRAFFIC) // 2], content_type="text/csv", headers={"Content-Length": str(len(TRAFFIC))}, auto_calculate_content_length=False)
+    responses.get(SHEET_URL, body=TRAFFIC, content_type="text/csv")
+    csv, metrics = url_connector(tmp_path)
+    reading = csv.read("sessions", metrics["sessions"], WINDOW, AS_OF)
+    assert reading.values[date(2026, 10, 27)] == 90.0
+    assert reading.api_calls == len(responses.calls) == 2
 
 
 @responses.activate

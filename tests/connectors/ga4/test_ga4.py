@@ -268,3 +268,53 @@ def test_the_key_comes_from_the_named_variable(monkeypatch, key_json):
     monkeypatch.setenv("ACME_GA4_KEY", key_json.get_secret_value())
     ga4 = GA4Connector("ga4", GA4Source(type="ga4", property_id=PROPERTY, credentials_env="ACME_GA4_KEY"))
     assert ga4.client.email == EMAIL
+
+
+def window_report(metric: str, value: int | None, *, time_zone: str = "America/New_York") -> dict:
+    """A runReport answer without dimensions: one row for the whole range (none when GA4 has no data)."""
+    rows = [] if value is None else [{"metricValues": [{"value": str(value)}]}]
+    return {
+        "metricHeaders": [{"name": metric, "type": "TYPE_INTEGER"}], "rows": rows, "rowCount": len(rows),
+        "metadata": {"currencyCode": "USD", "timeZone": time_zone}, "kind": "analyticsData#runReport",
+    }
+
+
+@pytest.mark.parametrize("metric", ["totalUsers", "activeUsers", "newUsers"])
+def test_user_counts_do_not_add_up_over_days_and_sessions_do(metric):
+    config = parse_config(
+        f"company: A\ntimezone: America/New_York\nperiod: 2026-Q4\nsources: {{ga4: {{type: ga4, property_id: {PROPERTY}}}}}\n"
+        f"metrics:\n  users: {{source: ga4, kind: ga4_metric, metric: {metric}}}\n  sessions: {{source: ga4, kind: ga4_metric, metric: sessions}}\n"
+    )
+    assert (config.metrics["users"].adds_up_over_days, config.metrics["sessions"].adds_up_over_days) == (False, True)
+
+
+@responses.activate
+def test_a_window_total_is_one_report_without_the_date_dimension(key_json, serve_metadata):
+    serve_metadata()
+    # GA4 counts a user once over the range: fewer than the 12 + 7 + 30 of the days.
+    responses.post(REPORT_URL, json=window_report("totalUsers", 41))
+
+    total = connector(key_json).read_total("search_users", METRICS["search_users"], WINDOW, AS_OF)
+
+    assert (total.metric, total.window, total.value) == ("search_users", WINDOW, 41.0)
+    assert total.api_calls == 2  # the metadata the check read, and the one report
+    [call] = report_calls()
+    body = json.loads(call.request.body)
+    assert "dimensions" not in body, "a date dimension would split the users into days"
+    assert body["metrics"] == [{"name": "totalUsers"}]
+    assert body["dateRanges"] == [{"startDate": "2026-10-30", "endDate": "2026-11-03"}]
+    assert body["dimensionFilter"] == {"andGroup": {"expressions": [
+        {"filter": {"fieldName": "sessionDefaultChannelGroup", "inListFilter": {"values": ["Organic Search", "Paid Search"]}}},
+        {"filter": {"fieldName": "country", "stringFilter": {"value": "Germany", "matchType": 1}}},
+    ]}}
+
+
+@responses.activate
+def test_a_window_without_data_totals_zero_and_another_zone_fails(key_json, serve_metadata):
+    serve_metadata()
+    responses.post(REPORT_URL, json=window_report("totalUsers", None))
+    responses.post(REPORT_URL, json=window_report("totalUsers", 41, time_zone="Europe/Berlin"))
+    ga4 = connector(key_json)
+    assert ga4.read_total("search_users", METRICS["search_users"], WINDOW, AS_OF).value == 0.0
+    with pytest.raises(SourceConfigurationError, match="reports days in Europe/Berlin"):
+        ga4.read_total("search_users", METRICS["search_users"], WINDOW, AS_OF)

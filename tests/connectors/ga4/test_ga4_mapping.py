@@ -146,8 +146,12 @@ def test_the_catalogue_lists_the_propertys_metrics_dimensions_and_channel_groups
     catalogue = ga4.catalog()
     assert (catalogue.source, catalogue.type, catalogue.api_calls) == ("ga4", "ga4", 1)
     tables = {table.name: table for table in catalogue.tables}
-    assert tables["metrics"].rows[0] == {"api_name": "sessions", "ui_name": "Sessions", "category": "Session", "custom": False, "additive": True}
-    assert [row["api_name"] for row in tables["metrics"].rows if not row["additive"]] == ["bounceRate", "customEvent:order_value"]
+    assert tables["metrics"].rows[0] == {
+        "api_name": "sessions", "ui_name": "Sessions", "category": "Session", "custom": False, "mappable": True, "adds_up_over_days": True,
+    }
+    assert [row["api_name"] for row in tables["metrics"].rows if not row["mappable"]] == ["bounceRate", "customEvent:order_value"]
+    # Users are mapped, but read as one total per window: a user back on two days is one user.
+    assert {row["api_name"]: row["adds_up_over_days"] for row in tables["metrics"].rows if row["category"] == "User"} == {"totalUsers": False}
     assert [row["api_name"] for row in tables["metrics"].rows if row["custom"]] == ["customEvent:order_value"]
     assert [row["api_name"] for row in tables["dimensions"].rows] == [
         "date", "sessionDefaultChannelGroup", "firstUserDefaultChannelGroup", "sessionSource", "country", "customEvent:plan",

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from connectors import FatalSourceError, RetriableSourceError, SourceConfigurationError, parse_config
+from connectors import FatalSourceError, QuotaExhaustedError, RetriableSourceError, SourceConfigurationError, parse_config
 from connectors.hubspot.client import default_retry
 from connectors.hubspot.config import HubSpotSource
 from connectors.hubspot.connector import HubSpotConnector
@@ -94,7 +94,7 @@ def test_429_is_retried_then_succeeds(server, dataset, retry_after, times):
     reading = connect(server).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
     assert reading.values == created_per_day(dataset.contacts, DAY)
     assert statuses(server) == [429] * times + [200]
-    assert reading.api_calls == 1  # retries are the transport's; the reading counts requests it asked for
+    assert reading.api_calls == server.call_count == times + 1  # HubSpot counted every resend: so does the run
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
@@ -133,6 +133,7 @@ def test_a_429_that_never_ends_is_retriable_with_hubspots_message(server):
     with pytest.raises(RetriableSourceError, match="ten_secondly_rolling limit") as caught:
         connect(server, retries=2).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
     assert caught.value.status == 429 and caught.value.correlation_id
+    assert caught.value.api_calls == server.call_count == 3  # a failed read still counts what it sent
 
 
 def test_403_names_the_missing_scopes_and_is_not_retried(server):
@@ -334,8 +335,8 @@ def test_retries_pass_the_rate_limiter_too():
     assert statuses_seen.count(502) == 16
     searches = [call.arrived for call in log if call.path.endswith("/search")]
     assert max(sum(1 for other in searches if start <= other < start + 1.0) for start in searches) <= 5
-    # api_calls counts the requests the connector asked for, not urllib3's resends of them.
-    assert sum(reading.api_calls for reading in readings) == len(log) - 16
+    # Every request that left counts, urllib3's resends included: what HubSpot counted.
+    assert sum(reading.api_calls for reading in readings) == len(log)
 
 
 def test_a_401_on_the_analytics_reports_stops_the_runs_other_reads(server):
@@ -347,3 +348,106 @@ def test_a_401_on_the_analytics_reports_stops_the_runs_other_reads(server):
     with pytest.raises(SourceConfigurationError, match="token invalid or expired"):
         connector.read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
     assert server.call_count == calls, "the portal rejected the token: no further call"
+
+
+@pytest.mark.parametrize("truncated", ["dropped", "short"])
+@pytest.mark.parametrize(("metric", "on"), [("new_contacts", "/search"), ("sessions", "/analytics/")])
+def test_a_200_cut_short_is_sent_again_like_a_5xx(server, dataset, truncated, metric, on):
+    # "dropped": the connection closes before the announced length; "short": JSON that stops mid-way.
+    server.faults.push(Fault(on=on, truncated=truncated))
+    reading = connect(server).read(metric, METRICS[metric], DAY, AS_OF)
+    if metric == "new_contacts":
+        assert reading.values == created_per_day(dataset.contacts, DAY)
+    assert [call.path for call in server.call_log].count(server.call_log[0].path) == 2, "the cut answer's request was sent again"
+    assert reading.api_calls == server.call_count
+
+
+@pytest.mark.parametrize(("truncated", "problem"), [("dropped", r"search answer was cut short \(ProtocolError\)"), ("short", "search answer is not JSON")])
+def test_answers_cut_short_on_every_try_fail_as_retriable_after_the_retries(server, truncated, problem):
+    server.faults.push(Fault(on="/search", truncated=truncated, times=10))
+    with pytest.raises(RetriableSourceError, match=f"{problem} on each of 3 tries") as caught:
+        connect(server, retries=2).read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert caught.value.api_calls == server.call_count == 3  # the first try and two resends, each counted
+
+
+def reset_named_in(message: str) -> datetime:
+    """The reset moment a daily-limit message names: ``midnight America/New_York (2026-11-28 00:00 EST)``."""
+    import re
+
+    found = re.search(r"resets at midnight America/New_York \((\d{4}-\d{2}-\d{2}) 00:00 E[SD]T\)", message)
+    assert found, message
+    return datetime.combine(date.fromisoformat(found.group(1)), time.min, tzinfo=ZONE)
+
+
+@pytest.mark.parametrize("first", ["new_contacts", "sessions"], ids=["daily-quota-on-search", "daily-429-on-analytics"])
+def test_a_spent_daily_quota_stops_the_portals_reads_at_once_saying_when_it_resets(server, first):
+    if first == "new_contacts":
+        server.rate_limits = RateLimits(search_per_second=None, per_10_seconds=None, per_day=0)
+    else:
+        server.faults.push(Fault(status=429, on="/analytics/", policy="DAILY", times=10))
+    connector = connect(server, retries=5)
+    before = datetime.now(ZONE)
+    with pytest.raises(QuotaExhaustedError) as caught:
+        connector.read(first, METRICS[first], DAY, AS_OF)
+    after = datetime.now(ZONE)
+    message = str(caught.value)
+    assert "daily API limit of the portal reached: You have reached your daily limit." in message
+    assert "no more HubSpot calls this run" in message and caught.value.status == 429 and caught.value.correlation_id
+    # The next midnight in the account's zone, whatever the day the test runs.
+    assert before < reset_named_in(message) <= after + timedelta(days=1)
+    assert statuses(server) == [429], "never retried: the quota cannot come back before midnight"
+    assert caught.value.api_calls == 1
+    # Every later metric of the portal fails at once, with the same message, without a request.
+    for later in ("organic", "deals", "sessions", "mqls"):
+        with pytest.raises(QuotaExhaustedError, match="daily API limit") as again:
+            connector.read(later, METRICS[later], DAY, AS_OF)
+        assert again.value.api_calls == 0
+    assert server.call_count == 1
+
+
+def test_the_sandbox_daily_quota_answers_hubspots_daily_429_once_spent(server):
+    server.rate_limits = RateLimits(search_per_second=None, per_10_seconds=None, per_day=2)
+    answers = []
+    for _ in range(3):
+        request = urllib.request.Request(f"{server.base_url}/crm/v3/properties/contacts", headers={"Authorization": f"Bearer {TOKEN}"})
+        try:
+            with urllib.request.urlopen(request) as response:
+                answers.append((response.status, None))
+        except urllib.error.HTTPError as error:
+            answers.append((error.code, json.loads(error.read())))
+    assert [status for status, _ in answers] == [200, 200, 429]
+    assert answers[2][1]["policyName"] == "DAILY" and answers[2][1]["message"] == "You have reached your daily limit."
+
+
+@pytest.mark.parametrize("stopped_by", ["daily-quota", "close"])
+def test_a_retry_waiting_out_a_429_stops_at_once_when_the_portals_reads_stop(server, stopped_by):
+    # One read waits out a long Retry-After; meanwhile the day's quota is found spent (or the run is
+    # closed, as on SIGTERM): the waiting read fails at once instead of resending after the wait.
+    import threading
+
+    server.faults.push(Fault(status=429, on="/analytics/", retry_after=120))
+    connector = connect(server, retries=3)
+    outcome: list[Exception] = []
+
+    def waiting_read() -> None:
+        try:
+            connector.read("sessions", METRICS["sessions"], DAY, AS_OF)
+        except Exception as error:
+            outcome.append(error)
+
+    waiting = threading.Thread(target=waiting_read)
+    waiting.start()
+    while not statuses(server):
+        waiting.join(0.01)  # until the 429 was answered: the read is in its Retry-After wait
+    if stopped_by == "daily-quota":
+        server.faults.push(Fault(status=429, on="/search", policy="DAILY"))
+        with pytest.raises(QuotaExhaustedError):
+            connector.read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    else:
+        connector.close()
+    waiting.join(60)  # far less than the 120 s it was told to wait
+    assert not waiting.is_alive()
+    [error] = outcome
+    expected = "daily API limit of the portal reached" if stopped_by == "daily-quota" else "the run stopped before this read finished"
+    assert expected in str(error)
+    assert len(server.call_log) == (2 if stopped_by == "daily-quota" else 1), "the waiting read sent nothing more"

@@ -103,8 +103,7 @@ def test_429_then_success_is_retried_honouring_retry_after():
     responses.post(URL, json=answer({day: 1 for day in WINDOW.days()}))
     reading = connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
     assert sum(reading.values.values()) == 5.0
-    assert len(responses.calls) == 2
-    assert reading.api_calls == 1  # one request, whatever urllib3 retried
+    assert reading.api_calls == len(responses.calls) == 2  # Plausible counted the resend against its limit too
 
 
 @responses.activate
@@ -164,7 +163,6 @@ def test_an_instance_without_v2_says_so():
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
-        ("<html>maintenance</html>", "/api/v2/query answer is not JSON"),
         ("[1, 2]", "/api/v2/query answer is not a JSON object"),
         ('{"error": "none"}', "query answer has no results list (keys: error)"),
         ('{"results": [{"date": "2026-11-01", "visitors": 3}]}', "query answer row without dimensions and metrics lists"),
@@ -178,6 +176,24 @@ def test_answers_that_cannot_be_read_are_fatal(body, problem):
     with pytest.raises(FatalSourceError) as caught:
         connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
     assert problem in str(caught.value)
+
+
+@responses.activate
+def test_an_answer_that_is_not_json_is_sent_again_like_a_5xx():
+    # A maintenance page (or an answer cut short on its way) under a 200: the next answer is likely whole.
+    responses.post(URL, body="<html>maintenance</html>", content_type="text/html")
+    responses.post(URL, json=answer({date(2026, 11, 1): 7}))
+    reading = connector().read("visitors", METRICS["visitors"], WINDOW, AS_OF)
+    assert reading.values[date(2026, 11, 1)] == 7.0
+    assert reading.api_calls == len(responses.calls) == 2
+
+
+@responses.activate
+def test_answers_that_are_never_json_fail_as_retriable_after_the_retries():
+    responses.post(URL, body="<html>maintenance</html>", content_type="text/html")
+    with pytest.raises(RetriableSourceError, match=r"/api/v2/query answer is not JSON on each of 3 tries"):
+        connector(retries=2).read("visitors", METRICS["visitors"], WINDOW, AS_OF)
+    assert len(responses.calls) == 3
 
 
 @responses.activate
@@ -198,3 +214,34 @@ def test_base_url_is_normalised_for_self_hosted_instances():
         "company: A\nperiod: 2026-Q4\nsources: {p: {type: plausible, site_id: a.example, base_url: 'https://stats.acme.example/'}}\n"
     ).sources["p"]
     assert source.base_url == BASE
+
+
+def test_visitors_do_not_add_up_over_days_and_the_other_counts_do():
+    assert {name: spec.adds_up_over_days for name, spec in METRICS.items()} == {"visitors": False, "search_pageviews": True, "odd_page_events": True}
+
+
+@responses.activate
+def test_a_window_total_is_one_aggregate_query_without_time_day():
+    # Plausible counts a visitor once over the range; no dimensions means one row for the whole of it.
+    responses.post(
+        URL,
+        json={"results": [{"dimensions": [], "metrics": [41]}], "meta": {}, "query": {}},
+        match=[matchers.json_params_matcher({
+            "site_id": "acme.example", "metrics": ["visitors"], "date_range": ["2026-10-30", "2026-11-03"],
+        })],
+    )
+    total = connector().read_total("visitors", METRICS["visitors"], WINDOW, AS_OF)
+    assert (total.metric, total.window, total.value, total.api_calls) == ("visitors", WINDOW, 41.0, 1)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_window_total_keeps_the_filters_and_refuses_a_grouped_answer():
+    responses.post(URL, json={"results": [{"dimensions": [], "metrics": [7]}]}, match=[matchers.json_params_matcher({
+        "site_id": "acme.example", "metrics": ["pageviews"], "date_range": ["2026-10-30", "2026-11-03"],
+        "filters": [["is", "visit:source", ["Google", "Bing"]], ["is", "event:page", ["/pricing"]]],
+    })])
+    assert connector().read_total("search_pageviews", METRICS["search_pageviews"], WINDOW, AS_OF).value == 7.0
+    responses.post(URL, json=answer({date(2026, 11, 1): 4, date(2026, 11, 2): 5}))
+    with pytest.raises(FatalSourceError, match="aggregate query answered 2 rows, expected one"):
+        connector().read_total("visitors", METRICS["visitors"], WINDOW, AS_OF)

@@ -71,7 +71,7 @@ def test_a_metric_outside_the_additive_list_is_a_mapping_error():
     with pytest.raises(MappingError) as caught:
         connector().check("traffic", spec)
     assert caught.value.field == ("metric",)
-    assert caught.value.message == "'visitor' is not a Plausible metric that adds up over days (did you mean 'visitors'?); use one of visitors, visits, pageviews, events"
+    assert caught.value.message == "'visitor' is not a Plausible metric that can be mapped (did you mean 'visitors'?); use one of visitors, visits, pageviews, events"
 
 
 @responses.activate

@@ -21,6 +21,7 @@ from connectors.errors import FatalSourceError, RetriableSourceError, SourceConf
 from connectors.transport.classify import (
     AnswerHooks,
     ErrorAnswer,
+    UnreadableAnswer,
     classify,
     classify_failure,
     error_body,
@@ -152,11 +153,13 @@ def test_an_error_body_is_its_json_object_or_nothing(raw, body):
     assert error_body(raw) == body
 
 
-def test_a_success_we_cannot_parse_is_fatal():
+def test_a_success_that_is_not_json_is_unreadable_and_one_of_the_wrong_shape_fatal():
     assert parse_json("portal", b"[1, 2]", "report") == [1, 2]
     assert parse_json_object("portal", b'{"results": []}', "listing", status=200) == {"results": []}
-    with pytest.raises(FatalSourceError) as not_json:
+    # Not JSON (cut short, a maintenance page): the same request again will likely be answered whole.
+    with pytest.raises(UnreadableAnswer) as not_json:
         parse_json("portal", b"<html>maintenance</html>", "report", status=200)
+    assert isinstance(not_json.value, RetriableSourceError)
     assert str(not_json.value) == "portal: report answer is not JSON (HTTP 200)"
     with pytest.raises(FatalSourceError, match="listing answer is not a JSON object"):
         parse_json_object("portal", b"[1, 2]", "listing")

@@ -41,7 +41,7 @@ def test_the_url_comes_from_the_environment():
         ("  - {webhook_env: X}", "notify[0]: required key type is missing; expected one of slack, teams (line 4)"),
         ("  - {type: teams}", "notify[0]: give exactly one of webhook_env (an environment variable, such as TEAMS_OKR_WEBHOOK) or webhook_block (a Prefect Secret block's name) for the webhook URL (line 4)"),
         ("  - {type: slack, webhook_env: X, channel: '#okrs'}", "notify[0].channel: unknown key (line 4)"),
-        ("  - {type: slack, webhook_env: X, timeout_seconds: 0}", "notify[0].timeout_seconds: Input should be greater than 0 (line 4)"),
+        ("  - {type: slack, webhook_env: X, timeout_seconds: 0}", "notify[0].timeout_seconds: must be at least 0.1 (line 4)"),
         ("  - {type: slack, webhook_env: 'okr webhook'}", "notify[0].webhook_env: webhook_env must be an environment variable name (letters, digits and underscores), such as SLACK_OKR_WEBHOOK (line 4)"),
         ("  - slack", "notify[0]: a destination is a mapping such as {type: slack, webhook_env: SLACK_OKR_WEBHOOK} (line 4)"),
         ("  - {type: slack, webhook_env: A}\n  - {type: teams, webhook_env: A}", "notify: notify[0] and notify[1] both post to $A: the channel would get every digest twice (line 3)"),
