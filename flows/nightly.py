@@ -89,7 +89,7 @@ def publish_artifacts(config: Config, summary: SyncSummary, data: ReportData | N
 
 # Alerts go out from the hooks alone, once the run's final state is known: one per failed or
 # partial run (both end Failed), one when it crashed, one all-clear after; never from the body.
-@flow(name="okr-nightly-sync", validate_parameters=False, on_completion=[alert_ops], on_failure=[alert_ops], on_crashed=[alert_ops])
+@flow(name="okr-nightly-sync", on_completion=[alert_ops], on_failure=[alert_ops], on_crashed=[alert_ops])
 def nightly_sync(
     config_path: str,
     as_of: date | None = None,
