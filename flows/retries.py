@@ -49,9 +49,10 @@ _RETRIES = 2
 
 R = TypeVar("R")
 
-# Flow runs unwinding after a signal: none of their reads is tried again. A run id is never
-# removed: the run's reads decide after its body has left, and interrupted runs are few.
-_stopping: set[UUID] = set()
+# Flow runs unwinding (a signal, an error): none of their reads is tried again. Ids as text (Prefect's
+# runtime gives text, a task run a UUID). One is never removed: the run's reads decide after its
+# body has left, and such runs are few.
+_stopping: set[str] = set()
 _stopping_lock = threading.Lock()
 
 
@@ -69,17 +70,17 @@ def retry_delays(environ: Mapping[str, str] | None = None) -> list[float]:
     return [first * _GROWTH**attempt for attempt in range(_RETRIES)]
 
 
-def stop_retrying(flow_run_id: UUID) -> None:
+def stop_retrying(flow_run_id: UUID | str) -> None:
     """No read of flow run ``flow_run_id`` is tried again from now on: the run is stopping."""
     with _stopping_lock:
-        _stopping.add(flow_run_id)
+        _stopping.add(str(flow_run_id))
 
 
 def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
     """Prefect's ``retry_condition_fn``: retry a read whose failure a later attempt may fix,
     unless its flow run is stopping."""
     with _stopping_lock:
-        if task_run.flow_run_id in _stopping:
+        if str(task_run.flow_run_id) in _stopping:
             return False
     return is_transient(state.result(raise_on_failure=False))
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from uuid import uuid4
+
 import pytest
 
 from connectors import MetricReading
@@ -14,7 +17,7 @@ from connectors.errors import (
     is_transient,
 )
 from connectors.transport.classify import UnreadableAnswer
-from flows.retries import Attempts, retry_delays
+from flows.retries import Attempts, retry_delays, retry_if_transient, stop_retrying
 
 
 def test_production_waits_30_seconds_then_2_minutes_and_the_environment_scales_them():
@@ -42,6 +45,16 @@ def test_a_delay_that_is_no_number_of_seconds_is_refused_in_one_line(raw):
 ])
 def test_only_what_a_later_attempt_may_fix_is_transient(error, transient):
     assert is_transient(error) is transient
+
+
+def test_a_stopping_run_retries_none_of_its_reads():
+    from prefect.states import Failed
+
+    busy = Failed(data=RetriableSourceError("hubspot", "the run stopped before this read finished"))
+    going_on, stopping = uuid4(), uuid4()
+    stop_retrying(str(stopping))  # as the flow gives it: Prefect's runtime id, as text
+    assert retry_if_transient(None, SimpleNamespace(flow_run_id=going_on), busy) is True
+    assert retry_if_transient(None, SimpleNamespace(flow_run_id=stopping), busy) is False  # a task run's id: a UUID
 
 
 def busy_after(sent: int):
