@@ -609,7 +609,7 @@ def deploy(
     except DeployProblem as problem:
         fail(str(problem), problem.exit_code)
     for plan in plans:
-        say(f"Deployed {plan.full_name} ({plan.company}) to work pool {pool!r}: {cron} in {plan.deployment.schedules[0].schedule.timezone}, config {plan.where}")
+        say(f"Deployed {plan.full_name} ({plan.company}) to work pool {pool!r}: {cron} in {plan.timezone}, config {plan.where}")
     say("Runs go to whichever worker polls the pool first. On each worker machine, with okr-autopilot installed and each company's tokens in its environment, run:")
     say(f"  {worker_command(pool)}")
     say(f"Try one now: prefect deployment run {plans[0].full_name!r}")

@@ -33,6 +33,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -73,9 +74,10 @@ class ConfigsRepository:
 
 @dataclass(frozen=True)
 class PoolDeployment:
-    """One company's deployment, and where its workers read its config from (``where``, for people)."""
+    """One company's deployment, its zone, and where its workers read its config from (``where``, for people)."""
 
     company: str
+    timezone: str
     deployment: RunnerDeployment
     where: str
 
@@ -108,7 +110,7 @@ def plan_pool_deployments(config_paths: Sequence[Path], *, pool: str, cron: str,
                     f"{config.file_name}: shares its database with {databases[config.storage_url()]}; give each company its own database_url (and leave OKR_DATABASE_URL unset)"
                 )
             databases[config.storage_url()] = config.file_name
-            plans.append(PoolDeployment(config.company, deployment, where))
+            plans.append(PoolDeployment(config.company, config.timezone, deployment, where))
     return plans
 
 
@@ -148,9 +150,18 @@ def _pool_deployment(config: Config, config_path: str, cron: str, pool: str, sto
     return deployment
 
 
+class _CompanyConfig(NamedTuple):
+    """A config as the workers will read it, the ``config_path`` its runs get, its pull step's storage, and where it is (for people)."""
+
+    config: Config
+    config_path: str
+    storage: RunnerStorage
+    where: str
+
+
 @contextmanager
-def _configs(config_paths: Sequence[Path], repository: ConfigsRepository | None) -> Iterator[list[tuple[Config, str, RunnerStorage, str]]]:
-    """Each config as the workers will read it, the ``config_path`` its runs get, its pull step's storage, and where it is (for people)."""
+def _configs(config_paths: Sequence[Path], repository: ConfigsRepository | None) -> Iterator[list[_CompanyConfig]]:
+    """Each config of ``config_paths``, read where the workers will read it."""
     if repository is None:
         yield [_local_config(path) for path in config_paths]
         return
@@ -161,16 +172,16 @@ def _configs(config_paths: Sequence[Path], repository: ConfigsRepository | None)
         yield [_repository_config(clone, path, repository) for path in config_paths]
 
 
-def _local_config(path: Path) -> tuple[Config, str, RunnerStorage, str]:
+def _local_config(path: Path) -> _CompanyConfig:
     try:
         config = load_config(path)
     except ConfigError as error:
         raise DeployProblem(str(error)) from None
     folder = path.resolve().parent
-    return config, str(path.resolve()), LocalStorage(str(folder)), f"{path.resolve()} (this folder must exist at this path on every worker)"
+    return _CompanyConfig(config, str(path.resolve()), LocalStorage(str(folder)), f"{path.resolve()} (this folder must exist at this path on every worker)")
 
 
-def _repository_config(clone: Path, path: Path, repository: ConfigsRepository) -> tuple[Config, str, RunnerStorage, str]:
+def _repository_config(clone: Path, path: Path, repository: ConfigsRepository) -> _CompanyConfig:
     relative = _repository_path(path)
     file = clone.joinpath(*relative.parts)
     try:
@@ -183,7 +194,7 @@ def _repository_config(clone: Path, path: Path, repository: ConfigsRepository) -
         config = parse_config(text, name=str(relative), base_dir=file.parent)
     except ConfigError as error:
         raise DeployProblem(f"{error} (in {repository})") from None
-    return config, str(relative), repository.storage(), f"{relative} in {repository}"
+    return _CompanyConfig(config, str(relative), repository.storage(), f"{relative} in {repository}")
 
 
 def _repository_path(path: Path) -> PurePosixPath:

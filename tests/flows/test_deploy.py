@@ -215,7 +215,7 @@ def postgres_url() -> str:
 
 
 def company_config(portal: SandboxServer, database_url: str) -> str:
-    """The demo's company with its own database (PostgreSQL) and unique visitors beside its metrics."""
+    """The demo's company, its store at ``database_url``, and unique visitors beside its metrics."""
     text = render_demo_config(AS_OF, portal.base_url).replace("database_url: sqlite:///okr.db", f"database_url: {database_url}")
     return text.replace("metrics:\n", "metrics:\n  site_visitors: {source: hubspot, kind: web_sessions, measure: visitors}\n", 1)
 
@@ -238,6 +238,8 @@ def configs_repo(tmp_path: Path, portal: SandboxServer) -> str:
     (checkout / "clients").mkdir()
     (checkout / CONFIG_IN_REPO).write_text(company_config(portal, database_url))
     (checkout / "clients" / "gamma.yaml").write_text(company_config(portal, "sqlite:///gamma.db").replace("company: Acme Cloud", "company: Gamma Ltd"))
+    (checkout / "clients" / "acme-twin.yaml").write_text(company_config(portal, "postgresql+psycopg://okr@db.invalid/twin"))
+    (checkout / "clients" / "delta.yaml").write_text(company_config(portal, database_url).replace("company: Acme Cloud", "company: Delta AG"))
     git("add", ".", cwd=checkout)
     git("commit", "-m", "Acme Cloud's OKRs", cwd=checkout)
     git("push", "origin", "HEAD:main", cwd=checkout)
@@ -437,6 +439,10 @@ def test_a_run_from_a_pool_refuses_a_sqlite_store(prefect_harness, demo_config: 
     (["--configs-repo", "{repo}", "--branch", "nightly"], "--configs-repo: cannot clone {repo} (branch nightly) from here: "),
     (["--branch", "main"], "--branch: only with --configs-repo"),
     (["--configs-repo", "{repo}", "--cron", "every night"], "--cron: 'every night' is not a cron expression"),
+    (["-c", CONFIG_IN_REPO, "-c", "clients/acme-twin.yaml", "--configs-repo", "{repo}"],
+     "clients/acme-twin.yaml: another config already deploys 'okr-nightly-acme-cloud'; give each company its own name"),
+    (["-c", CONFIG_IN_REPO, "-c", "clients/delta.yaml", "--configs-repo", "{repo}"],
+     "clients/delta.yaml: shares its database with clients/acme-cloud.yaml; give each company its own database_url (and leave OKR_DATABASE_URL unset)"),
     (["--configs-repo", "{repo}", "--pool", "nowhere"],
      "--pool: there is no work pool 'nowhere' on {api}; create it: prefect work-pool create nowhere --type process"),
 ])
@@ -455,25 +461,33 @@ def test_what_cannot_be_deployed_is_said_in_one_line_and_nothing_is_registered(p
     assert last_update(prefect_server) == before
 
 
-def test_deploy_needs_a_prefect_server(configs_repo):
+def test_deploy_needs_a_prefect_server_that_answers(configs_repo):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    deploy = ["deploy", "-c", CONFIG_IN_REPO, "--configs-repo", configs_repo, "--pool", POOL]
     with temporary_settings(updates={PREFECT_API_URL: None}):
-        result = CliRunner().invoke(app, ["deploy", "-c", CONFIG_IN_REPO, "--configs-repo", configs_repo, "--pool", POOL])
-    assert result.exit_code == 2
-    assert result.stderr.splitlines() == [
+        unset = CliRunner().invoke(app, deploy)
+    assert unset.exit_code == 2
+    assert unset.stderr.splitlines() == [
         "okr deploy registers deployments on the Prefect server the workers poll: set PREFECT_API_URL (such as http://prefect.internal:4200/api)"
     ]
+    nowhere = f"http://127.0.0.1:{free_port()}/api"
+    with temporary_settings(updates={PREFECT_API_URL: nowhere}):
+        down = CliRunner().invoke(app, deploy)
+    assert down.exit_code == 1
+    assert down.stderr.splitlines() == [f"the Prefect server at {nowhere} did not answer (ConnectError); is it running (prefect server start)?"]
 
 
 def test_prefect_yaml_deploys_what_okr_deploy_deploys(prefect_server, pool, configs_repo, tmp_path):
     import yaml
+    from prefect.flows import load_flow_from_entrypoint
 
     from flows.nightly import nightly_sync
 
     root = Path(__file__).parents[2]
     document = yaml.safe_load((root / "prefect.yaml").read_text())
     [example] = document["deployments"]
+    assert load_flow_from_entrypoint(example["entrypoint"]).name == nightly_sync.name == "okr-nightly-sync"
     flow_parameters = set(nightly_sync.parameters.properties)
     assert set(example["parameters"]) <= flow_parameters and "config_path" in example["parameters"]
     # The agency's copy: its repository, its pool; then Prefect's own command registers it.
