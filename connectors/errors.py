@@ -10,6 +10,9 @@
   daily limit): retrying within the run cannot help, so the run stops asking.
 - ``FatalSourceError``: the source answered something we do not understand.
 
+``is_transient`` is the one answer to "may a later attempt succeed?" (the
+flow's task retries ask it): a ``RetriableSourceError`` other than a spent quota.
+
 Messages carry the source's correlation id where it sent one, so support can
 find the request, and never carry a credential. ``api_calls`` is how many
 requests the failed read had sent (``transport.counting`` sets it), so a run's
@@ -25,6 +28,7 @@ __all__ = [
     "RetriableSourceError",
     "SourceConfigurationError",
     "SourceError",
+    "is_transient",
 ]
 
 
@@ -64,6 +68,13 @@ class RetriableSourceError(SourceError):
 class QuotaExhaustedError(RetriableSourceError):
     """The source's quota is spent until a known time (HubSpot's daily limit, reset at midnight in
     the account's zone): no retry within the run can help, so the run stops asking that source."""
+
+
+def is_transient(error: BaseException | object) -> bool:
+    """Whether trying the read again later may succeed: the source was busy or unreachable past our own
+    retries (rate limited, 5xx, a timeout, a dropped connection, an answer cut short). Not a spent quota
+    (it comes back at a known time, not in minutes), nor anything a person must fix or we cannot read."""
+    return isinstance(error, RetriableSourceError) and not isinstance(error, QuotaExhaustedError)
 
 
 class FatalSourceError(SourceError):

@@ -1,4 +1,4 @@
-"""The ``okr`` command line: validate, lint, sync, report, status, checkin, history, close, demo."""
+"""The ``okr`` command line: validate, lint, sync, report, status, checkin, history, close, serve, deploy, demo."""
 
 from __future__ import annotations
 
@@ -568,6 +568,42 @@ def serve(
         storage_urls[config.storage_url()] = config_path
         deployments.append(deployment)
     prefect_serve(*deployments)
+
+
+@app.command()
+def deploy(
+    config_paths: Annotated[
+        list[Path] | None,
+        typer.Option("-c", "--config", envvar="OKR_CONFIG", show_default=False,
+                     help="A company's OKR file (with --configs-repo: its path from the repository's root); repeat for every company."),
+    ] = None,
+    pool: Annotated[str, typer.Option("--pool", help="The Prefect work pool whose workers run the syncs (prefect work-pool create NAME --type process).", show_default=False)] = ...,
+    cron: Annotated[str, typer.Option("--cron", help="When to sync, as cron in each config's time zone.")] = DEFAULT_CRON,
+    configs_repo: Annotated[
+        str | None, typer.Option("--configs-repo", help="The git repository of client configs that every worker clones before each run (an SSH URL, a deploy key on each worker).", show_default=False)
+    ] = None,
+    branch: Annotated[str | None, typer.Option("--branch", help="With --configs-repo: the branch to clone (default: the repository's).", show_default=False)] = None,
+) -> None:
+    """Register one deployment per company on a work pool of PREFECT_API_URL's server; workers anywhere run them.
+
+    Each company's store must be PostgreSQL (runs land on any worker). Tokens
+    stay in each worker's environment, never in the deployment.
+    """
+    from flows.deploy import ConfigsRepository, DeployProblem, deploy_to_pool, plan_pool_deployments, worker_command
+
+    if branch and not configs_repo:
+        fail("--branch: only with --configs-repo")
+    repository = ConfigsRepository(configs_repo, branch) if configs_repo else None
+    try:
+        plans = plan_pool_deployments(config_paths or [DEFAULT_CONFIG], pool=pool, cron=cron, repository=repository)
+        deploy_to_pool(plans, pool)
+    except DeployProblem as problem:
+        fail(str(problem), problem.exit_code)
+    for plan in plans:
+        say(f"Deployed {plan.full_name} ({plan.company}) to work pool {pool!r}: {cron} in {plan.timezone}, config {plan.where}")
+    say("Runs go to whichever worker polls the pool first. On each worker machine, with okr-autopilot installed and each company's tokens in its environment, run:")
+    say(f"  {worker_command(pool)}")
+    say(f"Try one now: prefect deployment run {plans[0].full_name!r}")
 
 
 @app.command()

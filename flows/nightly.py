@@ -6,6 +6,9 @@ run (``okrmodel.storage.company_lock``). A second one ends at once as
 Cancelled, naming the run that holds it, or with ``wait_for_lock`` waits its
 turn. Holding the lock, the flow marks abandoned the runs a dead process left
 ``running``. A run stopped by SIGTERM or SIGINT is recorded as interrupted.
+Reads that fail because the source was only busy are retried as tasks
+(``flows.retries``). From a work pool (``require_postgresql``), the store
+must be PostgreSQL (``flows.shared_store``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from prefect.cache_policies import NONE
 from prefect.exceptions import TerminationSignal
 from prefect.states import Cancelled, Completed, Failed
 
-from connectors import Connector, MetricReading, SourceError, load_config
+from connectors import Connector, MetricReading, SourceError, WindowTotal, load_config
 from flows.alerts import alert_ops
 from flows.archive import archive_folder
 from flows.artifacts import artifact_key, run_markdown, summary_line
@@ -35,6 +38,8 @@ from flows.pipeline import (
     suspicious_zero,
 )
 from flows.reconcile import needs_reconciliation, reconcile_reading
+from flows.retries import SOURCE_RETRIES, Attempts, retry_delays, stop_retrying
+from flows.shared_store import SharedStoreRequired, shared_store_problem
 from flows.window_totals import TotalsReading, plan_window_totals, read_window_totals, save_window_totals
 from okrmodel.briefing import ReportData
 from okrmodel.config import Config, MetricSettings
@@ -61,15 +66,16 @@ class SyncIncomplete(Exception):
         super().__init__(f"sync incomplete: {', '.join(details)}")
 
 
-# Connectors hold sockets and locks: never hash them for Prefect's cache.
-@task(cache_policy=NONE, task_run_name="read-{name}")
-def read_metric(connector: Connector, name: str, spec: MetricSettings, window: Window, as_of: date) -> MetricReading:
-    return connector.read(name, spec, window, as_of)
+# Connectors hold sockets and locks: never hash them for Prefect's cache. A read the source
+# was too busy for is tried again (flows.retries); ``attempts`` counts every try's requests.
+@task(cache_policy=NONE, task_run_name="read-{name}", **SOURCE_RETRIES)
+def read_metric(connector: Connector, name: str, spec: MetricSettings, window: Window, as_of: date, attempts: Attempts) -> MetricReading:
+    return attempts.run(lambda: connector.read(name, spec, window, as_of))
 
 
-@task(cache_policy=NONE, task_run_name="totals-{name}")
-def read_totals(config: Config, connector: Connector, name: str, spec: MetricSettings, windows: list[Window], as_of: date) -> TotalsReading:
-    return read_window_totals(config, connector, name, spec, windows, as_of)
+@task(cache_policy=NONE, task_run_name="total-{name}-{window.first_day}", **SOURCE_RETRIES)
+def read_total(connector: Connector, name: str, spec: MetricSettings, window: Window, as_of: date, attempts: Attempts) -> WindowTotal:
+    return attempts.run(lambda: connector.read_total(name, spec, window, as_of))
 
 
 def publish_artifacts(config: Config, summary: SyncSummary, data: ReportData | None) -> None:
@@ -83,7 +89,7 @@ def publish_artifacts(config: Config, summary: SyncSummary, data: ReportData | N
 
 # Alerts go out from the hooks alone, once the run's final state is known: one per failed or
 # partial run (both end Failed), one when it crashed, one all-clear after; never from the body.
-@flow(name="okr-nightly-sync", validate_parameters=False, on_completion=[alert_ops], on_failure=[alert_ops], on_crashed=[alert_ops])
+@flow(name="okr-nightly-sync", on_completion=[alert_ops], on_failure=[alert_ops], on_crashed=[alert_ops])
 def nightly_sync(
     config_path: str,
     as_of: date | None = None,
@@ -94,6 +100,7 @@ def nightly_sync(
     today: date | None = None,
     send_notify: bool = True,
     wait_for_lock: bool = False,
+    require_postgresql: bool = False,
 ) -> SyncSummary:
     """Read every metric of ``config_path`` as of ``as_of``, store what changed,
     render the status report and, when the config has ``email:`` (and
@@ -107,13 +114,21 @@ def nightly_sync(
     run takes place in the config's zone (default: the clock's); snapshots are
     only read for it (a count taken now is no value for a past day).
 
+    ``require_postgresql`` (set by ``okr deploy`` for a work pool's runs, which
+    may land on any worker) refuses a store that is not PostgreSQL.
+
     Raises ``SyncIncomplete`` (after storing, rendering, emailing and posting)
     when any metric failed or the report could not be written, emailed or posted,
-    and ``SyncLocked`` (the run ends Cancelled, having done nothing) when another
-    sync of the company holds its lock, unless ``wait_for_lock``.
+    ``SyncLocked`` (the run ends Cancelled, having done nothing) when another
+    sync of the company holds its lock, unless ``wait_for_lock``, and
+    ``SharedStoreRequired`` (having done nothing) for a store a pool cannot share.
     """
     logger = get_run_logger()
     config = load_config(config_path)
+    if require_postgresql and (problem := shared_store_problem(config)):
+        raise SharedStoreRequired(problem)
+    delays = retry_delays()
+    read_task, total_task = read_metric.with_options(retry_delay_seconds=delays), read_total.with_options(retry_delay_seconds=delays)
     today = today or today_in(config.zone)
     if as_of is not None and as_of > today:
         # A deployment's parameters reach here without the CLI's check: nothing is recorded.
@@ -139,19 +154,22 @@ def nightly_sync(
             # Unique counts (visitors, users): one total per metric and open window, beside the days.
             total_windows = plan_window_totals(config, store, as_of, full_refresh=full_refresh)
             futures = {
-                name: read_metric.submit(connectors[spec.source], name, spec, windows[name], as_of)
+                name: read_task.submit(connectors[spec.source], name, spec, windows[name], as_of, Attempts())
                 for name, spec in config.metrics.items()
                 if spec.source in connectors and name in windows
             }
             total_futures = {
-                name: read_totals.submit(config, connectors[spec.source], name, spec, total_windows[name], as_of)
+                name: {window: total_task.submit(connectors[spec.source], name, spec, window, as_of, Attempts()) for window in total_windows[name]}
                 for name, spec in config.metrics.items()
                 if spec.source in connectors and name in total_windows
             }
             for name, spec in config.metrics.items():
                 if name not in windows and name not in total_windows:
                     continue
-                totals = total_futures[name].result() if name in total_futures else TotalsReading(name)
+                totals = (
+                    read_window_totals(config, name, total_windows[name], lambda window, name=name: total_futures[name][window].result())
+                    if name in total_futures else TotalsReading(name)
+                )
                 save_window_totals(store, run_id, spec.source, totals)
                 try:
                     if spec.source in source_errors:
@@ -193,6 +211,7 @@ def nightly_sync(
             store.finish_run(run_id, summary.status, message=summary.run_message())
             data = publish_report(config, store, as_of, summary, report_path=Path(report_path) if report_path else None, send_email=send_email, send_notify=send_notify)
         except BaseException as error:
+            stop_retrying(runtime.flow_run.id)  # the reads failing as we close must not wait to be retried
             store.finish_run(run_id, *_unfinished(error))
             raise
         finally:

@@ -3,19 +3,22 @@
 A unique count (visitors, users) over a KR's window is read from its source as
 one figure per metric and window (``Connector.read_total``), beside the metric's
 daily values; ``okrmodel.window_totals`` says which windows, this module runs
-the reads. A window that could not be read is said in one line per window and
-makes the metric's outcome failed, so its KRs read stale (or no data), never a
-sum of days.
+the reads (in a sync, each window is its own task, retried when the source was
+only busy: ``flows.retries``). A window that could not be read is said in one
+line per window and makes the metric's outcome failed, so its KRs read stale
+(or no data), never a sum of days.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from connectors.base import Connector, WindowTotal
+from connectors.base import WindowTotal
+from connectors.errors import SourceError
 from flows.pipeline import failure_message
-from okrmodel.config import Config, MetricSettings
+from okrmodel.config import Config
 from okrmodel.periods import Window
 from okrmodel.storage import Store
 from okrmodel.window_totals import totals_to_read
@@ -51,15 +54,17 @@ def plan_window_totals(config: Config, store: Store, as_of: date, *, full_refres
     )
 
 
-def read_window_totals(config: Config, connector: Connector, name: str, spec: MetricSettings, windows: list[Window], as_of: date) -> TotalsReading:
-    """Read metric ``name``'s total over each of ``windows``; a window that fails is worded (located, for a
-    mapping) and the others are still read. Never raises: the daily values must not depend on it."""
+def read_window_totals(config: Config, name: str, windows: list[Window], read: Callable[[Window], WindowTotal]) -> TotalsReading:
+    """Metric ``name``'s total over each of ``windows``, as ``read(window)`` gives it (in a sync, the
+    window's task); a window that fails is worded (located, for a mapping) and the others are still read,
+    the requests it sent counted all the same. Never raises: the daily values must not depend on it."""
     totals, errors, calls = [], [], 0
     for window in windows:
         try:
-            total = connector.read_total(name, spec, window, as_of)
+            total = read(window)
         except Exception as error:  # one window's failure is said and the others still read
             errors.append(f"total of {window.first_day} to {window.last_day} not read: {failure_message(config, error)}")
+            calls += error.api_calls if isinstance(error, SourceError) else 0
             continue
         totals.append(total)
         calls += total.api_calls

@@ -161,3 +161,101 @@ def test_a_run_under_faults_records_every_request_the_portal_counted(prefect_har
     with Store(load_config(demo_config).storage_url()) as store:
         [run] = recent_runs(store)
     assert run.api_calls == summary.api_calls == len(log), "the run's record counts every request the portal counted"
+
+
+QUARTER_START = date(2026, 10, 1)
+DAILY_TRAFFIC, TOTAL_TRAFFIC = "/analytics/v2/reports/totals/daily", "/analytics/v2/reports/totals/total"
+CLIENT_TRIES = 1 + 5
+"""A read's first try and the HubSpot client's own urllib3 retries (``default_retry``: total 5)."""
+
+
+@pytest.fixture
+def visitors_config(demo_config: Path, monkeypatch) -> Path:
+    """The demo plus unique visitors on one KR: one daily read and one window total, each its own task."""
+    monkeypatch.setenv("OKR_RETRY_DELAY_SECONDS", "0.1")
+    text = demo_config.read_text().replace("metrics:\n", "metrics:\n  site_visitors: {source: hubspot, kind: web_sessions, measure: visitors}\n", 1)
+    demo_config.write_text(text.rstrip("\n") + """
+  - id: traffic
+    title: Increase website traffic
+    owner: lee@acme.example
+    key_results:
+      - {id: unique-visitors, title: "Grow unique visitors to 30,000 this quarter", metric: site_visitors, target: 30000, unit: visitors}
+""")
+    return demo_config
+
+
+def unique_visitors(dataset, first: date, last: date) -> int:
+    """Each day's first-time visitors, plus those back from a visit before ``first``: counted person by person."""
+    count = 0
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        for source, row in dataset.traffic.get(day, {}).items():
+            back = dataset.returning.get(day, {}).get(source, {})
+            count += row["visitors"] - sum(back.values())
+            count += sum(number for gap, number in back.items() if day - timedelta(days=gap) < first)
+    return count
+
+
+def statuses_on(log, path: str) -> list[int]:
+    return [call.status for call in log if call.path == path]
+
+
+def task_attempts(run_id: str, database_url: str) -> dict[str, int]:
+    """How many times Prefect ran each task of the sync run ``run_id``, by task run name."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with Store(database_url) as store:
+        [run] = [run for run in store.runs() if run.id == run_id]
+    with get_client(sync_client=True) as client:
+        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.flow_run_id])))
+    return {task_run.name: task_run.run_count for task_run in task_runs}
+
+
+def test_a_5xx_burst_longer_than_the_clients_retries_is_retried_by_the_task_and_the_run_succeeds(prefect_harness, visitors_config: Path, sandbox, tmp_path):
+    # HubSpot answers 503 (Retry-After: 1) to every try of the client, twice over: the daily read and the window's total.
+    for path in (DAILY_TRAFFIC, TOTAL_TRAFFIC):
+        sandbox.faults.push(Fault(status=503, on=path, times=CLIENT_TRIES, retry_after=1))
+    try:
+        summary = nightly_sync(str(visitors_config), as_of=AS_OF, report_path=str(tmp_path / "r.html"), today=AS_OF)
+        log = sandbox.call_log
+    finally:
+        sandbox.faults.clear()
+
+    assert summary.status == "succeeded"
+    # The client gave up after its tries; the task's second attempt was answered.
+    assert statuses_on(log, DAILY_TRAFFIC) == statuses_on(log, TOTAL_TRAFFIC) == [503] * CLIENT_TRIES + [200]
+    attempts = task_attempts(summary.run_id, load_config(visitors_config).storage_url())
+    assert (attempts["read-site_visitors"], attempts[f"total-site_visitors-{QUARTER_START}"], attempts["read-new_contacts"]) == (2, 2, 1)
+    [outcome] = [o for o in summary.metrics if o.metric == "site_visitors"]
+    assert outcome.api_calls == 2 * (CLIENT_TRIES + 1), "every attempt's requests count, the failed ones too"
+    config = load_config(visitors_config)
+    with Store(config.storage_url()) as store:
+        [run] = recent_runs(store)
+        days = {value.day: value.value for value in store.daily_values("site_visitors", QUARTER_START, AS_OF)}
+        total = store.window_total("site_visitors", QUARTER_START, AS_OF)
+    assert run.api_calls == summary.api_calls == len(log)
+    expected_days = {
+        QUARTER_START + timedelta(days=n): float(sum(row["visitors"] for row in sandbox.dataset.traffic.get(QUARTER_START + timedelta(days=n), {}).values()))
+        for n in range((AS_OF - QUARTER_START).days + 1)
+    }
+    assert days == expected_days
+    assert total.value == unique_visitors(sandbox.dataset, QUARTER_START, AS_OF)
+
+
+def test_a_rejected_token_is_tried_once(prefect_harness, visitors_config: Path, sandbox, tmp_path):
+    sandbox.faults.push(Fault(status=401, on=DAILY_TRAFFIC))
+    try:
+        with pytest.raises(SyncIncomplete) as caught:
+            nightly_sync(str(visitors_config), as_of=AS_OF, report_path=str(tmp_path / "r.html"), today=AS_OF)
+        log = sandbox.call_log
+    finally:
+        sandbox.faults.clear()
+    summary = caught.value.summary
+    failed = {outcome.metric: outcome.error for outcome in summary.failed}
+    assert "site_visitors" in failed and "HTTP 401" in failed["site_visitors"]
+    # Neither the client nor the task sent it again; the portal's other reads stopped at the refusal.
+    assert statuses_on(log, DAILY_TRAFFIC) == [401]
+    assert task_attempts(summary.run_id, load_config(visitors_config).storage_url())["read-site_visitors"] == 1
+    assert 401 not in [call.status for call in log if call.path != DAILY_TRAFFIC]
+    assert summary.api_calls == len(log)
