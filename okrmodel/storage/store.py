@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 MIGRATION_LOCK_KEY = 0x4F4B52  # "OKR": the PostgreSQL advisory lock serializing migrations
 MIGRATION_ATTEMPTS = 5
+_ALEMBIC_IN_THIS_PROCESS = threading.Lock()  # taken before any database lock, so the two never wait on each other
 
 
 def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> None:
@@ -61,9 +63,13 @@ def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> 
     transaction-scoped advisory lock, SQLite through a write transaction
     begun before the first DDL (its driver would otherwise commit each
     CREATE TABLE on its own), so the second finds the schema at its head.
+    Threads of one process take turns too, whatever their database
+    (``okr sync --all`` opens several at once): Alembic's commands run
+    through one module-global proxy (``alembic.context``), which a second
+    migration would swap under the first.
     """
     config = _alembic_config(engine)
-    with engine.begin() as connection:
+    with _ALEMBIC_IN_THIS_PROCESS, engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         elif connection.dialect.name == "sqlite":

@@ -228,6 +228,23 @@ def test_processes_opening_one_new_sqlite_database_at_once_all_succeed(tmp_path)
         assert len(store.runs(limit=20)) == count
 
 
+def test_threads_opening_new_databases_at_once_all_succeed(tmp_path):
+    # As okr sync --all does: one process, each company's new SQLite database opened (and migrated) in its own thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    count = 8
+    barrier = threading.Barrier(count)
+
+    def open_one(index: int) -> int:
+        barrier.wait()
+        with Store(f"sqlite:///{tmp_path / f'company-{index}.db'}") as store:
+            store.start_run(date(2026, 11, 27))
+            return len(store.runs())
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        assert list(pool.map(open_one, range(count))) == [1] * count
+
+
 def test_a_database_belongs_to_the_first_company_that_claims_it(database_url):
     from okrmodel.storage import DatabaseOfAnotherCompany
 
