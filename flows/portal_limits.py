@@ -27,6 +27,9 @@ alone, whose own limiter suffices: shared limits are used only with a server oth
 from __future__ import annotations
 
 import math
+import random
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -50,7 +53,7 @@ __all__ = [
     "shared_portal_limits",
 ]
 
-ARRIVAL_SPREAD_SECONDS = 0.5
+ARRIVAL_SPREAD_SECONDS = 0.25
 """How much later than another a request granted at the same moment may reach HubSpot: the Prefect
 server's answer, connection set-up and the network's delay, varying."""
 SAFETY_MARGIN = 0.1
@@ -83,8 +86,10 @@ def shared_bucket(requests: int, window_seconds: float) -> SharedBucket:
         raise ValueError("a limit allows at least one request per window")
     burst = max(1, requests // 10)
     widened = (window_seconds + ARRIVAL_SPREAD_SECONDS) * (1 + SAFETY_MARGIN)
-    # With one request per window the bucket holds one slot, which must decay slower than the widened window.
-    return SharedBucket(burst, max(requests - burst, 1) / widened)
+    if requests == burst:
+        # One request per window: the bucket's one slot must come back more slowly than the widened window.
+        return SharedBucket(burst, 1 / (widened * (1 + SAFETY_MARGIN)))
+    return SharedBucket(burst, (requests - burst) / widened)
 
 
 def search_window(search_per_second: float) -> tuple[int, float]:
@@ -105,20 +110,48 @@ def portal_limit_names(portal_id: str) -> PortalLimitNames:
 
 class PrefectPortalLimit:
     """``connectors.hubspot.rate_limit.SharedLimit`` on the Prefect server: a search takes a slot of
-    both limits, any other request one of the requests limit."""
+    both limits, any other request one of the requests limit.
 
-    def __init__(self, names: PortalLimitNames):
+    Taken with the increment Prefect's ``rate_limit`` sends, without its per-slot events, and
+    waiting its own way: the server rounds each decay down and restarts it at every update, a
+    refused ask included, so an ask sooner than one slot's decay after the last one finds nothing
+    freed and delays everyone. So the threads of one process ask one at a time, and a refused one
+    asks again after a slot's decay and a random share of another, which desynchronises processes.
+    """
+
+    def __init__(self, names: PortalLimitNames, buckets: Mapping[str, SharedBucket]):
         self.names = names
+        self._buckets = dict(buckets)
+        self._one_at_a_time = threading.Lock()
+        self._random = random.Random()
 
     def take(self, *, search: bool) -> None:
-        from prefect.concurrency.sync import rate_limit
+        import httpx
+        from prefect.client.orchestration import get_client
 
         names = [self.names.searches, self.names.requests] if search else [self.names.requests]
+        slowest = min(self._buckets[name].slot_decay_per_second for name in names)
+        deadline = time.monotonic() + TAKE_TIMEOUT_SECONDS
         try:
-            rate_limit(names, timeout_seconds=TAKE_TIMEOUT_SECONDS, strict=True)
-        except TimeoutError:
-            raise SharedLimitError(f"no slot of {' and '.join(names)} within {TAKE_TIMEOUT_SECONDS:g} s: other syncs spend the portal's limits") from None
-        except Exception as error:  # the server unreachable, the limit deleted meanwhile: named, by type and Prefect's words
+            # A busy server's 503s are the client's to retry, with its backoff.
+            with self._one_at_a_time, get_client(sync_client=True) as client:
+                while True:
+                    try:
+                        answer = client.increment_concurrency_slots(names=names, slots=1, mode="rate_limit")
+                    except httpx.HTTPStatusError as refused:
+                        if refused.response.status_code != 423:
+                            raise
+                        wait = (1.1 + self._random.random()) / slowest  # no slot free: one decays in 1/decay seconds
+                    else:
+                        if len(answer.json()) < len(names):
+                            raise SharedLimitError(f"{' and '.join(names)} are not on the Prefect server (deleted while the sync ran?)")
+                        return
+                    if time.monotonic() + wait > deadline:
+                        raise SharedLimitError(f"no slot of {' and '.join(names)} within {TAKE_TIMEOUT_SECONDS:g} s: other syncs spend the portal's limits")
+                    time.sleep(wait)
+        except SharedLimitError:
+            raise
+        except Exception as error:  # the server unreachable, an answer it should not give: named, by type and Prefect's words
             raise SharedLimitError(f"{' and '.join(names)} on the Prefect server: {type(error).__name__}: {scrub(str(error))}") from None
 
 
@@ -129,6 +162,7 @@ class PrefectPortalLimits:
     def __init__(self) -> None:
         self.ensured: dict[str, PortalLimitNames] = {}
         self.latest: PortalLimitNames | None = None
+        self._buckets: dict[str, dict[str, SharedBucket]] = {}
 
     def for_portal(self, portal_id: str, *, search_per_second: float, requests_per_10_seconds: int) -> PrefectPortalLimit:
         from prefect.client.orchestration import get_client
@@ -146,8 +180,9 @@ class PrefectPortalLimits:
             except Exception as error:
                 raise SharedLimitError(f"cannot create {names.searches} and {names.requests} on the Prefect server: {type(error).__name__}: {scrub(str(error))}") from None
             self.ensured[portal_id] = names
+            self._buckets[portal_id] = buckets
         self.latest = names
-        return PrefectPortalLimit(names)
+        return PrefectPortalLimit(names, self._buckets[portal_id])
 
 
 def _upsert(client, name: str, bucket: SharedBucket) -> None:  # noqa: ANN001 (Prefect's SyncPrefectClient, imported lazily)
