@@ -19,6 +19,9 @@ between, and vary, so requests granted ``ARRIVAL_SPREAD_SECONDS`` apart can arri
 ``shared_bucket`` sizes each bucket so that what it grants within any HubSpot window widened by
 that spread, plus a ``SAFETY_MARGIN`` in time, stays under HubSpot's limit; the sandbox's
 two-process test (HubSpot's limits on, counted on arrival, 50-100 ms delay) draws no 429.
+``rate_limit`` asks one slot at a time per process and set of limits, and asks again after the
+server's ``Retry-After`` (longer as more asks were refused), which spreads the processes' asks:
+the server restarts a limit's decay at every ask, a refused one included.
 
 The owned temporary server of a plain ``okr sync`` (``flows.prefect_api``) serves that process
 alone, whose own limiter suffices: shared limits are used only with a server others can reach.
@@ -27,11 +30,9 @@ alone, whose own limiter suffices: shared limits are used only with a server oth
 from __future__ import annotations
 
 import math
-import random
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -109,49 +110,22 @@ def portal_limit_names(portal_id: str) -> PortalLimitNames:
 
 
 class PrefectPortalLimit:
-    """``connectors.hubspot.rate_limit.SharedLimit`` on the Prefect server: a search takes a slot of
-    both limits, any other request one of the requests limit.
+    """``connectors.hubspot.rate_limit.SharedLimit`` on the Prefect server, taken with Prefect's
+    ``rate_limit``: a search takes a slot of both limits, any other request one of the requests limit."""
 
-    Taken with the increment Prefect's ``rate_limit`` sends, without its per-slot events, and
-    waiting its own way: the server rounds each decay down and restarts it at every update, a
-    refused ask included, so an ask sooner than one slot's decay after the last one finds nothing
-    freed and delays everyone. So the threads of one process ask one at a time, and a refused one
-    asks again after a slot's decay and a random share of another, which desynchronises processes.
-    """
-
-    def __init__(self, names: PortalLimitNames, buckets: Mapping[str, SharedBucket]):
+    def __init__(self, names: PortalLimitNames):
         self.names = names
-        self._buckets = dict(buckets)
-        self._one_at_a_time = threading.Lock()
-        self._random = random.Random()
 
     def take(self, *, search: bool) -> None:
-        import httpx
-        from prefect.client.orchestration import get_client
+        from prefect.concurrency.sync import rate_limit
 
         names = [self.names.searches, self.names.requests] if search else [self.names.requests]
-        slowest = min(self._buckets[name].slot_decay_per_second for name in names)
-        deadline = time.monotonic() + TAKE_TIMEOUT_SECONDS
         try:
-            # A busy server's 503s are the client's to retry, with its backoff.
-            with self._one_at_a_time, get_client(sync_client=True) as client:
-                while True:
-                    try:
-                        answer = client.increment_concurrency_slots(names=names, slots=1, mode="rate_limit")
-                    except httpx.HTTPStatusError as refused:
-                        if refused.response.status_code != 423:
-                            raise
-                        wait = (1.1 + self._random.random()) / slowest  # no slot free: one decays in 1/decay seconds
-                    else:
-                        if len(answer.json()) < len(names):
-                            raise SharedLimitError(f"{' and '.join(names)} are not on the Prefect server (deleted while the sync ran?)")
-                        return
-                    if time.monotonic() + wait > deadline:
-                        raise SharedLimitError(f"no slot of {' and '.join(names)} within {TAKE_TIMEOUT_SECONDS:g} s: other syncs spend the portal's limits")
-                    time.sleep(wait)
-        except SharedLimitError:
-            raise
-        except Exception as error:  # the server unreachable, an answer it should not give: named, by type and Prefect's words
+            # strict: a limit deleted while the sync runs fails the read instead of letting it go ungated.
+            rate_limit(names, timeout_seconds=TAKE_TIMEOUT_SECONDS, strict=True)
+        except TimeoutError:
+            raise SharedLimitError(f"no slot of {' and '.join(names)} within {TAKE_TIMEOUT_SECONDS:g} s: other syncs spend the portal's limits") from None
+        except Exception as error:  # the server unreachable, the limits deleted: named, by type and Prefect's words
             raise SharedLimitError(f"{' and '.join(names)} on the Prefect server: {type(error).__name__}: {scrub(str(error))}") from None
 
 
@@ -162,7 +136,6 @@ class PrefectPortalLimits:
     def __init__(self) -> None:
         self.ensured: dict[str, PortalLimitNames] = {}
         self.latest: PortalLimitNames | None = None
-        self._buckets: dict[str, dict[str, SharedBucket]] = {}
 
     def for_portal(self, portal_id: str, *, search_per_second: float, requests_per_10_seconds: int) -> PrefectPortalLimit:
         from prefect.client.orchestration import get_client
@@ -180,12 +153,12 @@ class PrefectPortalLimits:
             except Exception as error:
                 raise SharedLimitError(f"cannot create {names.searches} and {names.requests} on the Prefect server: {type(error).__name__}: {scrub(str(error))}") from None
             self.ensured[portal_id] = names
-            self._buckets[portal_id] = buckets
         self.latest = names
-        return PrefectPortalLimit(names, self._buckets[portal_id])
+        return PrefectPortalLimit(names)
 
 
-def _upsert(client, name: str, bucket: SharedBucket) -> None:  # noqa: ANN001 (Prefect's SyncPrefectClient, imported lazily)
+def _upsert(client: Any, name: str, bucket: SharedBucket) -> None:
+    """Create or update the limit (``client``: Prefect's ``SyncPrefectClient``, imported lazily with Prefect)."""
     from prefect.exceptions import ObjectAlreadyExists
 
     try:
