@@ -3,7 +3,7 @@ in ``connectors.registry``, which also assembles the ``okrs.yaml`` schema. No Pr
 
 from __future__ import annotations
 
-from connectors.base import Connector, MetricReading, SourceKind, WindowTotal
+from connectors.base import Connector, MetricReading, RunServices, SourceKind, WindowTotal
 from connectors.catalog import CatalogTable, Catalogue
 from connectors.errors import FatalSourceError, MappingError, QuotaExhaustedError, RetriableSourceError, SourceConfigurationError, SourceError
 from connectors.registry import SOURCE_KINDS, config_schema, connector_for, load_config, parse_config
@@ -18,6 +18,7 @@ __all__ = [
     "MetricReading",
     "QuotaExhaustedError",
     "RetriableSourceError",
+    "RunServices",
     "SourceConfigurationError",
     "SourceError",
     "SourceKind",

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol, get_args
+from typing import TYPE_CHECKING, Protocol, get_args
+
+from pydantic import SecretStr
 
 from connectors.catalog import Catalogue
 from okrmodel.config import MetricSettings, SourceSettings
 from okrmodel.periods import Window
 
-__all__ = ["Connector", "MetricReading", "SourceKind", "WindowTotal"]
+if TYPE_CHECKING:
+    from connectors.hubspot.rate_limit import SharedPortalLimits
+
+__all__ = ["Connector", "MetricReading", "RunServices", "SourceKind", "WindowTotal"]
 
 
 @dataclass(frozen=True)
@@ -68,12 +73,23 @@ class Connector(Protocol):
 
 
 @dataclass(frozen=True)
+class RunServices:
+    """What the wiring layer hands the connectors it opens for a run, beside their settings; this
+    package knows no Prefect, so whatever comes from it is read there and handed in here."""
+
+    secrets: Mapping[str, SecretStr] = field(default_factory=dict)
+    """The values of the Prefect Secret blocks the config names (``token_block``, ``credentials_block``), read once per run."""
+    portal_limits: SharedPortalLimits | None = None
+    """HubSpot rate limits shared with every other process reading a portal; None: this process's own limiter only."""
+
+
+@dataclass(frozen=True)
 class SourceKind:
     """One source type as the registry knows it: its settings (``sources:`` entries), its metric
     kinds (``metrics:`` entries) and its connector, named as ``module:Class`` so the source's
     client libraries load only when a config uses it.
 
-    The connector class is built with ``from_settings(name, settings, metrics=, base_dir=)``.
+    The connector class is built with ``from_settings(name, settings, metrics=, base_dir=, services=)``.
     """
 
     settings: type[SourceSettings]
@@ -85,8 +101,10 @@ class SourceKind:
         (value,) = get_args(self.settings.model_fields["type"].annotation)
         return value
 
-    def open(self, name: str, settings: SourceSettings, *, metrics: Mapping[str, MetricSettings], base_dir: Path) -> Connector:
+    def open(
+        self, name: str, settings: SourceSettings, *, metrics: Mapping[str, MetricSettings], base_dir: Path, services: RunServices | None = None
+    ) -> Connector:
         """The connector for source ``name``; ``metrics`` are those it will read this run."""
         module, _, class_name = self.connector.partition(":")
         connector_class = getattr(importlib.import_module(module), class_name)
-        return connector_class.from_settings(name, settings, metrics=metrics, base_dir=base_dir)
+        return connector_class.from_settings(name, settings, metrics=metrics, base_dir=base_dir, services=services or RunServices())

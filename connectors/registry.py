@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from connectors import csv_file, ga4, hubspot, plausible
-from connectors.base import Connector, SourceKind
+from connectors.base import Connector, RunServices, SourceKind
 from connectors.errors import SourceConfigurationError
 from okrmodel import config as schema
 from okrmodel.config import Config, MetricSettings, SourceSettings
@@ -48,12 +48,17 @@ def parse_config(text: str, name: str = "okrs.yaml", base_dir: Path | None = Non
 
 
 def connector_for(
-    name: str, settings: SourceSettings, metrics: Mapping[str, MetricSettings] | None = None, base_dir: Path = Path(".")
+    name: str,
+    settings: SourceSettings,
+    metrics: Mapping[str, MetricSettings] | None = None,
+    base_dir: Path = Path("."),
+    services: RunServices | None = None,
 ) -> Connector:
     """Build the connector for a configured source; ``metrics`` (those it will read this
     run) lets it share calls between metrics that run the same query; ``base_dir`` (the
-    config file's folder) anchors a CSV source's relative ``path``."""
+    config file's folder) anchors a CSV source's relative ``path``; ``services`` are the
+    run's secrets and shared limits, from the wiring layer."""
     kind = SOURCE_KINDS.get(settings.type)
     if kind is None:
         raise SourceConfigurationError(name, f"no connector for source type {settings.type!r}")
-    return kind.open(name, settings, metrics=metrics or {}, base_dir=base_dir)
+    return kind.open(name, settings, metrics=metrics or {}, base_dir=base_dir, services=services)

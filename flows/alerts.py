@@ -19,7 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors import load_config
 from connectors.transport.scrub import scrub
-from flows.pipeline import SyncSummary
+from flows.pipeline import SyncSummary, smtp_password
+from flows.secret_blocks import secrets_named
 from okrmodel.alerting import AllClear, FailureAlert, RunProblem, all_clear, failure_alert, unrecorded_failure_alert
 from okrmodel.config import AlertRoute, Config, ConfigError, salvage_alert_route
 from okrmodel.storage import Store
@@ -142,5 +143,7 @@ def _stopped(end: FlowRunEnd) -> RunProblem:
 
 
 def send_alert(route: AlertRoute, alert: FailureAlert | AllClear) -> None:
-    """Mail ``alert`` to the ``alerts:`` recipients over ``email:``'s SMTP; raises ``EmailDeliveryError``."""
-    send_email(build_alert_email(build_alert_view(alert), route.email, route.alerts.recipients), route.email, route.email.password())
+    """Mail ``alert`` to the ``alerts:`` recipients over ``email:``'s SMTP (its password from its variable or
+    its Secret block); raises ``EmailDeliveryError``."""
+    secrets = secrets_named([route.email.password_block] if route.email.password_block else [])
+    send_email(build_alert_email(build_alert_view(alert), route.email, route.alerts.recipients), route.email, smtp_password(route.email, secrets))

@@ -434,6 +434,8 @@ def email(
     from pydantic import ValidationError
 
     from flows.archive import archive_folder, previous_report_day
+    from flows.pipeline import smtp_password
+    from flows.secret_blocks import config_secrets
     from okrmodel.briefing import build_report_data
     from reports import EmailDeliveryError, build_status_email, send_email
 
@@ -451,7 +453,8 @@ def email(
         data = build_report_data(config, store, day, compare_to=previous_report_day(archive_folder(config), day))
     status_report = data.status
     try:
-        send_email(build_status_email(data, settings), settings, settings.password())
+        password = smtp_password(settings, config_secrets(config, only=[settings.password_block] if settings.password_block else []))
+        send_email(build_status_email(data, settings), settings, password)
     except EmailDeliveryError as error:
         fail(f"Report not emailed: {error}", EXIT_FAILED)
     say(f"Emailed the {status_report.period} report as of {status_report.as_of} to {', '.join(settings.recipients)}")
@@ -466,6 +469,7 @@ def notify(
     """Post the digest to the config's notify: channels (Slack, Teams), computed from stored data only (no source calls)."""
     from flows.archive import archive_folder, previous_report_day
     from flows.pipeline import notify_report
+    from flows.secret_blocks import config_secrets
     from okrmodel.briefing import build_report_data
     from reports import build_view
     from reports.chat import chat_payload, report_link
@@ -481,7 +485,8 @@ def notify(
         payloads = [{"destination": destination.label, "payload": chat_payload(destination, view, link)} for destination in config.notify]
         sys.stdout.write(json.dumps(payloads, indent=2, ensure_ascii=False) + "\n")
         return
-    delivered, failures = notify_report(config.notify, data)
+    secrets = config_secrets(config, only=[destination.webhook_block for destination in config.notify if destination.webhook_block])
+    delivered, failures = notify_report(config.notify, data, secrets)
     for destination in delivered:
         say(f"Posted the {data.status.period} digest as of {data.status.as_of} to {destination}")
     for failure in failures:

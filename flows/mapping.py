@@ -1,7 +1,9 @@
 """The mapping workflow as plain functions: check every mapping online, list what each source
 offers, preview one metric live, and list the metrics with what they feed.
 
-Nothing here writes to the store: ops try a mapping before it feeds a number.
+Nothing here writes to the store: ops try a mapping before it feeds a number. Secret blocks
+are read as a sync reads them (``flows.secret_blocks.config_secrets``); these one-shot reads
+use this process's rate limiter alone (a sync shares the portal's limits, see ``flows.portal_limits``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from connectors import Catalogue, MappingError, MetricReading, SourceError
 from connectors.base import WindowTotal
 from flows.pipeline import failure_message, open_connectors
+from flows.secret_blocks import config_secrets
 from okrmodel.config import Config, MetricNature, MetricSettings
 from okrmodel.periods import Window, WindowKind, window_for
 from okrmodel.storage import Store
@@ -47,10 +50,11 @@ class MappingCheck:
 def check_mappings(config: Config) -> MappingCheck:
     """Check every metric's mapped values against its source without reading any data; the
     lists a source looks values up in are read once for all its metrics."""
-    connectors, source_errors = open_connectors(config)
+    opened = open_connectors(config, secrets=config_secrets(config, only=_blocks_of(config, list(config.sources))))
+    connectors, source_errors = opened.connectors, opened.errors
     problems: dict[str, str | None] = {}
     unchecked: dict[str, str] = {}
-    calls = 0
+    calls = sum(opened.opening_calls.values())
     try:
         for name, spec in config.metrics.items():
             if spec.source in source_errors:
@@ -64,8 +68,7 @@ def check_mappings(config: Config) -> MappingCheck:
             except SourceError as error:
                 unchecked[name] = failure_message(config, error)
     finally:
-        for connector in connectors.values():
-            connector.close()
+        opened.close()
     return MappingCheck(problems, unchecked, calls)
 
 
@@ -88,21 +91,25 @@ def read_catalogues(config: Config, source: str | None = None, search: str | Non
     keeps the rows that contain it."""
     names = [source] if source else list(config.sources)
     # Every source is opened, not only those some metric reads: a new source is catalogued before its first metric.
-    connectors, source_errors = open_connectors(config, names)
+    opened = open_connectors(config, names, secrets=config_secrets(config, only=_blocks_of(config, names)))
     results = []
     try:
         for name in names:
-            if name in source_errors:
-                results.append(CatalogueResult(name, None, str(source_errors[name])))
+            if name in opened.errors:
+                results.append(CatalogueResult(name, None, failure_message(config, opened.errors[name])))
                 continue
             try:
-                results.append(CatalogueResult(name, connectors[name].catalog().matching(search)))
+                results.append(CatalogueResult(name, opened.connectors[name].catalog().matching(search)))
             except SourceError as error:
                 results.append(CatalogueResult(name, None, str(error)))
     finally:
-        for connector in connectors.values():
-            connector.close()
+        opened.close()
     return results
+
+
+def _blocks_of(config: Config, sources: list[str]) -> list[str]:
+    """The Secret blocks the ``sources`` name: a command reading some sources asks Prefect for no other secret."""
+    return [place.block for name in sources for place in config.sources[name].secret_places if place.block is not None]
 
 
 @dataclass(frozen=True)
@@ -171,10 +178,10 @@ def preview_metric(config: Config, name: str, spec: MetricSettings, as_of: date,
             else f"{spec.kind} adds up over days: use --window period, month or last_30_days, not latest"
         )
     window = window_for(kind, config.current_period(as_of), as_of, config.zone)
-    connectors, source_errors = open_connectors(config, [spec.source])
-    if spec.source in source_errors:
-        raise source_errors[spec.source]
-    connector = connectors[spec.source]
+    opened = open_connectors(config, [spec.source], secrets=config_secrets(config, only=_blocks_of(config, [spec.source])))
+    if spec.source in opened.errors:
+        raise opened.errors[spec.source]
+    connector = opened.connectors[spec.source]
     try:
         reading = connector.read(name, spec, window, as_of)
         # A unique count's days do not add up to its window's figure: read that figure too.

@@ -37,8 +37,10 @@ from flows.pipeline import (
     record_reading,
     suspicious_zero,
 )
+from flows.portal_limits import shared_portal_limits
 from flows.reconcile import needs_reconciliation, reconcile_reading
 from flows.retries import SOURCE_RETRIES, Attempts, retry_delays, stop_retrying
+from flows.secret_blocks import config_secrets
 from flows.shared_store import SharedStoreRequired, shared_store_problem
 from flows.window_totals import TotalsReading, plan_window_totals, read_window_totals, save_window_totals
 from okrmodel.briefing import ReportData
@@ -145,7 +147,10 @@ def nightly_sync(
             logger.warning("run %s (started %s UTC) was left running by a process that is gone: marked abandoned", left.id, f"{left.started_at:%Y-%m-%d %H:%M}")
         run_id = store.start_run(as_of, flow_run_id=str(runtime.flow_run.id))
         summary = SyncSummary(run_id=run_id, as_of=as_of)
-        connectors, source_errors = open_connectors(config)
+        # Every Secret block the config names, read once for the run; values never leave this process.
+        secrets = config_secrets(config)
+        opened = open_connectors(config, secrets=secrets, portal_limits=shared_portal_limits())
+        connectors, source_errors = opened.connectors, opened.errors
         try:
             # Only days not yet final are read again (metrics whose days are all final are
             # skipped), unless a full refresh asks for every day of every window.
@@ -177,7 +182,7 @@ def nightly_sync(
                     reading = futures[name].result() if name in futures else MetricReading(name, {}, 0)
                 except Exception as error:  # one broken metric must not stop the others
                     # What the failed read sent counts too: the source counted it.
-                    sent = error.api_calls if isinstance(error, SourceError) else 0
+                    sent = (error.api_calls if isinstance(error, SourceError) else 0) + opened.take_opening_calls(spec.source)
                     window = windows.get(name) or total_windows[name][0]
                     failure = record_failure(store, run_id, name, spec.source, window, failure_message(config, error), api_calls=sent + totals.api_calls)
                     logger.warning("metric %s failed: %s", name, failure.error)
@@ -202,21 +207,24 @@ def nightly_sync(
                         logger.warning("metric %s: %s", name, reconciliation.warning)
                 summary.metrics.append(
                     record_reading(
-                        store, run_id, spec.source, reading, warning=warning, extra_calls=extra_calls + totals.api_calls,
+                        store, run_id, spec.source, reading, warning=warning,
+                        extra_calls=extra_calls + totals.api_calls + opened.take_opening_calls(spec.source),
                         error=totals.error, reconciliation=reconciliation,
                     )
                 )
             # The run is recorded before the report is built, so the report's data health sees it.
             summary.status = summary.final_status()
             store.finish_run(run_id, summary.status, message=summary.run_message())
-            data = publish_report(config, store, as_of, summary, report_path=Path(report_path) if report_path else None, send_email=send_email, send_notify=send_notify)
+            data = publish_report(
+                config, store, as_of, summary, report_path=Path(report_path) if report_path else None, send_email=send_email, send_notify=send_notify,
+                secrets=secrets,
+            )
         except BaseException as error:
             stop_retrying(runtime.flow_run.id)  # the reads failing as we close must not wait to be retried
             store.finish_run(run_id, *_unfinished(error))
             raise
         finally:
-            for connector in connectors.values():
-                connector.close()
+            opened.close()
         if summary.report_error or summary.email_error or summary.notify_errors:
             summary.status = summary.final_status()
             store.finish_run(run_id, summary.status, message=summary.run_message())

@@ -13,10 +13,14 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from connectors import Connector, MappingError, MetricReading, SourceError, connector_for
+from pydantic import SecretStr
+
+from connectors import Connector, MappingError, MetricReading, RunServices, SourceError, connector_for
+from connectors.hubspot.rate_limit import SharedPortalLimits
+from connectors.transport.counting import counted_requests
 from flows.archive import archive_folder, previous_report_day, write_to_archive
 from flows.reconcile import Reconciliation
-from flows.secret_blocks import read_secret_blocks
+from flows.secret_blocks import SecretBlocks, UnreadableSecretBlock, unreadable_source_secret
 from okrmodel.briefing import ReportData, build_report_data
 from okrmodel.config import Config, EmailSettings, MetricNature, MetricSettings, SlackDestination, TeamsDestination
 from okrmodel.periods import Window
@@ -25,6 +29,7 @@ from reports import EmailDeliveryError, build_status_email, post_digest, render_
 
 __all__ = [
     "MetricOutcome",
+    "OpenedSources",
     "SyncSummary",
     "email_report",
     "failure_message",
@@ -34,6 +39,7 @@ __all__ = [
     "publish_report",
     "record_failure",
     "record_reading",
+    "smtp_password",
     "suspicious_zero",
 ]
 
@@ -139,20 +145,52 @@ class SyncSummary:
         return "; ".join(part for part in (self.problems(), self.reconciliation_note()) if part) or None
 
 
-def open_connectors(config: Config, sources: Iterable[str] | None = None) -> tuple[dict[str, Connector], dict[str, SourceError]]:
-    """One connector per source that some metric reads (or per name in ``sources``); a source
-    that cannot be opened (missing token, ...) is returned as an error instead, so its metrics
-    fail while the others still run."""
-    connectors: dict[str, Connector] = {}
-    errors: dict[str, SourceError] = {}
+@dataclass
+class OpenedSources:
+    """The run's connectors, the sources that could not be opened (their metrics fail with the
+    error), and the calls opening each took (a HubSpot portal's id, when its limits are shared):
+    the source counted them, so the run's record must, with the source's first metric recorded."""
+
+    connectors: dict[str, Connector]
+    errors: dict[str, SourceError]
+    opening_calls: dict[str, int]
+
+    def take_opening_calls(self, source: str) -> int:
+        """The calls opening ``source`` took, once: the first outcome of the source recorded carries them."""
+        return self.opening_calls.pop(source, 0)
+
+    def close(self) -> None:
+        for connector in self.connectors.values():
+            connector.close()
+
+
+def open_connectors(
+    config: Config, sources: Iterable[str] | None = None, *, secrets: SecretBlocks | None = None, portal_limits: SharedPortalLimits | None = None
+) -> OpenedSources:
+    """One connector per source that some metric reads (or per name in ``sources``), with the
+    run's ``secrets`` (``flows.secret_blocks.config_secrets``) and, for HubSpot, the ``portal_limits``
+    shared with other processes (``flows.portal_limits.shared_portal_limits``; None: this process's
+    limiter alone). A source that cannot be opened (missing token, a Secret block that cannot be
+    read, ...) is returned as an error instead, so its metrics fail while the others still run."""
+    secrets = secrets or SecretBlocks()
+    services = RunServices(secrets.values, portal_limits)
+    opened = OpenedSources({}, {}, {})
     wanted = sorted(set(sources) if sources is not None else {metric.source for metric in config.metrics.values()})
     for name in wanted:
+        unreadable = unreadable_source_secret(config, name, secrets)
+        if unreadable is not None:
+            opened.errors[name] = unreadable
+            continue
+        own_metrics = {metric: spec for metric, spec in config.metrics.items() if spec.source == name}
         try:
-            own_metrics = {metric: spec for metric, spec in config.metrics.items() if spec.source == name}
-            connectors[name] = connector_for(name, config.sources[name], own_metrics, base_dir=config.base_dir)
+            with counted_requests() as sent:
+                opened.connectors[name] = connector_for(name, config.sources[name], own_metrics, base_dir=config.base_dir, services=services)
         except SourceError as error:
-            errors[name] = error
-    return connectors, errors
+            error.api_calls = 0  # counted once, in opening_calls, though every metric of the source fails with it
+            opened.errors[name] = error
+        if sent.value:
+            opened.opening_calls[name] = sent.value
+    return opened
 
 
 def _metrics(count: int) -> str:
@@ -211,7 +249,7 @@ def record_reading(
 def failure_message(config: Config, error: BaseException) -> str:
     """What went wrong, in one line: a mapped value the source does not know is located in the
     file (``okrs.yaml: metrics.won.dealstage: ... (line 14)``) so ops can go straight to it."""
-    if isinstance(error, MappingError):
+    if isinstance(error, MappingError | UnreadableSecretBlock):
         return config.locate(error.location, error.message)
     return str(error) if isinstance(error, SourceError) else f"{type(error).__name__}: {error}"
 
@@ -263,11 +301,19 @@ def _record(store: Store, run_id: str, outcome: MetricOutcome) -> None:
 
 
 def publish_report(
-    config: Config, store: Store, as_of: date, summary: SyncSummary, *, report_path: Path | None, send_email: bool, send_notify: bool = True
+    config: Config,
+    store: Store,
+    as_of: date,
+    summary: SyncSummary,
+    *,
+    report_path: Path | None,
+    send_email: bool,
+    send_notify: bool = True,
+    secrets: SecretBlocks | None = None,
 ) -> ReportData:
     """Render the report into the company's archive (and ``report_path``), email it, and post
-    the digest to each ``notify:`` destination; failures to write or send are kept in
-    ``summary``, never raised: the data is stored."""
+    the digest to each ``notify:`` destination (with the run's ``secrets``: the SMTP password's and
+    webhooks' Secret blocks); failures to write or send are kept in ``summary``, never raised: the data is stored."""
     folder = archive_folder(config)
     data = build_report_data(config, store, as_of, compare_to=previous_report_day(folder, as_of))
     html = render_report(data)
@@ -277,29 +323,37 @@ def publish_report(
             summary.report_path = write_html(html, report_path)
     except OSError as error:
         summary.report_error = f"cannot write {error.filename or folder}: {error.strerror or error}"
+    secrets = secrets or SecretBlocks()
     if send_email and config.email is not None:
-        summary.emailed_to, summary.email_error = email_report(config.email, data)
+        summary.emailed_to, summary.email_error = email_report(config.email, data, secrets)
     if send_notify and config.notify:
-        summary.notified, summary.notify_errors = notify_report(config.notify, data)
+        summary.notified, summary.notify_errors = notify_report(config.notify, data, secrets)
     return data
 
 
-def email_report(settings: EmailSettings, data: ReportData) -> tuple[list[str], str | None]:
-    """Email the report; returns the recipients, or the delivery error (never raised:
-    the run's data is stored either way)."""
+def email_report(settings: EmailSettings, data: ReportData, secrets: SecretBlocks) -> tuple[list[str], str | None]:
+    """Email the report (the password from ``password_env`` or its Secret block in ``secrets``); returns
+    the recipients, or the delivery error (never raised: the run's data is stored either way)."""
     try:
-        send_email(build_status_email(data, settings), settings, settings.password())
+        send_email(build_status_email(data, settings), settings, smtp_password(settings, secrets))
     except EmailDeliveryError as error:
         return [], str(error)
     return list(settings.recipients), None
 
 
-def notify_report(destinations: list[SlackDestination | TeamsDestination], data: ReportData) -> tuple[list[str], list[str]]:
-    """Post the digest to every destination; returns those that got it, and one line per one that
-    did not (never raised: the run's data is stored either way, and one failing channel does not
-    keep the others from their digest)."""
-    blocks, unreadable = read_secret_blocks(destination.webhook_block for destination in destinations if destination.webhook_block)
+def smtp_password(settings: EmailSettings, secrets: SecretBlocks) -> SecretStr | None:
+    """The SMTP password, from its variable or its Secret block; ``EmailDeliveryError`` when the block could not be read."""
+    if settings.password_block is not None and settings.password_block in secrets.problems:
+        raise EmailDeliveryError(f"the SMTP password: {secrets.problems[settings.password_block]}")
+    return settings.password(blocks=secrets.values)
+
+
+def notify_report(destinations: list[SlackDestination | TeamsDestination], data: ReportData, secrets: SecretBlocks) -> tuple[list[str], list[str]]:
+    """Post the digest to every destination (the webhook URLs from their variables or their Secret
+    blocks in ``secrets``); returns those that got it, and one line per one that did not (never raised:
+    the run's data is stored either way, and one failing channel does not keep the others from their digest)."""
+    unreadable = secrets.problems
     readable = [destination for destination in destinations if destination.webhook_block not in unreadable]
-    deliveries = post_digest(readable, data, blocks=blocks)
+    deliveries = post_digest(readable, data, blocks=secrets.values)
     failures = [f"{destination.label}: {unreadable[destination.webhook_block]}" for destination in destinations if destination.webhook_block in unreadable]
     return [delivery.destination for delivery in deliveries if delivery.delivered], failures + [str(delivery) for delivery in deliveries if not delivery.delivered]

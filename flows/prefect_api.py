@@ -34,9 +34,10 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["TemporaryServerError", "prefect_api"]
+__all__ = ["TemporaryServerError", "owned_api_url", "prefect_api"]
 
 _STOP_GRACE_SECONDS = 10.0
+_owned: list[str] = []  # the API URL of the temporary server this process runs, while it runs
 
 
 class TemporaryServerError(Exception):
@@ -52,10 +53,17 @@ def prefect_api() -> Iterator[None]:
         yield
         return
     with _temporary_server() as api_url, temporary_settings(updates={PREFECT_API_URL: api_url}):
+        _owned.append(api_url)
         try:
             yield
         finally:
+            _owned.remove(api_url)
             _drain_prefect_workers()
+
+
+def owned_api_url() -> str | None:
+    """The URL of the temporary server this process owns, while one runs: no other process talks to it."""
+    return _owned[-1] if _owned else None
 
 
 @contextmanager

@@ -176,6 +176,8 @@ def all_clear(config: Config, store: Store, run: SyncRun, *, flow_run: str | Non
 def fix_for(config: Config, source: str, error: str) -> str | None:
     """What to do about a metric's recorded ``error`` from ``source``, beyond the hint the error
     may carry itself; None when the error says it all or nothing better is known."""
+    if "Prefect Secret block" in error:
+        return "Create that Secret block on the Prefect server the sync uses (`prefect block create secret`), or correct its name in the file, then run `okr sync`."
     located = error.startswith(f"{config.file_name}: ")
     if located:
         return f"Correct that value in {config.file_name} (`okr catalog` lists what the source has), then run `okr validate --online`."
@@ -192,10 +194,8 @@ def fix_for(config: Config, source: str, error: str) -> str | None:
 
 def _credential(config: Config, source: str) -> str:
     settings = config.sources.get(source)
-    for field in ("token_env", "credentials_env"):
-        variable = getattr(settings, field, None)
-        if variable:
-            return f"${variable}"
+    for place in settings.secret_places if settings is not None else ():
+        return f"${place.variable}" if place.block is None else place.name
     return f"the credential of source {source!r}"
 
 

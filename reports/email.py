@@ -85,7 +85,9 @@ def send_email(message: EmailMessage, settings: EmailSettings, password: SecretS
     """Hand ``message`` to the configured SMTP server (TLS as configured, login when a username is set)."""
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     if settings.username and password is None:
-        raise EmailDeliveryError(f"SMTP login for {settings.username} needs the password in ${settings.password_env}, which is not set")
+        place = settings.password_place
+        kept = f"${place.variable}, which is not set" if place.block is None else f"{place.name}, which was not read"
+        raise EmailDeliveryError(f"SMTP login for {settings.username} needs the password in {kept}")
     try:
         if settings.security == "ssl":
             connection: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds, context=ssl.create_default_context())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from urllib3.util.retry import Retry
 
-from connectors.base import MetricReading, WindowTotal
+from connectors.base import MetricReading, RunServices, WindowTotal
 from connectors.catalog import CatalogTable, Catalogue
 from connectors.csv_file.config import CsvColumn, CsvSource
 from connectors.csv_file.fetch import CsvFetcher
@@ -29,7 +29,7 @@ class CsvConnector:
     """
 
     @classmethod
-    def from_settings(cls, name: str, settings: CsvSource, *, metrics: Mapping[str, MetricSettings], base_dir: Path) -> CsvConnector:
+    def from_settings(cls, name: str, settings: CsvSource, *, metrics: Mapping[str, MetricSettings], base_dir: Path, services: RunServices) -> CsvConnector:
         """The connector for source ``name`` as configured (see ``connectors.base.SourceKind``)."""
         return cls(name, settings, base_dir=base_dir)
 

@@ -1,7 +1,8 @@
 """One GA4 Data API client per property and run: service-account credentials, REST, retry, timeout, the metadata.
 
 The key is the JSON of a service-account key file, read from the environment
-variable ``credentials_env`` and handed to google-auth in memory; it is never
+variable ``credentials_env`` (or the Prefect Secret block ``credentials_block``,
+read by the wiring layer) and handed to google-auth in memory; it is never
 written, logged or put into a message (only the account's email is, so an
 admin knows whom to grant access). The client signs its own short-lived JWT
 with the key (self-signed JWT access, scope ``analytics.readonly``), so no
@@ -44,10 +45,10 @@ def default_ga4_retry(*, initial: float = 1.0, maximum: float = 30.0, deadline: 
     return Retry(predicate=is_retriable, initial=initial, maximum=maximum, multiplier=2.0, timeout=deadline)
 
 
-def service_account_credentials(source_name: str, credentials_env: str, key_json: SecretStr) -> service_account.Credentials:
+def service_account_credentials(source_name: str, key_place: str, key_json: SecretStr) -> service_account.Credentials:
     """Read-only credentials from a service-account key's JSON text; a ``SourceConfigurationError`` that
     names what is wrong (never the key) when the text is not such a key."""
-    what = f"{credentials_env} must hold the JSON of a service-account key file"
+    what = f"{key_place} must hold the JSON of a service-account key file"
     try:
         info: Any = json.loads(key_json.get_secret_value())
     except ValueError:
@@ -72,9 +73,9 @@ class GA4Client:
         self.source_name = source_name
         self.source = source
         self.property = f"properties/{source.property_id}"
-        credentials = service_account_credentials(source_name, source.credentials_env, key_json)
+        credentials = service_account_credentials(source_name, source.credentials_place.name, key_json)
         self.email: str = credentials.service_account_email
-        self._answers = GoogleAnswers(property_id=source.property_id, email=self.email, credentials_env=source.credentials_env)
+        self._answers = GoogleAnswers(property_id=source.property_id, email=self.email, key_place=source.credentials_place.name)
         self._api = BetaAnalyticsDataClient(transport="rest", credentials=credentials)
         self._retry = retry or default_ga4_retry()
         self._metadata: Metadata | None = None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from okrmodel.config import (
     DimensionFilters,
@@ -13,9 +14,11 @@ from okrmodel.config import (
     LookBackDays,
     MetricSettings,
     Seconds,
+    SecretBlockName,
+    SecretPlace,
     SourceSettings,
     check_dimension_filters,
-    secret_from_environment,
+    one_secret_place,
 )
 
 __all__ = ["GA4Metric", "GA4MetricName", "GA4Source", "GA4_USER_COUNTS"]
@@ -43,7 +46,8 @@ _GA4_DIMENSION = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(:[A-Za-z0-9_]+)?$")  # sess
 
 class GA4Source(SourceSettings):
     """A Google Analytics 4 property, read with a service account whose JSON key sits in the
-    environment variable ``credentials_env`` (never in the file).
+    environment variable ``credentials_env`` or the Prefect Secret block ``credentials_block``
+    (never in the file).
 
     GA4 cuts days in the property's time zone: the config's ``timezone`` must be the property's.
     """
@@ -51,7 +55,9 @@ class GA4Source(SourceSettings):
     type: Literal["ga4"]
     property_id: str
     """The numeric property id (Admin > Property details), not the ``G-...`` measurement id."""
-    credentials_env: EnvironmentVariable = "GA4_CREDENTIALS_JSON"
+    credentials_env: EnvironmentVariable | None = "GA4_CREDENTIALS_JSON"
+    credentials_block: SecretBlockName | None = None
+    """The Prefect Secret block holding the key's JSON, for workers whose environment the deployment does not set."""
     timeout_seconds: Seconds = 60.0
     look_back_days: LookBackDays = 3
     """Days before the as-of day read again each night: GA4 may take up to 48 hours to process a day."""
@@ -65,9 +71,29 @@ class GA4Source(SourceSettings):
             raise ValueError(f"property_id is the numeric GA4 property id (Admin > Property details), such as '123456789', not {value!r}")
         return value
 
-    def credentials_json(self, environ: dict[str, str] | None = None) -> SecretStr | None:
-        """The service-account key (JSON text) from ``credentials_env``, or None when unset or empty."""
-        return secret_from_environment(self.credentials_env, environ)
+    @model_validator(mode="before")
+    @classmethod
+    def _one_place_for_the_key(cls, data: Any) -> Any:
+        return one_secret_place(data, "credentials_env", "credentials_block")
+
+    @model_validator(mode="after")
+    def _a_place_for_the_key(self) -> GA4Source:
+        if self.credentials_env is None and self.credentials_block is None:
+            raise ValueError("give credentials_env (an environment variable) or credentials_block (a Prefect Secret block) for the key")
+        return self
+
+    @property
+    def credentials_place(self) -> SecretPlace:
+        return SecretPlace(self.credentials_env, self.credentials_block, "credentials_block")
+
+    @property
+    def secret_places(self) -> tuple[SecretPlace, ...]:
+        return (self.credentials_place,)
+
+    def credentials_json(self, environ: Mapping[str, str] | None = None, blocks: Mapping[str, SecretStr] | None = None) -> SecretStr | None:
+        """The service-account key (JSON text) from ``credentials_env`` (None when unset or empty) or from
+        ``blocks`` for ``credentials_block``."""
+        return self.credentials_place.value(environ, blocks)
 
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from google.api_core.retry import Retry
 from pydantic import SecretStr
 
-from connectors.base import MetricReading, WindowTotal
+from connectors.base import MetricReading, RunServices, WindowTotal
 from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
 from connectors.ga4.catalog import ga4_catalogue
@@ -24,15 +24,21 @@ from okrmodel.periods import Window
 
 __all__ = ["GA4Connector"]
 
+_KEY_WANTED = "the JSON of a service-account key file"
+
 
 class GA4Connector:
     """Reads ``ga4_metric`` metrics of one GA4 property with a service account. Build once per run;
     ``check`` and ``read`` are thread-safe (the REST session and the metadata are shared)."""
 
     @classmethod
-    def from_settings(cls, name: str, settings: GA4Source, *, metrics: Mapping[str, MetricSettings], base_dir: Path) -> GA4Connector:
-        """The connector for source ``name`` as configured (see ``connectors.base.SourceKind``)."""
-        return cls(name, settings)
+    def from_settings(cls, name: str, settings: GA4Source, *, metrics: Mapping[str, MetricSettings], base_dir: Path, services: RunServices) -> GA4Connector:
+        """The connector for source ``name`` as configured (see ``connectors.base.SourceKind``), its key
+        from the environment or the run's Secret blocks."""
+        key_json = settings.credentials_json(blocks=services.secrets)
+        if key_json is None:
+            raise SourceConfigurationError(name, settings.credentials_place.missing(_KEY_WANTED))
+        return cls(name, settings, key_json)
 
     def __init__(
         self,
@@ -44,9 +50,7 @@ class GA4Connector:
     ):
         key_json = key_json or source.credentials_json()
         if key_json is None:
-            raise SourceConfigurationError(
-                source_name, f"environment variable {source.credentials_env} is not set; it must hold the JSON of a service-account key file"
-            )
+            raise SourceConfigurationError(source_name, source.credentials_place.missing(_KEY_WANTED))
         self.client = GA4Client(source_name, source, key_json, retry=retry)
         self.page_size = page_size
 

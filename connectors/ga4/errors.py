@@ -28,19 +28,19 @@ from connectors.transport.classify import AnswerHooks, ErrorAnswer, classify, cl
 __all__ = ["GoogleAnswers", "classify_google_error", "is_retriable"]
 
 _ACCESS_HINT = "add the service account's email ({email}) as a Viewer of property {property_id} (GA4 Admin > Property access management)"
-_KEY_HINT = "the key in {credentials_env} ({email}) may be deleted or disabled, or this machine's clock is off"
+_KEY_HINT = "the key in {key_place} ({email}) may be deleted or disabled, or this machine's clock is off"
 _API_HINT = "enable the Google Analytics Data API in the service account's Google Cloud project"
 
 
 class GoogleAnswers(AnswerHooks):
     """Google's answers for property ``property_id`` read as service account ``email``, whose key is in
-    ``credentials_env``: the body ``classify_google_error`` hands on is ``{"message", "reason"}``."""
+    ``key_place``: the body ``classify_google_error`` hands on is ``{"message", "reason"}``."""
 
-    def __init__(self, *, property_id: str, email: str, credentials_env: str):
+    def __init__(self, *, property_id: str, email: str, key_place: str):
         super().__init__("GA4", endpoint="Google")
         self.property_id = property_id
         self.email = email
-        self.credentials_env = credentials_env
+        self.key_place = key_place
 
     def message(self, body: Mapping[str, Any]) -> str | None:
         return body.get("message")
@@ -49,7 +49,7 @@ class GoogleAnswers(AnswerHooks):
         access = _ACCESS_HINT.format(email=self.email, property_id=self.property_id)
         if answer.status == 401:
             # UNAUTHENTICATED: the signed token was refused, so the key itself is the problem; access may be fine.
-            return f"not signed in: {answer.message}; {_KEY_HINT.format(credentials_env=self.credentials_env, email=self.email)}; else {access}"
+            return f"not signed in: {answer.message}; {_KEY_HINT.format(key_place=self.key_place, email=self.email)}; else {access}"
         if answer.status == 403:
             return f"permission denied: {answer.message}; {_API_HINT if answer.body.get('reason') == 'SERVICE_DISABLED' else access}"
         if answer.status == 404:
@@ -79,7 +79,7 @@ def classify_google_error(source_name: str, error: BaseException, answers: Googl
         return RetriableSourceError(source_name, f"Google unreachable{' after retries' if retried else ''}: {type(error).__name__}")
     if isinstance(error, GoogleAuthError):
         return SourceConfigurationError(
-            source_name, f"cannot sign in with the service-account key in {answers.credentials_env} ({answers.email}): {type(error).__name__}"
+            source_name, f"cannot sign in with the service-account key in {answers.key_place} ({answers.email}): {type(error).__name__}"
         )
     return classify_failure(source_name, error, answers, retried=retried)
 

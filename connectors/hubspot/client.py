@@ -12,7 +12,11 @@ worded by ``errors.HubSpotAnswers``. Every request first
 passes the portal's ``PortalRateLimiter`` and carries a timeout; so does
 every resend of it by the ``Retry`` (``_rate_limited``), which takes its slot
 after backing off; a request's slot is dated by its answer, since HubSpot
-counts requests when they arrive.
+counts requests when they arrive. When the run shares the portal's limits with
+other processes (``shared_limits``, from the wiring layer), the client asks the
+portal's id once (``GET /account-info/v3/details``) to name them, and every
+request and resend also takes a slot of the shared limit last, right before it
+leaves (``rate_limit.SharedLimit``).
 
 Two answers are not resent as urllib3 would: a 429 whose policy is ``DAILY``
 (the portal's day is spent; the ``Retry`` reads it and raises it as a
@@ -64,7 +68,7 @@ from urllib3.util.retry import Retry
 from connectors.errors import FatalSourceError, QuotaExhaustedError, RetriableSourceError, SourceError
 from connectors.hubspot.config import HubSpotSource
 from connectors.hubspot.errors import HubSpotAnswers
-from connectors.hubspot.rate_limit import PortalRateLimiter
+from connectors.hubspot.rate_limit import PortalRateLimiter, SharedLimitError, SharedPortalLimits
 from connectors.transport.classify import (
     AnswerHooks,
     UnreadableAnswer,
@@ -109,7 +113,9 @@ class SearchPage:
 class HubSpotClient:
     """The calls the HubSpot connector makes, each counted and error-classified."""
 
-    def __init__(self, source_name: str, source: HubSpotSource, token: SecretStr, retry: Retry | None = None):
+    def __init__(
+        self, source_name: str, source: HubSpotSource, token: SecretStr, retry: Retry | None = None, shared_limits: SharedPortalLimits | None = None
+    ):
         self.source_name = source_name
         self.timeout = source.timeout_seconds
         self.rate_limiter = PortalRateLimiter(source.search_requests_per_second, source.requests_per_10_seconds)
@@ -118,7 +124,7 @@ class HubSpotClient:
         # is spent (or the run is closed), the run's other reads fail at once, retries sleeping included,
         # instead of spending calls on the same answer.
         self._stop = _Stop()
-        retry = self._retry = _rate_limited(retry or default_retry(), self.rate_limiter, self._answers, self._stop)
+        retry = self._retry = _rate_limited(retry or default_retry(), self.rate_limiter, self._answers, self._stop, source_name)
         # base_url is what the SDK's api_request builder reads; host is what the generated APIs read.
         sdk = HubSpot(access_token=token.get_secret_value(), host=source.base_url, base_url=source.base_url, retry=retry)
         self._sdk_config = sdk.config
@@ -129,6 +135,15 @@ class HubSpotClient:
         self._session = retrying_session(retry)
         self._shared_lock = threading.Lock()
         self._shared: dict[Hashable, _SharedValue] = {}
+        if shared_limits is not None:
+            portal_id = self.portal_id()
+            try:
+                shared = shared_limits.for_portal(
+                    portal_id, search_per_second=source.search_requests_per_second, requests_per_10_seconds=source.requests_per_10_seconds
+                )
+            except SharedLimitError as error:
+                raise _shared_limit_failure(source_name, error) from None
+            self.rate_limiter.share(shared)
 
     def in_zone(self, zone: tzinfo | None) -> HubSpotClient:
         """This client (its API objects, connection pools, caches and stops shared), its messages
@@ -210,6 +225,17 @@ class HubSpotClient:
         )
         return self._results(body, f"{object_type} pipelines")
 
+    def portal_id(self) -> str:
+        """The portal's id (HubSpot's ``portalId``, also called the Hub ID): one call. Every token of a
+        portal answers the same id, so it names what they share: the portal's rate limits."""
+        body = self._get_json("/account-info/v3/details", {}, lambda response: parse_json_object(
+            self.source_name, response.content, "account details", status=response.status_code
+        ))
+        portal_id = body.get("portalId")
+        if isinstance(portal_id, bool) or not isinstance(portal_id, int | str) or not str(portal_id).isdigit():
+            raise FatalSourceError(self.source_name, "account details answer has no numeric portalId")
+        return str(portal_id)
+
     def campaigns_page(self, *, after: str | None) -> dict[str, Any]:
         """One page of the portal's marketing campaigns with their name (``properties.hs_name``), as raw JSON."""
         params = {"limit": str(_CAMPAIGNS_PAGE_SIZE), "properties": "hs_name", **({"after": after} if after else {})}
@@ -277,7 +303,10 @@ class HubSpotClient:
 
     def _call(self, request: Callable[[], T], *, search: bool = False) -> T:
         self._stop.check()
-        self.rate_limiter.acquire(search=search)
+        try:
+            self.rate_limiter.acquire(search=search)
+        except SharedLimitError as error:
+            raise _shared_limit_failure(self.source_name, error) from None
         count_request()
         try:
             return request()
@@ -345,10 +374,11 @@ class _RateLimitedRetry(CountingRetry):
     rate_limiter: PortalRateLimiter | None = None
     answers: AnswerHooks | None = None
     stop: _Stop | None = None
+    source_name: str = ""
 
     def new(self, **kw: Any) -> _RateLimitedRetry:
         retry = super().new(**kw)
-        retry.rate_limiter, retry.answers, retry.stop = self.rate_limiter, self.answers, self.stop
+        retry.rate_limiter, retry.answers, retry.stop, retry.source_name = self.rate_limiter, self.answers, self.stop, self.source_name
         return retry
 
     def increment(self, method: str | None = None, url: str | None = None, response: urllib3.BaseHTTPResponse | None = None, *args: Any, **kw: Any) -> Retry:
@@ -373,13 +403,17 @@ class _RateLimitedRetry(CountingRetry):
             time.sleep(seconds)
         if self.rate_limiter is not None:
             last = self.history[-1] if self.history else None
-            self.rate_limiter.acquire(search=bool(last is not None and last.url and "/search" in last.url))
+            try:
+                self.rate_limiter.acquire(search=bool(last is not None and last.url and "/search" in last.url))
+            except SharedLimitError as error:
+                withdraw_request()  # the resend counted when granted will not go out
+                raise _shared_limit_failure(self.source_name, error) from None
 
 
 _RATE_LIMITED_CLASSES: dict[type[Retry], type[Retry]] = {}
 
 
-def _rate_limited(retry: Retry, limiter: PortalRateLimiter, answers: AnswerHooks, stop: _Stop) -> Retry:
+def _rate_limited(retry: Retry, limiter: PortalRateLimiter, answers: AnswerHooks, stop: _Stop, source_name: str) -> Retry:
     """A copy of ``retry`` (any ``Retry`` class, its backoff kept) whose resends pass ``limiter``
     and count, which resends nothing ``answers`` call final, and whose waits end with ``stop``."""
     cls = type(retry)
@@ -390,7 +424,13 @@ def _rate_limited(retry: Retry, limiter: PortalRateLimiter, answers: AnswerHooks
     limited.rate_limiter = limiter  # type: ignore[attr-defined]
     limited.answers = answers  # type: ignore[attr-defined]
     limited.stop = stop  # type: ignore[attr-defined]
+    limited.source_name = source_name  # type: ignore[attr-defined]
     return limited
+
+
+def _shared_limit_failure(source_name: str, error: SharedLimitError) -> RetriableSourceError:
+    # Not sent, so nothing HubSpot counted; the next run (or the task's retry) will likely get its slot.
+    return RetriableSourceError(source_name, f"the rate limit this portal shares with other syncs could not be taken: {error}")
 
 
 def _snake(search_filter: SearchFilter) -> dict[str, Any]:

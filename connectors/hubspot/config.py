@@ -22,10 +22,11 @@ __all__ = [
 
 
 class HubSpotSource(WebApiSettings):
-    """A HubSpot portal, reached with a private-app token read from the environment."""
+    """A HubSpot portal, reached with a private-app token from the environment (``token_env``) or
+    a Prefect Secret block (``token_block``)."""
 
     type: Literal["hubspot"]
-    token_env: EnvironmentVariable = "HUBSPOT_TOKEN"
+    token_env: EnvironmentVariable | None = "HUBSPOT_TOKEN"
     base_url: str = "https://api.hubapi.com"
     look_back_days: LookBackDays = 2
     """Days before the as-of day read again each night: HubSpot's search index lags writes."""

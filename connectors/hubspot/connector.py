@@ -25,7 +25,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
-from connectors.base import MetricReading, WindowTotal
+from connectors.base import MetricReading, RunServices, WindowTotal
 from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
 from connectors.hubspot.catalog import portal_catalogue
@@ -45,6 +45,7 @@ from connectors.hubspot.emails import emails_sent_series
 from connectors.hubspot.filters import check_filter_budget, where_filters
 from connectors.hubspot.mapping import check_mapping
 from connectors.hubspot.properties import stage_entered_property
+from connectors.hubspot.rate_limit import SharedPortalLimits
 from connectors.hubspot.web_analytics import web_traffic_series, web_traffic_total
 from connectors.transport.counting import counted_requests
 from okrmodel.config import MetricSettings
@@ -82,9 +83,15 @@ class HubSpotConnector:
     """
 
     @classmethod
-    def from_settings(cls, name: str, settings: HubSpotSource, *, metrics: Mapping[str, MetricSettings], base_dir: Path) -> HubSpotConnector:
-        """The connector for source ``name`` as configured (see ``connectors.base.SourceKind``)."""
-        return cls(name, settings, metrics=metrics)
+    def from_settings(
+        cls, name: str, settings: HubSpotSource, *, metrics: Mapping[str, MetricSettings], base_dir: Path, services: RunServices
+    ) -> HubSpotConnector:
+        """The connector for source ``name`` as configured (see ``connectors.base.SourceKind``): its
+        token from the environment or the run's Secret blocks, its rate limit shared when the run shares them."""
+        token = settings.token(blocks=services.secrets)
+        if token is None:
+            raise SourceConfigurationError(name, settings.token_place.missing("a private-app token"))
+        return cls(name, settings, token, metrics=metrics, shared_limits=services.portal_limits)
 
     def __init__(
         self,
@@ -93,11 +100,14 @@ class HubSpotConnector:
         token: SecretStr | None = None,
         retry: Retry | None = None,
         metrics: Mapping[str, MetricSettings] | None = None,
+        shared_limits: SharedPortalLimits | None = None,
     ):
+        """``token`` defaults to ``source``'s variable's; with ``shared_limits``, the portal's id is
+        asked once (one call) to name the limits every process reading the portal shares."""
         token = token or source.token()
         if token is None:
-            raise SourceConfigurationError(source_name, f"environment variable {source.token_env} is not set; it must hold a private-app token")
-        self.client = HubSpotClient(source_name, source, token, retry=retry)
+            raise SourceConfigurationError(source_name, source.token_place.missing("a private-app token"))
+        self.client = HubSpotClient(source_name, source, token, retry=retry, shared_limits=shared_limits)
         self._sums_wanted: dict[tuple[str, str, str], set[str]] = {}
         self._shared: dict[tuple, DailyTotals] = {}
         self._query_locks: dict[tuple, threading.Lock] = {}

@@ -13,6 +13,14 @@ while it is in flight, and its slot's moment is when its answer arrived: if
 fewer than the limit were in flight or answered within the window when a
 request left, fewer than the limit can have arrived at HubSpot within any
 window, whatever the latency.
+
+That limiter knows only its own process. Several processes reading one portal
+(two syncs, a cron run and a worker's, two configs with two tokens of one
+portal) would each stay under the limit while together they go over it, so
+the wiring layer can hand the client a ``SharedLimit``: a gate every process
+reading the portal passes (``flows.portal_limits`` keeps it on the Prefect
+server), taken after this process's own slots, right before each request and
+each resend leaves. This package knows no Prefect: it defines the gate's shape.
 """
 
 from __future__ import annotations
@@ -20,14 +28,39 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
-__all__ = ["PortalRateLimiter", "SlidingWindowLimit"]
+__all__ = ["PortalRateLimiter", "SharedLimit", "SharedLimitError", "SharedPortalLimits", "SlidingWindowLimit"]
 
 # Arrivals are bounded by answers on our clock; the small margin covers HubSpot's
 # window edges and clock granularity, not latency.
 _SAFETY_MARGIN = 1.05
 # When every slot is taken by a request still in flight, nobody knows when one frees: look again soon.
 _IN_FLIGHT_POLL_SECONDS = 0.02
+
+
+class SharedLimitError(Exception):
+    """A slot of the shared limit could not be taken (its server unreachable, waited too long); the
+    message says why, in one line."""
+
+
+class SharedLimit(Protocol):
+    """One portal's limits as every process reading it shares them."""
+
+    def take(self, *, search: bool) -> None:
+        """Block until one more request (a CRM search when ``search``) may leave for the portal,
+        counting it; raise ``SharedLimitError`` when no slot can be had."""
+        ...
+
+
+class SharedPortalLimits(Protocol):
+    """Where shared limits come from: one per portal, named by its id, so that every config and
+    token of one portal shares it."""
+
+    def for_portal(self, portal_id: str, *, search_per_second: float, requests_per_10_seconds: int) -> SharedLimit:
+        """The portal's shared limit, made to fit HubSpot's ``search_per_second`` and ``requests_per_10_seconds``
+        (created where it is kept if needed); raise ``SharedLimitError`` when that fails."""
+        ...
 
 
 class _Slot:
@@ -82,6 +115,8 @@ class PortalRateLimiter:
     retry) calls ``acquire`` again, which first dates the previous try by its
     answer. One instance per portal and run, shared by all threads; a thread's
     request in flight is kept per thread, as a thread sends one at a time.
+    With a ``shared`` limit (``share``), each acquire also takes its slot there,
+    after this process's own.
     """
 
     def __init__(self, search_per_second: float, burst_per_10_seconds: int, *, sleep: Callable[[float], None] = time.sleep):
@@ -91,9 +126,15 @@ class PortalRateLimiter:
         self._burst = SlidingWindowLimit(burst_per_10_seconds, 10.0)
         self._sleep = sleep
         self._in_flight = threading.local()
+        self.shared: SharedLimit | None = None
+
+    def share(self, shared: SharedLimit) -> None:
+        """From now on, every request also takes a slot of ``shared`` (other processes' requests count there too)."""
+        self.shared = shared
 
     def acquire(self, *, search: bool = False) -> None:
-        """Wait until one more request fits every limit that applies to it, and take its slots."""
+        """Wait until one more request fits every limit that applies to it, and take its slots;
+        ``SharedLimitError`` when the shared limit cannot be had (this process's slots are given back)."""
         self.answered()
         taken = []
         # The tight search limit is taken last, so its slot's moment is when the request really goes.
@@ -105,6 +146,13 @@ class PortalRateLimiter:
                     break
                 self._sleep(wait)
         self._in_flight.slots = taken
+        if self.shared is not None:
+            # Last, right before the request leaves: other processes' requests are dated by it alone.
+            try:
+                self.shared.take(search=search)
+            except BaseException:
+                self.answered()  # nothing leaves: the slots age out as if answered now
+                raise
 
     def answered(self) -> None:
         """The calling thread's request in flight has its answer (or failed): date its slots."""

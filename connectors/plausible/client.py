@@ -96,7 +96,7 @@ class _PlausibleAnswers(AnswerHooks):
         if answer.status in (401, 403):
             # Plausible answers 401 for a wrong key and for a site the key cannot see alike.
             fix = (
-                f"{source.token_env} must hold a Stats API key (Plausible > Settings > API Keys) of an account with access to "
+                f"{source.token_place.name} must hold a Stats API key (Plausible > Settings > API Keys) of an account with access to "
                 f"site {source.site_id!r}, and site_id must be the site's domain as registered in Plausible"
             )
             return f"token invalid or no access to the site: {answer.message}; {fix}"

@@ -20,7 +20,7 @@ _PLAUSIBLE_DIMENSION = re.compile(r"^(event|visit):[a-z_]+$|^event:props:.+$")
 
 class PlausibleSource(WebApiSettings):
     """A Plausible site (plausible.io or self-hosted at ``base_url``), read with a Stats API key
-    from the environment variable ``token_env``.
+    from the environment variable ``token_env`` or the Prefect Secret block ``token_block``.
 
     Plausible cuts days in the site's time zone: the config's ``timezone`` must be the site's.
     """
@@ -28,7 +28,7 @@ class PlausibleSource(WebApiSettings):
     type: Literal["plausible"]
     site_id: Name
     """The site's domain as registered in Plausible, such as ``acme.example``."""
-    token_env: EnvironmentVariable = "PLAUSIBLE_TOKEN"
+    token_env: EnvironmentVariable | None = "PLAUSIBLE_TOKEN"
     base_url: str = "https://plausible.io"
     look_back_days: LookBackDays = 1
     """Days before the as-of day read again each night (Plausible counts in real time; the day before catches late events)."""

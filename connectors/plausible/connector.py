@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
-from connectors.base import MetricReading, WindowTotal
+from connectors.base import MetricReading, RunServices, WindowTotal
 from connectors.catalog import Catalogue
 from connectors.errors import SourceConfigurationError
 from connectors.plausible.catalog import plausible_catalogue
@@ -29,14 +29,20 @@ class PlausibleConnector:
     """Reads ``plausible_metric`` metrics of one Plausible site. Build once per run; ``read`` is thread-safe."""
 
     @classmethod
-    def from_settings(cls, name: str, settings: PlausibleSource, *, metrics: Mapping[str, MetricSettings], base_dir: Path) -> PlausibleConnector:
-        """The connector for source ``name`` as configured (see ``connectors.base.SourceKind``)."""
-        return cls(name, settings)
+    def from_settings(
+        cls, name: str, settings: PlausibleSource, *, metrics: Mapping[str, MetricSettings], base_dir: Path, services: RunServices
+    ) -> PlausibleConnector:
+        """The connector for source ``name`` as configured (see ``connectors.base.SourceKind``), its key
+        from the environment or the run's Secret blocks."""
+        token = settings.token(blocks=services.secrets)
+        if token is None:
+            raise SourceConfigurationError(name, settings.token_place.missing("a Plausible Stats API key"))
+        return cls(name, settings, token)
 
     def __init__(self, source_name: str, source: PlausibleSource, token: SecretStr | None = None, retry: Retry | None = None):
         token = token or source.token()
         if token is None:
-            raise SourceConfigurationError(source_name, f"environment variable {source.token_env} is not set; it must hold a Plausible Stats API key")
+            raise SourceConfigurationError(source_name, source.token_place.missing("a Plausible Stats API key"))
         self.client = PlausibleClient(source_name, source, token, retry=retry)
 
     def check(self, name: str, spec: MetricSettings) -> int:

@@ -27,11 +27,12 @@ from connectors.sandbox.catalogue import DEFAULT_PIPELINE, PARTNER_PIPELINE, Pip
 from connectors.sandbox.dataset import SandboxDataset, campaign, contact, deal, email, generate_dataset, timestamp_burst, with_legacy_stage_dates
 from connectors.sandbox.faults import Fault, RateLimits
 from connectors.sandbox.marketing import with_machine_opens
-from connectors.sandbox.server import DEFAULT_TOKEN, SandboxCall, SandboxServer
+from connectors.sandbox.server import DEFAULT_PORTAL_ID, DEFAULT_TOKEN, SandboxCall, SandboxServer
 from connectors.sandbox.standalone import SandboxOptions, build_sandbox, parse_options, serve_sandbox
 
 __all__ = [
     "DEFAULT_PIPELINE",
+    "DEFAULT_PORTAL_ID",
     "DEFAULT_TOKEN",
     "PARTNER_PIPELINE",
     "Fault",

@@ -22,6 +22,9 @@ API call needs ``Authorization: Bearer <token>``. Endpoints:
 - the legacy ``GET /deals/v1/deal/paged`` and ``GET /properties/v1/deals/properties``
   (``legacy.py``), and ``GET /crm/v3/schemas`` (no custom objects), which
   singer's tap-hubspot reads
+- ``GET /account-info/v3/details``: the account's ``portalId`` (``portal_id``),
+  type, time zone and currency; every token of the portal (``token`` and
+  ``other_tokens``: two private apps of one account) answers the same id
 - ``GET /__sandbox/calls`` (``DELETE`` resets them): the calls answered so
   far; ``GET /__sandbox/call_log`` the same calls with their arrival and
   answer times (seconds on the server's monotonic clock), network delay and
@@ -72,9 +75,10 @@ from connectors.sandbox.marketing import CAMPAIGN_PROPERTIES
 from connectors.sandbox.search import SearchValidationError, campaign_answer, list_campaigns, list_marketing_emails, search_records
 from connectors.sandbox.transport import CutShort, HttpServer, Request
 
-__all__ = ["DEFAULT_TOKEN", "SandboxCall", "SandboxServer"]
+__all__ = ["DEFAULT_PORTAL_ID", "DEFAULT_TOKEN", "SandboxCall", "SandboxServer"]
 
 DEFAULT_TOKEN = "sandbox-token"
+DEFAULT_PORTAL_ID = 24681357
 
 _CONTROL_PREFIX = "/__sandbox/"
 _OBJECT_TYPES = ("contacts", "deals")
@@ -120,7 +124,8 @@ class SandboxServer:
     before it counts as arrived (against ``rate_limits`` and in
     ``call_log``); the jitter is uniform in ``[0, arrival_jitter_seconds]``,
     drawn from a ``random.Random(arrival_seed)``. ``latency_seconds`` delays
-    the answer after that.
+    the answer after that. ``other_tokens`` are accepted as well as ``token``:
+    further private apps of the same portal (``portal_id``).
     """
 
     def __init__(
@@ -128,6 +133,8 @@ class SandboxServer:
         dataset: SandboxDataset,
         *,
         token: str = DEFAULT_TOKEN,
+        other_tokens: Iterable[str] = (),
+        portal_id: int = DEFAULT_PORTAL_ID,
         host: str = "127.0.0.1",
         port: int = 0,
         rate_limits: RateLimits | None = None,
@@ -140,6 +147,8 @@ class SandboxServer:
             raise ValueError("latency and arrival delays must not be negative")
         self.dataset = dataset
         self.token = token
+        self.other_tokens = frozenset(other_tokens)
+        self.portal_id = portal_id
         self.rate_limits = rate_limits
         self.latency_seconds = latency_seconds
         self.arrival_delay_seconds = arrival_delay_seconds
@@ -327,7 +336,7 @@ class SandboxServer:
 
     def _answer(self, request: Request) -> Answer:
         scheme, _, token = request.authorization.partition(" ")
-        if scheme.lower() != "bearer" or token != self.token:
+        if scheme.lower() != "bearer" or (token != self.token and token not in self.other_tokens):
             return _error(
                 HTTPStatus.UNAUTHORIZED,
                 "INVALID_AUTHENTICATION",
@@ -497,6 +506,14 @@ class SandboxServer:
     def _custom_object_schemas(self, request: Request) -> Answer:
         return HTTPStatus.OK, {"results": []}
 
+    def _account_details(self, request: Request) -> Answer:
+        # HubSpot's shape; the zone is not the data set's (nothing reads it: configs name their own).
+        return HTTPStatus.OK, {
+            "portalId": self.portal_id, "accountType": "STANDARD", "timeZone": "UTC", "companyCurrency": "USD",
+            "additionalCurrencies": [], "utcOffset": "+00:00", "utcOffsetMilliseconds": 0, "uiDomain": "app.hubspot.com",
+            "dataHostingLocation": "na1",
+        }
+
     def _properties(self, request: Request, object_type: str) -> Answer:
         return HTTPStatus.OK, {"results": property_definitions(object_type, self.dataset)}
 
@@ -513,6 +530,7 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], Callable[..., Answer]], ...] = (
     ("POST", re.compile(rf"/crm/v3/objects/({_OBJECT_TYPE_PATTERN})/search/?"), SandboxServer._search),
     ("GET", re.compile(rf"/crm/v3/objects/({_OBJECT_TYPE_PATTERN})/?"), SandboxServer._list_objects),
     ("GET", re.compile(r"/analytics/v2/reports/(totals|sources)/(daily|total)/?"), SandboxServer._analytics),
+    ("GET", re.compile(r"/account-info/v3/details/?"), SandboxServer._account_details),
     # The SDK asks for "/marketing/v3/emails/", with the trailing slash.
     ("GET", re.compile(r"/marketing/v3/emails/?"), SandboxServer._emails),
     ("GET", re.compile(r"/marketing/v3/campaigns/?"), SandboxServer._campaigns),

@@ -9,20 +9,26 @@ URL-encoded), and, since a text may hold one the client never saw (the JWT
 google-auth signs, a presigned download URL), anything shaped like a
 credential: ``Authorization`` values, ``Bearer`` tokens, query, form and JSON
 values whose name ends in key, token, secret, password or signature, JWTs and
-PEM private keys.
+PEM private keys. Secrets the wiring layer read for the run (Prefect Secret
+blocks) are made known once (``known_secrets``), and every ``scrub`` redacts
+them too, whoever calls it and whatever it was given.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
 from pydantic import SecretStr
 
-__all__ = ["REDACTED", "scrub"]
+__all__ = ["REDACTED", "known_secrets", "scrub"]
 
 REDACTED = "[redacted]"
+
+_KNOWN: set[str] = set()
+_KNOWN_LOCK = threading.Lock()
 
 _SECRET_NAME = r"[A-Za-z0-9_.\-]*(?:key|token|secret|password|passwd|signature|sig|credentials?)"
 # What is kept of a match (a header's or a parameter's name, the scheme) is its ``keep`` group,
@@ -43,9 +49,19 @@ _SHAPES = tuple(
 )
 
 
+def known_secrets(secrets: Iterable[str | SecretStr | None]) -> None:
+    """Redact ``secrets`` from every text ``scrub`` cleans from now on, in this process."""
+    forms = _forms(secrets)
+    with _KNOWN_LOCK:
+        _KNOWN.update(forms)
+
+
 def scrub(text: str, secrets: Iterable[str | SecretStr | None] = ()) -> str:
-    """``text`` with every one of ``secrets`` and every credential-shaped value replaced by ``[redacted]``."""
-    for form in _forms(secrets):
+    """``text`` with every one of ``secrets`` (and of ``known_secrets``) and every credential-shaped value
+    replaced by ``[redacted]``."""
+    with _KNOWN_LOCK:
+        known = list(_KNOWN)
+    for form in sorted({*_forms(secrets), *known}, key=len, reverse=True):
         text = text.replace(form, REDACTED)
     for shape in _SHAPES:
         text = shape.sub(_redact, text)

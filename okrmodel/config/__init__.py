@@ -26,6 +26,8 @@ from okrmodel.config.base import (
     PropertyCondition,
     ScalarValue,
     Seconds,
+    SecretBlockName,
+    SecretPlace,
     SourceSettings,
     StrictModel,
     WebApiSettings,
@@ -33,6 +35,7 @@ from okrmodel.config.base import (
     WholeNumber,
     check_dimension_filters,
     http_base_url,
+    one_secret_place,
     secret_from_environment,
 )
 from okrmodel.config.document import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, Config, SourceSchema, config_model
@@ -71,6 +74,8 @@ __all__ = [
     "Objective",
     "PropertyCondition",
     "ScalarValue",
+    "SecretBlockName",
+    "SecretPlace",
     "Seconds",
     "SlackDestination",
     "SourceSchema",
@@ -85,6 +90,7 @@ __all__ = [
     "config_model",
     "http_base_url",
     "load_config",
+    "one_secret_place",
     "parse_config",
     "salvage_alert_route",
     "secret_from_environment",

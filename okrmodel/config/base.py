@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
@@ -25,6 +27,8 @@ __all__ = [
     "Number",
     "PropertyCondition",
     "ScalarValue",
+    "SecretBlockName",
+    "SecretPlace",
     "Seconds",
     "SourceSettings",
     "StrictModel",
@@ -33,6 +37,7 @@ __all__ = [
     "WholeNumber",
     "check_dimension_filters",
     "http_base_url",
+    "one_secret_place",
     "secret_from_environment",
 ]
 
@@ -101,6 +106,21 @@ def _variable_name(value: str) -> str:
 
 EnvironmentVariable = Annotated[str, AfterValidator(_variable_name)]
 
+_BLOCK_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def _block_name(value: str) -> str:
+    # Prefect's own rule for block names; the value is never quoted back, it may be the secret pasted here.
+    if not _BLOCK_NAME.fullmatch(value):
+        raise ValueError(
+            "must name a Prefect Secret block (lowercase letters, digits and dashes, such as hubspot-acme) that holds the secret, not the secret"
+        )
+    return value
+
+
+SecretBlockName = Annotated[str, AfterValidator(_block_name)]
+"""The name of a Prefect Secret block holding a credential (``prefect block create secret``)."""
+
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -166,12 +186,60 @@ class SourceSettings(StrictModel):
     type: str
     look_back_days: LookBackDays = 0
 
+    @property
+    def secret_places(self) -> tuple[SecretPlace, ...]:
+        """Where this source's credentials are kept (none for a source that needs none)."""
+        return ()
 
-def secret_from_environment(variable: str, environ: dict[str, str] | None = None) -> SecretStr | None:
+
+@dataclass(frozen=True)
+class SecretPlace:
+    """Where a credential is kept, as the config names it: an environment variable, or a Prefect
+    Secret block. The domain knows no Prefect: the wiring layer reads the blocks a config names
+    (``Config.secret_blocks``) and hands their values in as ``blocks``."""
+
+    variable: str | None
+    block: str | None
+    block_key: str
+    """The key naming the block in the file (``token_block``), to locate a block that cannot be read."""
+
+    @property
+    def name(self) -> str:
+        """``HUBSPOT_TOKEN`` or ``Prefect Secret block 'hubspot-acme'``: the place in messages, never the value."""
+        return self.variable if self.block is None else f"Prefect Secret block {self.block!r}"
+
+    def value(self, environ: Mapping[str, str] | None = None, blocks: Mapping[str, SecretStr] | None = None) -> SecretStr | None:
+        """The credential from the variable (stripped; None when unset or blank) or from ``blocks``
+        (None when the block was not read)."""
+        if self.block is not None:
+            return (blocks or {}).get(self.block)
+        return secret_from_environment(self.variable, environ) if self.variable else None
+
+    def missing(self, what: str) -> str:
+        """One line for a credential that is not there: where it should be and what it must hold."""
+        if self.block is not None:
+            return f"{self.name} was not read; it must hold {what}"
+        return f"environment variable {self.variable} is not set; it must hold {what}"
+
+
+def one_secret_place(data: Any, variable_key: str, block_key: str) -> Any:
+    """``data`` (a settings mapping before validation) with the variable left out when the block is
+    given: a credential is kept in one place. Both given is refused; neither keeps the variable's default."""
+    if isinstance(data, dict) and data.get(block_key) is not None:
+        if data.get(variable_key) is not None:
+            raise ValueError(
+                f"give {variable_key} (an environment variable) or {block_key} (a Prefect Secret block), not both: "
+                "the credential is kept in one place"
+            )
+        return {**data, variable_key: None}
+    return data
+
+
+def secret_from_environment(variable: str, environ: Mapping[str, str] | None = None) -> SecretStr | None:
     """A credential from environment variable ``variable``, without surrounding whitespace;
     None when unset or blank.
 
-    Credentials live only in the environment: the config names the variable.
+    Credentials never live in the file: the config names the variable (or a Prefect Secret block).
     Whitespace is stripped because ``$(cat token.txt)``-style exports often keep
     a trailing newline, which HTTP libraries reject as a header value (quoting it).
     """
@@ -180,20 +248,43 @@ def secret_from_environment(variable: str, environ: dict[str, str] | None = None
 
 
 class WebApiSettings(SourceSettings):
-    """A web API at ``base_url``, reached with a token from the environment variable ``token_env``."""
+    """A web API at ``base_url``, reached with a token from the environment variable ``token_env``
+    or from the Prefect Secret block ``token_block`` (exactly one; each source's default variable
+    when neither is given)."""
 
-    token_env: EnvironmentVariable
+    token_env: EnvironmentVariable | None
+    token_block: SecretBlockName | None = None
+    """The Prefect Secret block holding the token, for workers whose environment the deployment does not set."""
     base_url: str
     timeout_seconds: Seconds = 30.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_place_for_the_token(cls, data: Any) -> Any:
+        return one_secret_place(data, "token_env", "token_block")
+
+    @model_validator(mode="after")
+    def _a_place_for_the_token(self) -> WebApiSettings:
+        if self.token_env is None and self.token_block is None:
+            raise ValueError("give token_env (an environment variable) or token_block (a Prefect Secret block) for the token")
+        return self
 
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         return http_base_url(value)
 
-    def token(self, environ: dict[str, str] | None = None) -> SecretStr | None:
-        """The token from ``token_env``, or None when the variable is unset or blank."""
-        return secret_from_environment(self.token_env, environ)
+    @property
+    def token_place(self) -> SecretPlace:
+        return SecretPlace(self.token_env, self.token_block, "token_block")
+
+    @property
+    def secret_places(self) -> tuple[SecretPlace, ...]:
+        return (self.token_place,)
+
+    def token(self, environ: Mapping[str, str] | None = None, blocks: Mapping[str, SecretStr] | None = None) -> SecretStr | None:
+        """The token from ``token_env`` (None when unset or blank) or from ``blocks`` for ``token_block``."""
+        return self.token_place.value(environ, blocks)
 
 
 

@@ -186,6 +186,22 @@ class Config(StrictModel):
                 return prefix + str((self.base_dir / path).resolve())
         return url
 
+    def secret_blocks(self) -> dict[str, tuple[str | int, ...]]:
+        """Every Prefect Secret block the file names (sources' tokens and keys, the SMTP password,
+        the chat webhooks), each with the first place naming it, for the wiring layer to read once
+        per run and to locate a block that cannot be read."""
+        places: dict[str, tuple[str | int, ...]] = {}
+        for name, settings in self.sources.items():
+            for place in settings.secret_places:
+                if place.block is not None:
+                    places.setdefault(place.block, ("sources", name, place.block_key))
+        if self.email is not None and self.email.password_block is not None:
+            places.setdefault(self.email.password_block, ("email", "password_block"))
+        for index, destination in enumerate(self.notify):
+            if destination.webhook_block is not None:
+                places.setdefault(destination.webhook_block, ("notify", index, "webhook_block"))
+        return places
+
     def line_of(self, location: tuple[str | int, ...]) -> int | None:
         """The line of ``location`` in the file the config was read from (None for a config built in code)."""
         return self._document.line_of(location) if self._document is not None else None

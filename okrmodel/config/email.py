@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from email.utils import parseaddr
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from okrmodel.config.base import EnvironmentVariable, Name, Seconds, StrictModel, WholeNumber, secret_from_environment
+from okrmodel.config.base import (
+    EnvironmentVariable,
+    Name,
+    Seconds,
+    SecretBlockName,
+    SecretPlace,
+    StrictModel,
+    WholeNumber,
+    one_secret_place,
+)
 
 __all__ = ["EmailSettings", "email_address"]
 _SUBJECT_FIELDS = {"company": "Acme", "period": "2026-Q4", "as_of": "2026-11-27", "summary": "1 off track"}
@@ -15,13 +25,16 @@ _SUBJECT_FIELDS = {"company": "Acme", "period": "2026-Q4", "as_of": "2026-11-27"
 
 class EmailSettings(StrictModel):
     """Where the status report is emailed after each sync; the SMTP password is read from
-    the environment variable ``password_env``, never from the file."""
+    the environment variable ``password_env`` or the Prefect Secret block ``password_block``,
+    never from the file. Ops' alerts (``alerts:``) travel the same way."""
 
     smtp_host: Name
     smtp_port: Annotated[WholeNumber, Field(ge=1, le=65535)] = 587
     security: Literal["starttls", "ssl", "none"] = "starttls"
     username: Name | None = None
     password_env: EnvironmentVariable | None = None
+    password_block: SecretBlockName | None = None
+    """Or the Prefect Secret block holding the SMTP password."""
     sender: str
     recipients: list[str] = Field(min_length=1)
     subject: Name | None = None
@@ -52,10 +65,17 @@ class EmailSettings(StrictModel):
             raise ValueError(f"subject may use {{company}}, {{period}}, {{as_of}} and {{summary}} only ({error!r} is not one)") from None
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_place_for_the_password(cls, data: Any) -> Any:
+        return one_secret_place(data, "password_env", "password_block")
+
     @model_validator(mode="after")
     def _password_with_username(self) -> EmailSettings:
-        if self.username and not self.password_env:
-            raise ValueError("username needs password_env: the environment variable holding the SMTP password")
+        if self.username and not (self.password_env or self.password_block):
+            raise ValueError(
+                "username needs password_env (the environment variable holding the SMTP password) or password_block (a Prefect Secret block holding it)"
+            )
         if self.security == "none" and self.username and not self.allow_plaintext_login:
             raise ValueError(
                 "security: none with a username would send the SMTP password unencrypted; use starttls or ssl, "
@@ -63,9 +83,13 @@ class EmailSettings(StrictModel):
             )
         return self
 
-    def password(self, environ: dict[str, str] | None = None) -> SecretStr | None:
-        """The SMTP password from ``password_env``, or None when unset or empty."""
-        return secret_from_environment(self.password_env, environ) if self.password_env else None
+    @property
+    def password_place(self) -> SecretPlace:
+        return SecretPlace(self.password_env, self.password_block, "password_block")
+
+    def password(self, environ: Mapping[str, str] | None = None, blocks: Mapping[str, SecretStr] | None = None) -> SecretStr | None:
+        """The SMTP password from ``password_env`` (None when unset or empty) or from ``blocks`` for ``password_block``."""
+        return self.password_place.value(environ, blocks)
 
 
 def email_address(value: str) -> str:

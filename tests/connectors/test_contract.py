@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import os
 import pickle
 import pkgutil
 import subprocess
@@ -28,12 +29,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import responses
+from pydantic import SecretStr
 
 from connectors import (
     SOURCE_KINDS,
     Catalogue,
     MappingError,
     MetricReading,
+    RunServices,
     SourceConfigurationError,
     SourceError,
     WindowTotal,
@@ -42,7 +45,7 @@ from connectors import (
     parse_config,
 )
 from connectors.sandbox import SandboxDataset, SandboxServer, contact
-from okrmodel.config import MetricNature
+from okrmodel.config import ConfigError, MetricNature
 from okrmodel.periods import Window
 
 ZONE = ZoneInfo("America/New_York")
@@ -161,6 +164,7 @@ HARNESSES: dict[str, Harness] = {
         bad_field=("where", "hs_analytics_source"), bad_value="PAID_SERACH",
         read_calls=2,  # the contacts' properties (the check), one search
         catalog_text="PAID_SEARCH", client_modules=("hubspot",), credential_env="HUBSPOT_TOKEN", serve=hubspot_portal,
+        internal_errors=("SharedLimitError",),  # the shared limit's; the client raises RetriableSourceError with its text
     ),
     "ga4": Harness(
         source={"type": "ga4", "property_id": "123456789"},
@@ -389,6 +393,33 @@ def test_a_missing_credential_is_named_without_a_client_traceback(source_type, h
         assert caught.value.__cause__ is None and caught.value.__context__ is None
         assert [str(entry.path) for entry in caught.traceback if not any(Path(entry.path).is_relative_to(ours) for ours in OUR_CODE)] == []
     assert fake.calls() == []
+
+
+def test_a_credential_kept_in_a_secret_block_is_handed_in(source_type, harness, name, fake, monkeypatch):
+    if harness.credential_env is None:
+        return
+    kind = SOURCE_KINDS[source_type]
+    [block_key] = [field_name for field_name in kind.settings.model_fields if field_name.endswith("_block")]
+    secret = SecretStr(os.environ[harness.credential_env])
+    monkeypatch.delenv(harness.credential_env)
+    text = json.loads(config_text(name, harness, fake))
+    text["sources"][name][block_key] = "acme-credential"
+    config = parse_config(json.dumps(text))
+    assert config.secret_blocks() == {"acme-credential": ("sources", name, block_key)}
+    built = connector_for(name, config.sources[name], config.metrics, base_dir=fake.base_dir, services=RunServices({"acme-credential": secret}))
+    try:
+        assert built.read(GOOD, config.metrics[GOOD], WINDOW, AS_OF).values == {day: float(DAILY.get(day, 0)) for day in WINDOW.days()}
+    finally:
+        built.close()
+    calls = len(fake.calls())
+    with pytest.raises(SourceConfigurationError) as caught:  # a block the wiring layer did not hand in
+        connector_for(name, config.sources[name], config.metrics, base_dir=fake.base_dir, services=RunServices({}))
+    assert caught.value.message.startswith("Prefect Secret block 'acme-credential' was not read; it must hold ")
+    assert len(fake.calls()) == calls
+    variable_key = f"{block_key.removesuffix('_block')}_env"
+    both = {**text["sources"][name], variable_key: harness.credential_env}
+    with pytest.raises(ConfigError, match=rf"sources\.{name}: give {variable_key} \(an environment variable\) or {block_key} \(a Prefect Secret block\), not both"):
+        parse_config(json.dumps({**text, "sources": {name: both}}))
 
 
 def test_close_can_be_called_twice(connector, name, config, fake):

@@ -22,6 +22,7 @@ from connectors import FatalSourceError, QuotaExhaustedError, RetriableSourceErr
 from connectors.hubspot.client import default_retry
 from connectors.hubspot.config import HubSpotSource
 from connectors.hubspot.connector import HubSpotConnector
+from connectors.hubspot.rate_limit import SharedLimitError
 from connectors.sandbox import Fault, RateLimits, SandboxDataset, SandboxServer, contact, generate_dataset, timestamp_burst
 from okrmodel.periods import Window
 
@@ -451,3 +452,53 @@ def test_a_retry_waiting_out_a_429_stops_at_once_when_the_portals_reads_stop(ser
     expected = "daily API limit of the portal reached" if stopped_by == "daily-quota" else "the run stopped before this read finished"
     assert expected in str(error)
     assert len(server.call_log) == (2 if stopped_by == "daily-quota" else 1), "the waiting read sent nothing more"
+
+
+class RecordedSharedLimits:
+    """A shared limit that lets every request go (or none, ``refusing``) and records each slot taken:
+    what the client asks of it. The Prefect one is tested in tests/flows/test_portal_limits.py."""
+
+    def __init__(self, refusing: bool = False):
+        self.refusing = refusing
+        self.portals: list[tuple[str, float, int]] = []
+        self.taken: list[bool] = []
+
+    def for_portal(self, portal_id: str, *, search_per_second: float, requests_per_10_seconds: int) -> RecordedSharedLimits:
+        self.portals.append((portal_id, search_per_second, requests_per_10_seconds))
+        return self
+
+    def take(self, *, search: bool) -> None:
+        if self.refusing:
+            raise SharedLimitError("no slot of hubspot-portal-1-requests within 300 s: other syncs spend the portal's limits")
+        self.taken.append(search)
+
+
+def shared_connector(server: SandboxServer, shared: RecordedSharedLimits) -> HubSpotConnector:
+    source = HubSpotSource(type="hubspot", base_url=server.base_url, search_requests_per_second=4, requests_per_10_seconds=190)
+    return HubSpotConnector(
+        "hubspot", source, token=SecretStr(server.token), retry=default_retry(total=3, backoff_factor=0.01, backoff_jitter=0.01), shared_limits=shared
+    )
+
+
+def test_with_shared_limits_every_request_and_resend_takes_a_slot_of_its_portal(server, dataset):
+    shared = RecordedSharedLimits()
+    connector = shared_connector(server, shared)
+    assert shared.portals == [(str(server.portal_id), 4, 190)]  # named by the portal's id, sized by the source's limits
+    assert server.calls == [("GET", "/account-info/v3/details")]
+    server.faults.push(Fault(status=502, on="/search"))
+    reading = connector.read("organic", METRICS["organic"], DAY, AS_OF)
+    assert reading.values == created_per_day([c for c in dataset.contacts if c["properties"]["hs_analytics_source"] == "ORGANIC_SEARCH"], DAY)
+    assert statuses(server)[1:] == [200, 502, 200]  # the properties (checking the where), the search and its resend
+    assert shared.taken == [False, True, True]
+    assert reading.api_calls == len(shared.taken) == server.call_count - 1  # the id's call was the opening's
+
+
+def test_a_shared_slot_that_cannot_be_had_fails_the_read_in_one_line_and_sends_nothing(server):
+    connector = shared_connector(server, RecordedSharedLimits(refusing=True))
+    with pytest.raises(RetriableSourceError) as caught:
+        connector.read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+    assert str(caught.value) == (
+        "hubspot: the rate limit this portal shares with other syncs could not be taken: "
+        "no slot of hubspot-portal-1-requests within 300 s: other syncs spend the portal's limits"
+    )
+    assert caught.value.api_calls == 0 and server.calls == [("GET", "/account-info/v3/details")]

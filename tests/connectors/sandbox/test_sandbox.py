@@ -283,6 +283,23 @@ def test_wrong_token_is_rejected(server: SandboxServer) -> None:
     assert body["correlationId"]
 
 
+def test_every_token_of_the_portal_answers_its_id(dataset: SandboxDataset) -> None:
+    def details(server: SandboxServer, token: str) -> tuple[int, dict[str, Any]]:
+        sent = urllib.request.Request(f"{server.base_url}/account-info/v3/details", headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(sent) as answer:
+                return answer.status, json.load(answer)
+        except urllib.error.HTTPError as refused:
+            return refused.code, json.load(refused)
+
+    with SandboxServer(dataset, token="first-app", other_tokens=["second-app"], portal_id=7654321) as server:
+        for token in ("first-app", "second-app"):
+            status, body = details(server, token)
+            assert (status, body["portalId"], body["accountType"]) == (200, 7654321, "STANDARD")
+        assert details(server, "another-portals-app")[0] == 401
+        assert server.calls == [("GET", "/account-info/v3/details")] * 3
+
+
 # --- marketing emails and properties ----------------------------------------------
 
 

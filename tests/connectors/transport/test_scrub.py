@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from connectors.transport.scrub import REDACTED, scrub
+from connectors.transport.scrub import REDACTED, known_secrets, scrub
 
 TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 
@@ -69,6 +69,16 @@ def test_secrets_are_caught_stripped_and_url_encoded():
     text = "sent s3cr3t/with+chars= as s3cr3t%2Fwith%2Bchars%3D and s3cr3t%2Fwith%2Bchars%3D"
     assert scrub(text, [secret]) == f"sent {REDACTED} as {REDACTED} and {REDACTED}"
     assert scrub("nothing to hide", [None, "", "  \n", SecretStr("")]) == "nothing to hide"
+
+
+def test_a_secret_made_known_is_redacted_from_every_later_text_in_every_form():
+    # Free text that has no credential's shape: only knowing the value catches it.
+    secret = "hooks/T000/B111+x=\n"
+    text = "posting to hooks/T000/B111+x= (encoded hooks%2FT000%2FB111%2Bx%3D) failed"
+    assert scrub(text) == text
+    known_secrets([SecretStr(secret), None, ""])
+    assert scrub(text) == f"posting to {REDACTED} (encoded {REDACTED}) failed"
+    assert scrub("nothing to hide") == "nothing to hide"
 
 
 def test_a_private_key_and_a_jwt_are_redacted_whole():
