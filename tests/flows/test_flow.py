@@ -228,7 +228,10 @@ def test_a_5xx_burst_longer_than_the_clients_retries_is_retried_by_the_task_and_
     attempts = task_attempts(summary.run_id, load_config(visitors_config).storage_url())
     assert (attempts["read-site_visitors"], attempts[f"total-site_visitors-{QUARTER_START}"], attempts["read-new_contacts"]) == (2, 2, 1)
     [outcome] = [o for o in summary.metrics if o.metric == "site_visitors"]
-    assert outcome.api_calls == 2 * (CLIENT_TRIES + 1), "every attempt's requests count, the failed ones too"
+    # With a Prefect server others reach, HubSpot's limits are shared per portal: the portal id's one call
+    # counts with whichever of the source's metrics asked first.
+    portal_id_calls = sum(1 for call in log if call.path.startswith("/account-info/"))
+    assert outcome.api_calls - 2 * (CLIENT_TRIES + 1) in {0, portal_id_calls}, "every attempt's requests count, the failed ones too"
     config = load_config(visitors_config)
     with Store(config.storage_url()) as store:
         [run] = recent_runs(store)
