@@ -29,6 +29,9 @@ class MetricReading:
     metric: str
     values: dict[date, float]
     api_calls: int
+    records: dict[date, float] | None = None
+    """For a sum over records (``MetricSettings.records_counted``): how many records each day's sum
+    adds up, read with it; the store keeps them so a night can check past days by counting."""
 
 
 @dataclass(frozen=True)

@@ -235,8 +235,10 @@ def record_reading(
     reconciliation's calls count too. ``error`` is a part of the metric's read that failed though
     the values were read (a window total): they are stored, and the outcome is failed with it.
     ``first_day`` and ``last_day`` are the reading's: the days the night read."""
-    saved = store.save_observations(run_id, reading.metric, source, reading.values)
-    corrected = store.save_observations(run_id, reading.metric, source, reconciliation.corrections).added if reconciliation else 0
+    saved = store.save_observations(run_id, reading.metric, source, reading.values, reading.records)
+    corrected = 0
+    if reconciliation:
+        corrected = store.save_observations(run_id, reading.metric, source, reconciliation.corrections, reconciliation.record_corrections).added
     outcome = MetricOutcome(
         metric=reading.metric, source=source, status="failed" if error else "succeeded", first_day=min(reading.values, default=None),
         last_day=max(reading.values, default=None), api_calls=reading.api_calls + extra_calls + (reconciliation.api_calls if reconciliation else 0),

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from okrmodel.config import EnvironmentVariable, LookBackDays, MetricNature, MetricSettings, Name, Number, WebApiSettings, WhereFilters, WholeNumber
+from okrmodel.config import (
+    EnvironmentVariable,
+    LookBackDays,
+    MetricNature,
+    MetricSettings,
+    Name,
+    Number,
+    PropertyCondition,
+    WebApiSettings,
+    WhereFilters,
+    WholeNumber,
+)
 
 __all__ = [
     "HUBSPOT_METRICS",
+    "SEARCH_RESULT_LIMIT",
     "ContactsCreated",
     "ContactsEnteredStage",
     "ContactsInStage",
@@ -19,6 +32,51 @@ __all__ = [
     "MarketingEmailsSent",
     "WebSessions",
 ]
+
+
+SEARCH_RESULT_LIMIT = 10_000
+"""Search pages no further than this; whether ``total`` is exact at or above it is unverified (pitfall 1)."""
+
+DEAL_MODIFIED_PROPERTY = "hs_lastmodifieddate"
+
+
+class _CountedBySearch:
+    """A count from CRM search: a window's total is one search while it holds under 10,000 records."""
+
+    @property
+    def reconciled_by_total(self) -> bool:
+        return True
+
+    @property
+    def exact_total_limit(self) -> float | None:
+        return SEARCH_RESULT_LIMIT
+
+
+class _DealsCountedOrSummed:
+    """Deals counted, or a numeric property summed over them (``sum``): a sum's past days are
+    checked by counting its deals, and by the deals modified since the last check."""
+
+    sum: Name | None
+    where: WhereFilters
+
+    @property
+    def reconciled_by_total(self) -> bool:
+        # A count's total is one search; a sum needs every record of the window, as its daily series does.
+        return self.sum is None
+
+    @property
+    def exact_total_limit(self) -> float | None:
+        return SEARCH_RESULT_LIMIT if self.sum is None else None
+
+    def records_counted(self) -> MetricSettings | None:
+        return self.model_copy(update={"sum": None}) if self.sum is not None else None  # type: ignore[attr-defined]
+
+    def records_modified_since(self, moment: datetime) -> MetricSettings | None:
+        counted = self.records_counted()
+        if counted is None or DEAL_MODIFIED_PROPERTY in self.where:
+            return None
+        since = PropertyCondition(gte=round(moment.timestamp() * 1000))
+        return counted.model_copy(update={"where": {**self.where, DEAL_MODIFIED_PROPERTY: since}})
 
 
 class HubSpotSource(WebApiSettings):
@@ -41,7 +99,7 @@ class HubSpotSource(WebApiSettings):
 _STAGE_ID = r"^[A-Za-z0-9_]+$"  # default stage names and numeric custom stage ids; part of a property name
 
 
-class ContactsEnteredStage(MetricSettings):
+class ContactsEnteredStage(_CountedBySearch, MetricSettings):
     """Contacts whose date of entering ``stage`` falls in the window (``hs_v2_date_entered_<stage>``,
     or the legacy ``hs_lifecyclestage_<stage>_date`` on portals without it)."""
 
@@ -52,12 +110,8 @@ class ContactsEnteredStage(MetricSettings):
     def unfiltered(self) -> ContactsEnteredStage | None:
         return self.model_copy(update={"where": {}}) if self.where else None
 
-    @property
-    def reconciled_by_total(self) -> bool:
-        return True  # a count: one search reads its total
 
-
-class ContactsCreated(MetricSettings):
+class ContactsCreated(_CountedBySearch, MetricSettings):
     """Contacts created in the window."""
 
     kind: Literal["contacts_created"]
@@ -65,10 +119,6 @@ class ContactsCreated(MetricSettings):
 
     def unfiltered(self) -> ContactsCreated | None:
         return self.model_copy(update={"where": {}}) if self.where else None
-
-    @property
-    def reconciled_by_total(self) -> bool:
-        return True  # a count: one search reads its total
 
 
 class ContactsInStage(MetricSettings):
@@ -83,7 +133,7 @@ class ContactsInStage(MetricSettings):
         return self.model_copy(update={"where": {}}) if self.where else None
 
 
-class DealsCreated(MetricSettings):
+class DealsCreated(_DealsCountedOrSummed, MetricSettings):
     """Deals created in the window: their count, or the sum of a numeric property."""
 
     kind: Literal["deals_created"]
@@ -97,13 +147,8 @@ class DealsCreated(MetricSettings):
             return None
         return self.model_copy(update={"where": {}, "pipeline": None, "dealstage": None})
 
-    @property
-    def reconciled_by_total(self) -> bool:
-        # A count's total is one search; a sum needs every record of the window, as its daily series does.
-        return self.sum is None
 
-
-class DealsClosedWon(MetricSettings):
+class DealsClosedWon(_DealsCountedOrSummed, MetricSettings):
     """Deals whose ``closedate`` falls in the window and that sit in ``dealstage`` (default
     ``closedwon``; custom pipelines have their own won-stage id): a count or a sum."""
 
@@ -118,11 +163,6 @@ class DealsClosedWon(MetricSettings):
         if not (self.where or self.pipeline):
             return None
         return self.model_copy(update={"where": {}, "pipeline": None, "dealstage": "closedwon" if self.pipeline else self.dealstage})
-
-    @property
-    def reconciled_by_total(self) -> bool:
-        # A count's total is one search; a sum needs every record of the window, as its daily series does.
-        return self.sum is None
 
 
 class MarketingEmailsSent(MetricSettings):

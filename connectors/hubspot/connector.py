@@ -8,8 +8,9 @@ asks the first read for every sum the others need, and hands the rest the
 stored result.
 
 A window's total (``read_total``) costs one search for a count (its
-``total``); a sum needs every record of the window (search has no sums), a
-page per 200 records, the same read as the daily series, which it shares.
+``total``), asked once per run for every metric counting the same search; a
+sum needs every record of the window (search has no sums), a page per 200
+records, the same read as the daily series, which it shares.
 Email counts and statistics come from the run's one email listing.
 """
 
@@ -110,6 +111,7 @@ class HubSpotConnector:
         self.client = HubSpotClient(source_name, source, token, retry=retry, shared_limits=shared_limits)
         self._sums_wanted: dict[tuple[str, str, str], set[str]] = {}
         self._shared: dict[tuple, DailyTotals] = {}
+        self._counts: dict[tuple, int] = {}
         self._query_locks: dict[tuple, threading.Lock] = {}
         self._locks_lock = threading.Lock()
         for spec in (metrics or {}).values():
@@ -132,8 +134,8 @@ class HubSpotConnector:
         client = self.client.in_zone(window.start.tzinfo)
         with counted_requests() as sent:
             self._check(client, name, spec)
-            values = self._read_values(client, name, spec, window, as_of)
-        return MetricReading(metric=name, values=values, api_calls=sent.value)
+            values, records = self._read_values(client, name, spec, window, as_of)
+        return MetricReading(metric=name, values=values, api_calls=sent.value, records=records)
 
     def read_total(self, name: str, spec: MetricSettings, window: Window, as_of: date) -> WindowTotal:
         """Metric ``name``'s figure over the whole ``window`` (see the module's notes on cost); raise a
@@ -157,17 +159,22 @@ class HubSpotConnector:
             check_filter_budget(client.source_name, name, filters, reserved=reserved)
         check_mapping(client, name, spec)
 
-    def _read_values(self, client: HubSpotClient, name: str, spec: MetricSettings, window: Window, as_of: date) -> dict[date, float]:
+    def _read_values(
+        self, client: HubSpotClient, name: str, spec: MetricSettings, window: Window, as_of: date
+    ) -> tuple[dict[date, float], dict[date, float] | None]:
+        """The metric's values, and for a sum the records per day it adds up (read with it)."""
         match spec:
             case MarketingEmailsSent():
-                return emails_sent_series(client, window, name_contains=spec.name_contains, statistic=spec.sum, campaign=spec.campaign)
+                return emails_sent_series(client, window, name_contains=spec.name_contains, statistic=spec.sum, campaign=spec.campaign), None
             case WebSessions():
-                return web_traffic_series(client, window, measure=spec.measure, sources=spec.sources)
+                return web_traffic_series(client, window, measure=spec.measure, sources=spec.sources), None
             case ContactsInStage():
-                return {as_of: float(count_matching(client, "contacts", _stage_filters(spec)))}
+                return {as_of: float(count_matching(client, "contacts", _stage_filters(spec)))}, None
         query = self._query(client, name, spec)
         totals = self._daily_totals(client, query, window)
-        return totals.sums[query.sum_property] if query.sum_property else totals.counts
+        if query.sum_property:
+            return totals.sums[query.sum_property], dict(totals.counts)
+        return totals.counts, None
 
     def _total(self, client: HubSpotClient, name: str, spec: MetricSettings, window: Window) -> float:
         match spec:
@@ -180,7 +187,7 @@ class HubSpotConnector:
         query = self._query(client, name, spec)
         if query.sum_property:
             return sum(self._daily_totals(client, query, window).sums[query.sum_property].values())
-        return float(window_count(client, query.object_type, query.date_property, query.filters, window))
+        return float(self._window_count(client, query, window))
 
     def _query(self, client: HubSpotClient, name: str, spec: MetricSettings) -> _SeriesQuery:
         """The metric's search; a stage entry is dated by the property this portal keeps."""
@@ -204,6 +211,17 @@ class HubSpotConnector:
             totals = daily_totals(client, query.object_type, query.date_property, query.filters, window, sum_properties=sorted(sums))
             self._shared[cache_key] = totals
             return totals
+
+    def _window_count(self, client: HubSpotClient, query: _SeriesQuery, window: Window) -> int:
+        """How many records ``query`` matches over ``window``, counted once per run: a deal count and
+        the records of a deal sum over the same search ask the same totals when both are checked."""
+        cache_key = ("count", query.key, window.start, window.end)
+        with self._locks_lock:
+            lock = self._query_locks.setdefault(cache_key, threading.Lock())
+        with lock:
+            if cache_key not in self._counts:
+                self._counts[cache_key] = window_count(client, query.object_type, query.date_property, query.filters, window)
+            return self._counts[cache_key]
 
     def close(self) -> None:
         """Release the pooled connections of the analytics session."""

@@ -31,13 +31,13 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from connectors.errors import FatalSourceError
 from connectors.hubspot.client import HubSpotClient, SearchFilter, SearchPage
+from connectors.hubspot.config import SEARCH_RESULT_LIMIT
 from connectors.hubspot.values import epoch_millis, parse_datetime, parse_number
 from okrmodel.periods import Window
 
 __all__ = ["PAGE_SIZE", "SEARCH_RESULT_LIMIT", "DailyTotals", "count_matching", "daily_totals", "window_count", "window_filters"]
 
 PAGE_SIZE = 200
-SEARCH_RESULT_LIMIT = 10_000
 _MILLISECOND = timedelta(milliseconds=1)
 _ID = "hs_object_id"
 

@@ -1,4 +1,4 @@
-"""Records archived or merged between two syncs, as a HubSpot portal's users do it.
+"""Records archived, merged or edited between two syncs, as a HubSpot portal's users do it.
 
 An archived record (deleted in the portal; HubSpot keeps it restorable for 90
 days) keeps its data but is gone from search and from its ``total``, and from
@@ -10,8 +10,11 @@ properties and lists the secondary's id (and the ids merged into it before) in
 newer merges give the result a new id; for what a count sees it is the same:
 one record where there were two, dated as the primary.
 
-These functions change the records in place; ``SandboxServer.archive`` and
-``SandboxServer.merge`` call them and refresh the server's indexes.
+An edit changes properties and stamps the record modified, which is how a
+night finds an amount changed on a deal dated weeks ago.
+
+These functions change the records in place; ``SandboxServer.archive``,
+``SandboxServer.merge`` and ``SandboxServer.edit`` call them and refresh the server's indexes.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 from connectors.sandbox.values import format_hubspot_datetime, numeric_id
 
-__all__ = ["MERGED_IDS_PROPERTY", "archive_records", "merge_records", "sample_ids"]
+__all__ = ["MERGED_IDS_PROPERTY", "archive_records", "edit_record", "merge_records", "sample_ids"]
 
 MERGED_IDS_PROPERTY = "hs_merged_object_ids"
 _MODIFIED_PROPERTIES = ("lastmodifieddate", "hs_lastmodifieddate")  # contacts, deals
@@ -62,6 +65,22 @@ def merge_records(records: list[dict[str, Any]], primary_id: int | str, secondar
             properties[name] = stamp
     primary["updatedAt"] = stamp
     return primary
+
+
+def edit_record(records: list[dict[str, Any]], record_id: int | str, properties: dict[str, str], *, at: datetime) -> dict[str, Any]:
+    """Set ``properties`` on the live record ``record_id`` at ``at`` and return it; raises
+    ``ValueError`` (changing nothing) when it is not a live record's id."""
+    key = numeric_id(record_id)
+    record = next((record for record in records if record["id"] == key and not record.get("archived")), None)
+    if record is None:
+        raise ValueError(f"no live record has id {key}")
+    stamp = format_hubspot_datetime(at)
+    record["properties"].update(properties)
+    for name in _MODIFIED_PROPERTIES:
+        if name in record["properties"]:
+            record["properties"][name] = stamp
+    record["updatedAt"] = stamp
+    return record
 
 
 def sample_ids(records: Iterable[dict[str, Any]], share: float, *, seed: int | str = 0) -> list[str]:

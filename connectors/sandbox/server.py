@@ -65,7 +65,7 @@ from types import TracebackType
 from typing import Any
 
 from connectors.sandbox.analytics import daily_report, range_report
-from connectors.sandbox.archiving import archive_records, merge_records, sample_ids
+from connectors.sandbox.archiving import archive_records, edit_record, merge_records, sample_ids
 from connectors.sandbox.catalogue import Pipeline, pipeline_json, pipelines_of, property_definitions, property_types
 from connectors.sandbox.dataset import SandboxDataset
 from connectors.sandbox.faults import FaultQueue, RateLimits, error_body, rate_limit_body
@@ -249,6 +249,12 @@ class SandboxServer:
         primary = merge_records(self._records(object_type), primary_id, merged_id, at=at or datetime.now(UTC))
         self._indexes[object_type].invalidate()
         return primary
+
+    def edit(self, object_type: str, record_id: int | str, properties: dict[str, str], *, at: datetime | None = None) -> dict[str, Any]:
+        """Change properties of one record, stamping it modified (see ``archiving.edit_record``), and return it."""
+        edited = edit_record(self._records(object_type), record_id, properties, at=at or datetime.now(UTC))
+        self._indexes[object_type].invalidate()
+        return edited
 
     def _records(self, object_type: str) -> list[dict[str, Any]]:
         if object_type not in _OBJECT_TYPES:

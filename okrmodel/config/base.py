@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
@@ -331,6 +331,24 @@ class MetricSettings(StrictModel):
     def unfiltered(self) -> MetricSettings | None:
         """The same query without its filters, or None when it has none: a metric that reads 0
         over its whole window while this does not is probably mapped wrong."""
+        return None
+
+    @property
+    def exact_total_limit(self) -> float | None:
+        """Window totals the source gives at or above this may not be exact (HubSpot's search
+        ``total`` is trusted under 10,000), so the reconciliation counts parts under it; None: no cap."""
+        return None
+
+    def records_counted(self) -> MetricSettings | None:
+        """For a sum over records (a deal amount): the same query counting its records. Its totals
+        cost a call where the sum's need every record, so they find the days a sum must read again;
+        None for other metrics."""
+        return None
+
+    def records_modified_since(self, moment: datetime) -> MetricSettings | None:
+        """``records_counted`` narrowed to the records changed at or after ``moment`` (an edited
+        amount): the days a sum must read again although no record came or went. None where the
+        source cannot ask it."""
         return None
 
     @property

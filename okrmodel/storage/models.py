@@ -93,6 +93,9 @@ class Observation(Base):
     day: Mapped[date] = mapped_column(Date)
     revision: Mapped[int] = mapped_column(Integer)
     value: Mapped[float] = mapped_column(Float)
+    records: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """For a sum over records (a day's deal amounts): how many records it adds up, which the
+    nightly reconciliation checks by counting; None for every other value."""
     source: Mapped[str] = mapped_column(String(100))
     sync_run_id: Mapped[str] = mapped_column(ForeignKey("sync_runs.id"))
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,6 +37,8 @@ class DailyValue:
     day: date
     value: float
     fetched_at: datetime
+    records: int | None = None
+    """How many records a sum adds up, where the source told (see ``Observation.records``)."""
 
 
 @dataclass(frozen=True)
@@ -263,8 +266,11 @@ class Store:
 
     # --- observations ----------------------------------------------------
 
-    def save_observations(self, run_id: str, metric: str, source: str, values: dict[date, float]) -> SaveResult:
-        """Append the values that differ from the current ones; same values write nothing.
+    def save_observations(
+        self, run_id: str, metric: str, source: str, values: dict[date, float], records: Mapping[date, float] | None = None
+    ) -> SaveResult:
+        """Append the values that differ from the current ones; same values write nothing. With
+        ``records`` (a sum's records per day), a day whose count of records changed is new too.
 
         Two writers racing on the same day collide on the (metric, day,
         revision) key; the loser re-reads and tries again, so no duplicate
@@ -273,12 +279,14 @@ class Store:
         for _attempt in range(5):
             try:
                 with self._sessions.begin() as session:
-                    return self._append_changed(session, run_id, metric, source, values)
+                    return self._append_changed(session, run_id, metric, source, values, records or {})
             except IntegrityError:
                 continue
         raise RuntimeError(f"could not save metric {metric!r}: concurrent writers kept colliding")
 
-    def _append_changed(self, session: Session, run_id: str, metric: str, source: str, values: dict[date, float]) -> SaveResult:
+    def _append_changed(
+        self, session: Session, run_id: str, metric: str, source: str, values: dict[date, float], records: Mapping[date, float]
+    ) -> SaveResult:
         if not values:
             return SaveResult(added=0, unchanged=0)
         current = self._current_rows(session, metric, min(values), max(values))
@@ -286,11 +294,15 @@ class Store:
         added = 0
         for day, value in sorted(values.items()):
             existing = current.get(day)
-            if existing is not None and existing.value == value:
+            count = round(records[day]) if day in records else None
+            if existing is not None and existing.value == value and (count is None or existing.records == count):
+                continue
+            if existing is not None and existing.value == value and existing.records is None:
+                existing.records = count  # the count of a value stored before counts were kept: no new revision
                 continue
             session.add(
                 Observation(
-                    metric=metric, day=day, value=float(value), source=source, sync_run_id=run_id,
+                    metric=metric, day=day, value=float(value), records=count, source=source, sync_run_id=run_id,
                     fetched_at=fetched_at, revision=existing.revision + 1 if existing else 1,
                 )
             )
@@ -316,7 +328,7 @@ class Store:
         """Current value of each stored day in ``first_day..last_day``, oldest first."""
         with self._sessions() as session:
             rows = self._current_rows(session, metric, first_day, last_day)
-        return [DailyValue(day=row.day, value=row.value, fetched_at=row.fetched_at) for day, row in sorted(rows.items())]
+        return [DailyValue(day=row.day, value=row.value, fetched_at=row.fetched_at, records=row.records) for day, row in sorted(rows.items())]
 
     def stored_days(self, metric: str, first_day: date, last_day: date) -> set[date]:
         """The days in ``first_day..last_day`` that have any value stored for ``metric``."""

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from connectors import connector_for, load_config, parse_config
+from connectors import MetricReading, connector_for, load_config, parse_config
 from connectors.hubspot.config import HubSpotSource
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.sandbox import Fault, SandboxServer, contact, deal, generate_dataset
 from flows.nightly import nightly_sync
 from flows.pipeline import SyncSummary, record_reading
-from flows.reconcile import needs_reconciliation, reconcile, reconcile_reading
+from flows.reconcile import StoredDays, needs_reconciliation, reconcile, reconcile_reading
 from okrmodel.config import MetricSettings
 from okrmodel.evaluation import evaluate
 from okrmodel.periods import Window
@@ -153,15 +153,19 @@ def test_records_archived_between_two_syncs_are_corrected_in_one_normal_night(pr
     # The night's own reads: a search each for the two contact metrics and one for the deals (the count and the
     # sum share it), the contact and deal property listings (mappings): 5. Then per count, the quarter's total
     # (58 days), the totals of the halves holding 14 Oct (Oct 1-29, Oct 1-14, then Oct 8-14 is the first half
-    # of a week or less, its total the difference), and one read of Oct 8-14: 5 each; the pipeline sum re-reads
-    # the quarter (one page): 1. And the portal's id, whose limits the run shares on the session's Prefect server.
-    assert calls == summary.api_calls == 5 + 3 * 5 + 1 + PORTAL_ID
+    # of a week or less, its total the difference), and one read of Oct 8-14: 5 each. The pipeline sum counts its
+    # deals with the same totals as the deal count (asked once), reads the deals modified since the last night
+    # (the merge's primary, dated 2 Oct: 1) and reads again 2 Oct (1) and 8-14 Oct (the deal count's read of
+    # those days, shared): 2. And the portal's id, whose limits the run shares on the session's Prefect server.
+    assert calls == summary.api_calls == 5 + 3 * 5 + 2 + PORTAL_ID
     outcomes = {outcome.metric: outcome for outcome in summary.metrics}
     assert {name: (outcome.reconciliation.api_calls, outcome.days_corrected) for name, outcome in outcomes.items()} == {
-        "new_contacts": (5, 1), "inbound_mqls": (5, 1), "deals": (5, 1), "pipeline": (1, 1)
+        "new_contacts": (5, 1), "inbound_mqls": (5, 1), "deals": (5, 1), "pipeline": (2, 1)
     }
     assert outcomes["new_contacts"].reconciliation.reread == (Window.from_days(date(2026, 10, 8), CHANGED_DAY, ZONE),)
-    assert outcomes["pipeline"].reconciliation.reread == (QUARTER,)
+    assert outcomes["pipeline"].reconciliation.reread == (
+        Window.from_days(date(2026, 10, 2), date(2026, 10, 2), ZONE), Window.from_days(date(2026, 10, 8), CHANGED_DAY, ZONE)
+    )
     assert summary.status == "succeeded"
 
     with Store(config.storage_url()) as store:
@@ -175,16 +179,42 @@ def test_records_archived_between_two_syncs_are_corrected_in_one_normal_night(pr
         [latest, _] = recent_runs(store, 2)
         assert latest.api_calls == calls
         assert latest.message == (
-            "past days of 4 metrics checked against the source in 16 API calls: 4 days corrected "
+            "past days of 4 metrics checked against the source in 17 API calls: 4 days corrected "
             "(new_contacts 1, inbound_mqls 1, deals 1, pipeline 1)"
         )
 
-    # A night where nothing changed: one more call per metric, and nothing written.
+    # A night where nothing changed: a total per count, nothing written. The pipeline's deals are counted by the
+    # deal count's total; the merge's primary, modified less than an hour before the last check began (HubSpot's
+    # index lags writes), is looked up and its day read again: 2 calls.
     again, calls = sync(config_path, portal, NIGHT)
-    assert calls == again.api_calls == 5 + 4 + PORTAL_ID
-    assert all((outcome.reconciliation.api_calls, outcome.values_added) == (1, 0) for outcome in again.metrics)
+    assert calls == again.api_calls == 5 + 3 + 2 + PORTAL_ID
+    assert {outcome.metric: (outcome.reconciliation.api_calls, outcome.values_added) for outcome in again.metrics} == {
+        "new_contacts": (1, 0), "inbound_mqls": (1, 0), "deals": (1, 0), "pipeline": (2, 0)
+    }
     with Store(config.storage_url()) as store:
-        assert recent_runs(store, 1)[0].message == "past days of 4 metrics checked against the source in 4 API calls: nothing to correct"
+        assert recent_runs(store, 1)[0].message == "past days of 4 metrics checked against the source in 5 API calls: nothing to correct"
+
+
+def test_an_amount_edited_weeks_later_is_corrected_in_one_night_by_the_deals_modified_since(
+    prefect_harness, portal, database_url, tmp_path, monkeypatch
+):
+    config_path = write_config(tmp_path, portal, database_url, monkeypatch)
+    sync(config_path, portal, FIRST_NIGHT)
+    portal.edit("deals", "7000002", {"amount": "45500"})  # dated 14 Oct, out of the look-back: no count changes
+
+    summary, calls = sync(config_path, portal, NIGHT)
+
+    outcomes = {outcome.metric: outcome for outcome in summary.metrics}
+    # The deal count's quarter total agrees (1); the sum's deals are counted by it (0), the deals modified since
+    # the last night are read (1: the edited one) and 14 Oct is read again (1).
+    assert {name: outcomes[name].reconciliation.api_calls for name in ("deals", "pipeline")} == {"deals": 1, "pipeline": 2}
+    assert outcomes["pipeline"].reconciliation.reread == (Window.from_days(CHANGED_DAY, CHANGED_DAY, ZONE),)
+    assert outcomes["pipeline"].days_corrected == 1 and outcomes["deals"].days_corrected == 0
+    assert calls == summary.api_calls
+    with Store(load_config(config_path).storage_url()) as store:
+        [value] = store.daily_values("pipeline", CHANGED_DAY, CHANGED_DAY)
+        assert value.value == expected_series(portal.dataset)["pipeline"][CHANGED_DAY]
+        assert value.records == expected_series(portal.dataset)["deals"][CHANGED_DAY]
 
 
 def test_a_full_refresh_or_a_first_night_needs_no_reconciliation(prefect_harness, portal, database_url, tmp_path, monkeypatch):
@@ -215,7 +245,7 @@ def test_a_single_changed_day_in_a_long_window_is_found_in_log_n_totals(portal):
     connector.check("new_contacts", METRICS["new_contacts"])
     portal.reset_calls()
 
-    result = reconcile(connector, "new_contacts", METRICS["new_contacts"], window, NIGHT, stored)
+    result = reconcile(connector, "new_contacts", METRICS["new_contacts"], window, NIGHT, StoredDays(stored))
 
     # 128 days halve to 64, 32, 16, 8 and 4: the window's total, one per halving, then one read of 4 days.
     assert result.api_calls == portal.call_count == 1 + 5 + 1
@@ -281,6 +311,29 @@ metrics: {{signups: {{source: sheet, kind: csv_column, column: signups}}}}
         outcome = record_reading(store, run_id, "sheet", reading, reconciliation=reconcile_reading(store, connector, spec, reading, QUARTER, NIGHT))
         assert (outcome.days_corrected, outcome.api_calls, outcome.reconciliation.reread) == (1, 0, (QUARTER,))
         assert store.daily_values("signups", CHANGED_DAY, CHANGED_DAY)[0].value == rows[CHANGED_DAY]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_sum_stored_before_record_counts_were_kept_is_read_whole_once_and_gains_them_without_a_revision(portal, database_url):
+    spec = METRICS["pipeline"]
+    first_days = Window.from_days(QUARTER.first_day, FIRST_NIGHT, ZONE)
+    with Store(database_url) as store:
+        run_id = store.start_run(FIRST_NIGHT)
+        old = connect(portal).read("pipeline", spec, first_days, FIRST_NIGHT)
+        assert old.records is not None and sum(old.records.values()) > 0
+        record_reading(store, run_id, "hubspot", MetricReading(old.metric, old.values, old.api_calls))  # no counts, as before
+        store.finish_run(run_id, "succeeded")
+        run_id = store.start_run(NIGHT)
+        connector = connect(portal)
+        reading = connector.read("pipeline", spec, Window.from_days(date(2026, 11, 25), NIGHT, ZONE), NIGHT)
+
+        result = reconcile_reading(store, connector, spec, reading, QUARTER, NIGHT)
+        outcome = record_reading(store, run_id, "hubspot", reading, reconciliation=result)
+
+        assert (result.by_total, result.reread, outcome.days_corrected) == (False, (QUARTER,), 0)
+        stored = store.daily_values("pipeline", QUARTER.first_day, FIRST_NIGHT)
+        assert {value.day: value.records for value in stored} == {day: round(count) for day, count in old.records.items()}
+        assert {row.revision for row in store.observation_history("pipeline", QUARTER.first_day, FIRST_NIGHT)} == {1}
 
 
 class UniqueVisitors(MetricSettings):

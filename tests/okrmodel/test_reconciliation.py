@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from okrmodel.periods import Window
-from okrmodel.reconciliation import SMALL_RANGE_DAYS, differing_ranges
+from okrmodel.reconciliation import SMALL_RANGE_DAYS, differing_ranges, first_parts
 
 ZONE = ZoneInfo("Europe/Berlin")
 FIRST = date(2026, 1, 1)
@@ -132,3 +132,37 @@ def test_adjacent_ranges_are_joined_into_one_read() -> None:
         Window.from_days(FIRST, FIRST + timedelta(days=7), ZONE), Window.from_days(FIRST + timedelta(days=20), FIRST + timedelta(days=23), ZONE)
     ]
     assert source.calls == 1 + 1 + 2 + 2  # the window; its halves; both halves halved; days 0-7 and 16-23 halved
+
+
+def test_with_a_cap_on_exact_totals_the_window_is_first_cut_into_parts_under_it() -> None:
+    # HubSpot's total is exact only under 10,000: a quarter of 3,000 a day is counted in parts of
+    # at most 8,000 stored records (two days each), one total per part, never a split total.
+    window = days_window(90)
+    stored = {day: 3_000.0 for day in window.days()}
+    source = Source(dict(stored))
+    asked: list[Window] = []
+
+    def total(part: Window) -> float:
+        asked.append(part)
+        return source.total(part)
+
+    assert differing_ranges(window, stored, total, largest_total=10_000) == []
+    assert source.calls == 45 and all(len(part.days()) == 2 for part in asked)
+    assert [part.first_day for part in asked] == window.days()[::2]
+
+
+def test_a_change_under_a_cap_is_halved_within_its_part_only() -> None:
+    window = days_window(64)
+    stored = {day: 500.0 for day in window.days()}  # 16 days per part of at most 8,000
+    changed = FIRST + timedelta(days=40)
+    source = Source({**stored, changed: 499.0})
+    [found] = differing_ranges(window, stored, source.total, largest_total=10_000, small_days=1)
+    assert found == Window.from_days(changed, changed, ZONE)
+    assert source.calls == 4 + 4  # the four parts, then 16 days halved down to one
+
+
+def test_a_day_over_the_cap_is_a_part_of_its_own() -> None:
+    window = days_window(5)
+    stored = {day: value for day, value in zip(window.days(), [10.0, 9_000.0, 20_000.0, 5.0, 7.0], strict=True)}
+    parts = first_parts(window, stored, 8_000)
+    assert [(part.first_day.day, part.last_day.day) for part in parts] == [(1, 1), (2, 2), (3, 3), (4, 5)]

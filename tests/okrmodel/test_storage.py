@@ -34,6 +34,30 @@ def test_a_changed_value_is_a_new_revision_and_history_stays(database_url):
         assert store.observation_count() == 4
 
 
+def test_a_sums_record_counts_are_kept_and_a_changed_count_is_a_new_revision(database_url):
+    with Store(database_url) as store:
+        run = store.start_run(D3)
+        store.save_observations(run, "pipeline", "hubspot", {D1: 500.0, D2: 0.0})  # stored before counts were kept
+        # Counts arrive for the same values: kept on the current revision, nothing new.
+        assert store.save_observations(run, "pipeline", "hubspot", {D1: 500.0, D2: 0.0}, {D1: 2, D2: 1}).added == 0
+        assert [(v.value, v.records) for v in store.daily_values("pipeline", D1, D2)] == [(500.0, 2), (0.0, 1)]
+        # A deal of 0 archived: the sum is the same, its count is not.
+        assert store.save_observations(run, "pipeline", "hubspot", {D1: 500.0, D2: 0.0}, {D1: 2, D2: 0}).added == 1
+        assert [(row.day, row.revision, row.records) for row in store.observation_history("pipeline", D2, D2)] == [(D2, 1, 1), (D2, 2, 0)]
+        assert store.save_observations(run, "pipeline", "hubspot", {D1: 500.0}).added == 0  # no counts given: the value decides
+
+
+def test_migration_0009_adds_record_counts_and_goes_back_cleanly(database_url):
+    engine = create_engine(database_url)
+    migrate(engine, "0006")
+    assert "records" not in {column["name"] for column in inspect(engine).get_columns("observations")}
+    migrate(engine, "0009")
+    assert "records" in {column["name"] for column in inspect(engine).get_columns("observations")}
+    migrate(engine, "0006", downgrade=True)
+    assert "records" not in {column["name"] for column in inspect(engine).get_columns("observations")}
+    engine.dispose()
+
+
 def test_latest_value_is_the_newest_day_on_or_before(database_url):
     with Store(database_url) as store:
         run = store.start_run(D3)
