@@ -55,10 +55,6 @@ class Action(StrictModel):
         """Past its due day and neither done nor dropped."""
         return self.due is not None and self.due < as_of and self.status not in (ActionStatus.DONE, ActionStatus.DROPPED)
 
-    def with_status(self, status: ActionStatus) -> Action:
-        """This action as its newest status update left it (updates win over the file's ``status``)."""
-        return self.model_copy(update={"status": status})
-
 
 class CheckinCadence(StrEnum):
     """How often a manual key result is checked in; silence beyond it reads ``stale``."""
