@@ -35,6 +35,7 @@ from flows.cli_common import (
     say,
 )
 from flows.cli_mapping import catalog, metrics_app, sandbox
+from flows.cli_remind import remind
 from flows.pipeline import SyncSummary, local_servers_down
 from okrmodel.closing import PeriodNotOver, close_period
 from okrmodel.evaluation import KeyResultStatus, evaluate
@@ -632,6 +633,7 @@ def demo(
 app.command()(catalog)
 app.add_typer(metrics_app, name="metrics")
 app.command()(sandbox)
+app.command()(remind)
 
 
 def main() -> None:
