@@ -264,6 +264,10 @@ def _print_sync(summary: SyncSummary) -> None:
         say(f"Digest posted to: {', '.join(summary.notified)}")
     for error in summary.notify_errors:
         errors.print(f"Digest not posted to {error}", markup=False, highlight=False, soft_wrap=True)
+    for line in summary.reminded:
+        say(f"Sent the {line}")
+    for error in summary.reminder_errors:
+        errors.print(f"Not sent: {error}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
