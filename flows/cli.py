@@ -35,6 +35,7 @@ from flows.cli_common import (
     say,
 )
 from flows.cli_mapping import catalog, metrics_app, sandbox
+from flows.cli_remind import remind
 from flows.pipeline import SyncSummary, local_servers_down
 from okrmodel.closing import PeriodNotOver, close_period
 from okrmodel.evaluation import KeyResultStatus, evaluate
@@ -263,6 +264,10 @@ def _print_sync(summary: SyncSummary) -> None:
         say(f"Digest posted to: {', '.join(summary.notified)}")
     for error in summary.notify_errors:
         errors.print(f"Digest not posted to {error}", markup=False, highlight=False, soft_wrap=True)
+    for line in summary.reminded:
+        say(f"Sent the {line}")
+    for error in summary.reminder_errors:
+        errors.print(f"Not sent: {error}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -632,6 +637,7 @@ def demo(
 app.command()(catalog)
 app.add_typer(metrics_app, name="metrics")
 app.command()(sandbox)
+app.command()(remind)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import signal
 from contextlib import ExitStack
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger, runtime, task
@@ -25,6 +25,7 @@ from prefect.exceptions import TerminationSignal
 from prefect.states import Cancelled, Completed, Failed
 
 from connectors import Connector, MetricReading, SourceError, WindowTotal, load_config
+from connectors.transport.scrub import scrub
 from flows.alerts import alert_ops
 from flows.archive import archive_folder
 from flows.artifacts import artifact_key, run_markdown, summary_line
@@ -39,14 +40,15 @@ from flows.pipeline import (
 )
 from flows.portal_limits import shared_portal_limits
 from flows.reconcile import needs_reconciliation, reconcile_reading
+from flows.reminders import RemindersOutcome, remind_owners
 from flows.retries import SOURCE_RETRIES, Attempts, retry_delays, stop_retrying
-from flows.secret_blocks import config_secrets
+from flows.secret_blocks import SecretBlocks, config_secrets
 from flows.shared_store import SharedStoreRequired, shared_store_problem
 from flows.window_totals import TotalsReading, plan_window_totals, read_window_totals, save_window_totals
 from okrmodel.briefing import ReportData
 from okrmodel.config import Config, MetricSettings
 from okrmodel.fetch_plan import fetch_windows, incremental_windows
-from okrmodel.periods import Window, today_in
+from okrmodel.periods import Window
 from okrmodel.storage import Store, SyncLocked, abandon_left_runs, company_lock
 
 __all__ = ["SyncIncomplete", "nightly_sync"]
@@ -80,6 +82,30 @@ def read_total(connector: Connector, name: str, spec: MetricSettings, window: Wi
     return attempts.run(lambda: connector.read_total(name, spec, window, as_of))
 
 
+@task(cache_policy=NONE, task_run_name="remind-owners")
+def remind_task(config: Config, store: Store, now: datetime, as_of: date, secrets: SecretBlocks) -> RemindersOutcome:
+    return remind_owners(config, store, now, as_of, secrets)
+
+
+def send_reminders(config: Config, store: Store, now: datetime, summary: SyncSummary, secrets: SecretBlocks) -> None:
+    """The owners' reminders due at ``now`` (``flows.reminders``), kept in ``summary``; whatever goes
+    wrong is a warning and a line in the run's message, never the sync's failure."""
+    logger = get_run_logger()
+    try:
+        outcome = remind_task(config, store, now, summary.as_of, secrets)
+    except Exception as error:  # the data is stored and the report sent: a reminder's bug must not undo that
+        summary.reminder_errors.append(f"reminders: {scrub(f'{type(error).__name__}: {error}')}")
+        logger.warning("reminders not sent: %s", summary.reminder_errors[-1])
+        return
+    summary.reminded, summary.reminder_errors = outcome.sent, outcome.errors
+    for line in outcome.sent:
+        logger.info("sent the %s %s", outcome.day, line)
+    for line in outcome.errors:
+        logger.warning("not sent: %s", line)
+    for owner in outcome.unreachable:
+        logger.warning("%s has something due but no address in people: of %s", owner, config.file_name)
+
+
 def publish_artifacts(config: Config, summary: SyncSummary, data: ReportData | None) -> None:
     """The run's markdown and report link in Prefect's UI, keyed per company."""
     slug = archive_folder(config).name
@@ -103,6 +129,7 @@ def nightly_sync(
     send_notify: bool = True,
     wait_for_lock: bool = False,
     require_postgresql: bool = False,
+    now: datetime | None = None,
 ) -> SyncSummary:
     """Read every metric of ``config_path`` as of ``as_of``, store what changed,
     render the status report and, when the config has ``email:`` (and
@@ -119,6 +146,10 @@ def nightly_sync(
     ``require_postgresql`` (set by ``okr deploy`` for a work pool's runs, which
     may land on any worker) refuses a store that is not PostgreSQL.
 
+    With ``reminders:`` (and ``send_email``), the run then mails the owners' reminders whose
+    moment came less than a day before ``now`` (default: the clock's; ``today`` follows it),
+    once: a re-run finds them sent. A reminder not sent is a warning, never the run's failure.
+
     Raises ``SyncIncomplete`` (after storing, rendering, emailing and posting)
     when any metric failed or the report could not be written, emailed or posted,
     ``SyncLocked`` (the run ends Cancelled, having done nothing) when another
@@ -131,7 +162,8 @@ def nightly_sync(
         raise SharedStoreRequired(problem)
     delays = retry_delays()
     read_task, total_task = read_metric.with_options(retry_delay_seconds=delays), read_total.with_options(retry_delay_seconds=delays)
-    today = today or today_in(config.zone)
+    now = now or datetime.now(UTC)
+    today = today or now.astimezone(config.zone).date()
     if as_of is not None and as_of > today:
         # A deployment's parameters reach here without the CLI's check: nothing is recorded.
         raise ValueError(f"as_of {as_of} is after today ({today} in {config.timezone}); a day that has not happened cannot be synced")
@@ -219,13 +251,15 @@ def nightly_sync(
                 config, store, as_of, summary, report_path=Path(report_path) if report_path else None, send_email=send_email, send_notify=send_notify,
                 secrets=secrets,
             )
+            if send_email:
+                send_reminders(config, store, now, summary, secrets)
         except BaseException as error:
             stop_retrying(runtime.flow_run.id)  # the reads failing as we close must not wait to be retried
             store.finish_run(run_id, *_unfinished(error))
             raise
         finally:
             opened.close()
-        if summary.report_error or summary.email_error or summary.notify_errors:
+        if summary.report_error or summary.email_error or summary.notify_errors or summary.reminder_errors:
             summary.status = summary.final_status()
             store.finish_run(run_id, summary.status, message=summary.run_message())
     publish_artifacts(config, summary, data)

@@ -82,6 +82,10 @@ class SyncSummary:
     """The ``notify:`` destinations that got the digest: ``Slack ($SLACK_OKR_WEBHOOK)``."""
     notify_errors: list[str] = field(default_factory=list)
     """One line per destination that did not: ``Teams ($TEAMS_OKR_WEBHOOK): Teams answered 404 ...`` (never a URL)."""
+    reminded: list[str] = field(default_factory=list)
+    """The owners' reminders and escalations this run sent (``reminder to Lee <lee@acme.example>``)."""
+    reminder_errors: list[str] = field(default_factory=list)
+    """One line per reminder not sent; kept in the run's message, never making the run partial: the data is fine."""
 
     @property
     def failed(self) -> list[MetricOutcome]:
@@ -124,6 +128,7 @@ class SyncSummary:
         if self.email_error:
             parts.append(f"report not emailed: {self.email_error}")
         parts += [f"digest not posted to {error}" for error in self.notify_errors]
+        parts += [f"not sent: {error}" for error in self.reminder_errors]
         return "; ".join(parts) or None
 
     def reconciliation_note(self) -> str | None:

@@ -14,14 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from okrmodel.aggregation import Aggregation, AveragePer, aggregate, missing_days
-from okrmodel.config import Action, Config, KeyResult, MetricNature, Objective
+from okrmodel.config import Action, ActionStatus, Config, KeyResult, MetricNature, Objective
 from okrmodel.forecast import project_level, project_total
 from okrmodel.periods import Period, Window, WindowKind, window_for
 from okrmodel.progress import Direction, Status, StatusThresholds, clamp_progress, progress, status_for, worst_status
 from okrmodel.scoring import key_result_score, weighted_mean, weighted_mean_counting_missing
 from okrmodel.staleness import is_stale
 from okrmodel.status_rules import objective_status, status_reason
-from okrmodel.storage.models import CheckIn, MetricFetch, PeriodScore, SyncRun
+from okrmodel.storage.models import ActionUpdate, CheckIn, MetricFetch, PeriodScore, SyncRun
 from okrmodel.storage.store import DailyValue
 from okrmodel.storage.totals import WindowTotalValue
 from okrmodel.window_totals import key_result_span, pick_window_total
@@ -47,6 +47,8 @@ class ObservationReader(Protocol):
     def frozen_scores(self, period: str) -> list[PeriodScore]: ...
 
     def latest_fetch(self, metric: str, *, succeeded_only: bool = False, as_of: date | None = None) -> tuple[MetricFetch, SyncRun] | None: ...
+
+    def action_statuses(self, until: datetime | None = None) -> dict[str, ActionUpdate]: ...
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class ObjectiveStatus:
     status: Status
     key_results: list[KeyResultStatus]
     actions: list[Action] = field(default_factory=list)
+    """The period's actions, each with its ``id`` (``Objective.action_id``) and its newest update's status."""
     parent: str | None = None
     weight: float = 1.0
     computed_status: Status = Status.NO_DATA
@@ -184,6 +187,8 @@ class _Context:
     as_of: date
     period: Period
     thresholds: StatusThresholds
+    action_updates: dict[str, ActionUpdate] = field(default_factory=dict)
+    """The newest update of each action made by the end of the as-of day."""
 
 
 def evaluate(config: Config, reader: ObservationReader, as_of: date, thresholds: StatusThresholds | None = None) -> StatusReport:
@@ -192,7 +197,10 @@ def evaluate(config: Config, reader: ObservationReader, as_of: date, thresholds:
     ``thresholds`` default to the config's (``thresholds:``), else 0.9 / 0.7.
     """
     period = config.current_period(as_of)
-    context = _Context(config, reader, as_of, period, thresholds or config.thresholds.as_status_thresholds())
+    end_of_day = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), tzinfo=config.zone)
+    context = _Context(
+        config, reader, as_of, period, thresholds or config.thresholds.as_status_thresholds(), reader.action_statuses(until=end_of_day),
+    )
     objectives = [_evaluate_objective(context, objective) for objective in config.objectives]
     frozen = {(row.item_kind, row.item_id): row for row in reader.frozen_scores(period.label)}
     if frozen:
@@ -230,12 +238,26 @@ def _evaluate_objective(context: _Context, objective: Objective) -> ObjectiveSta
         status=objective.status or computed,
         status_basis="set by hand in okrs.yaml" if objective.status else basis,
         key_results=key_results,
-        actions=context.config.actions_in(objective, context.period),
+        actions=_actions(context, objective),
         parent=objective.parent,
         weight=objective.weight,
         computed_status=computed,
         score=weighted_mean_counting_missing((kr.score, kr.weight) for kr in key_results) if period_over else None,
     )
+
+
+def _actions(context: _Context, objective: Objective) -> list[Action]:
+    """The objective's actions of the period, each with its id filled in (``Objective.action_id``)
+    and the status of its newest update, which wins over the file's ``status:``."""
+    actions = []
+    for index, action in enumerate(objective.actions):
+        if context.config.action_period(action) != context.period.label:
+            continue
+        action_id = objective.action_id(index)
+        update = context.action_updates.get(action_id)
+        status = ActionStatus(update.status) if update is not None else action.status
+        actions.append(action.model_copy(update={"id": action_id, "status": status}))
+    return actions
 
 
 def _roll_up(objectives: list[ObjectiveStatus]) -> list[ObjectiveStatus]:

@@ -21,8 +21,20 @@ from reports.view import ReportView, build_view
 
 if TYPE_CHECKING:
     from reports.alerts import AlertView
+    from reports.reminders import OwnerMessageView
 
-__all__ = ["alert_html", "alert_text", "email_html", "plain_text", "render_report", "render_text", "web_html", "write_html"]
+__all__ = [
+    "alert_html",
+    "alert_text",
+    "email_html",
+    "owner_message_html",
+    "owner_message_text",
+    "plain_text",
+    "render_report",
+    "render_text",
+    "web_html",
+    "write_html",
+]
 
 _environment = Environment(
     loader=PackageLoader("reports", "templates"),
@@ -67,6 +79,15 @@ def alert_html(view: AlertView) -> str:
 
 def alert_text(view: AlertView) -> str:
     return _tidy(_environment.get_template("alert.txt.j2").render(view=view))
+
+
+def owner_message_html(view: OwnerMessageView) -> str:
+    """An owner's reminder or escalation as email HTML, styled and inlined like the report's email."""
+    return _inliner.inline(_environment.get_template("owner_message.html.j2").render(view=view))
+
+
+def owner_message_text(view: OwnerMessageView) -> str:
+    return _tidy(_environment.get_template("owner_message.txt.j2").render(view=view))
 
 
 def _tidy(text: str) -> str:

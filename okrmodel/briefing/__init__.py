@@ -19,6 +19,7 @@ from okrmodel.briefing.model import (
     SourceHealth,
     Trend,
 )
+from okrmodel.briefing.silence import Silence, long_silences
 from okrmodel.briefing.trends import key_result_trends
 from okrmodel.config import Config
 from okrmodel.evaluation import evaluate
@@ -32,6 +33,7 @@ __all__ = [
     "KeyResultChange",
     "MetricProblem",
     "ReportData",
+    "Silence",
     "SourceHealth",
     "Trend",
     "build_report_data",
@@ -47,11 +49,13 @@ def build_report_data(config: Config, store: Store, as_of: date, compare_to: dat
     previous = evaluate(config, store, compare_to) if compare_to is not None and first_day <= compare_to < as_of else None
     week_before = as_of - timedelta(days=7)
     week_ago = evaluate(config, store, week_before) if week_before >= first_day else None
+    silent = long_silences(config, store, as_of)
     return ReportData(
         status=status,
-        attention=attention_items(status, health),
+        attention=attention_items(status, health, silent),
         health=health,
         changes=compare_reports(status, previous, week_ago),
         trends=key_result_trends(config, store, status),
         report_url=config.report_url,
+        silences=silent,
     )

@@ -8,20 +8,22 @@ check-ins; last, KRs on pace whose forecast misses the target.
 from __future__ import annotations
 
 from okrmodel.briefing.model import AttentionItem, AttentionKind, DataHealth, MetricProblem
+from okrmodel.briefing.silence import Silence
 from okrmodel.evaluation import KeyResultStatus, StatusReport
 from okrmodel.progress import Status
 from okrmodel.units import format_day
 
-__all__ = ["attention_items"]
+__all__ = ["attention_items", "silence_words"]
 
-def attention_items(report: StatusReport, health: DataHealth) -> list[AttentionItem]:
-    """Every item needing attention in ``report``, most urgent first, then in report order."""
+def attention_items(report: StatusReport, health: DataHealth, silences: dict[str, Silence] | None = None) -> list[AttentionItem]:
+    """Every item needing attention in ``report``, most urgent first, then in report order; a KR
+    in ``silences`` (its check-in reminders unanswered) says for how long."""
     items: list[AttentionItem] = []
     failing_metrics = {problem.metric: problem for source in health.sources for problem in source.problems}
     items.extend(_data_items(report, list(failing_metrics.values())))
     for objective in report.objectives:
         for key_result in objective.key_results:
-            item = _key_result_item(key_result, objective.id, failing_metrics)
+            item = _key_result_item(key_result, objective.id, failing_metrics, (silences or {}).get(key_result.id))
             if item is not None:
                 items.append(item)
         for action in objective.actions:
@@ -62,18 +64,30 @@ def _data_items(report: StatusReport, problems: list[MetricProblem]) -> list[Att
     return items
 
 
-def _key_result_item(key_result: KeyResultStatus, objective_id: str, failing_metrics: dict[str, MetricProblem]) -> AttentionItem | None:
+def _key_result_item(
+    key_result: KeyResultStatus, objective_id: str, failing_metrics: dict[str, MetricProblem], silence: Silence | None
+) -> AttentionItem | None:
     reason = key_result.status_reason or key_result.status.value
+    unanswered = f"{silence_words(silence)}, {silence.missed} reminder{'s' if silence.missed != 1 else ''} unanswered" if silence else None
     common = {"owner": key_result.owner, "status": key_result.status, "key_result_id": key_result.id, "objective_id": objective_id}
+    if unanswered and key_result.status not in (Status.STALE, Status.NO_DATA):
+        reason = f"{reason} ({unanswered})"
     if key_result.status is Status.OFF_TRACK:
         return AttentionItem(AttentionKind.KEY_RESULT, 0, key_result.title, reason, **common)
     if key_result.status is Status.AT_RISK:
         return AttentionItem(AttentionKind.KEY_RESULT, 1, key_result.title, reason, **common)
     if key_result.metric is None and key_result.status in (Status.STALE, Status.NO_DATA) and key_result.target is not None:
-        return AttentionItem(AttentionKind.CHECKIN, 2, key_result.title, f"check-in due: {reason}", **common)
+        return AttentionItem(AttentionKind.CHECKIN, 2, key_result.title, f"check-in due: {unanswered or reason}", **common)
     if key_result.metric is not None and key_result.metric not in failing_metrics and key_result.status in (Status.STALE, Status.NO_DATA):
         # A failing metric already has its own item; this is silence or doubt without a failure.
         return AttentionItem(AttentionKind.DATA, 1, key_result.title, reason, **common)
     if key_result.forecast_short:
         return AttentionItem(AttentionKind.KEY_RESULT, 3, key_result.title, reason, **common)
     return None
+
+
+def silence_words(silence: Silence) -> str:
+    """``no check-in for 3 weeks`` (``for 1 week``; ``yet`` for a KR never checked in, under a week)."""
+    if silence.weeks < 1:
+        return "no check-in yet" if silence.last_checkin is None else f"no check-in since {format_day(silence.last_checkin)}"
+    return f"no check-in for {silence.weeks} week{'s' if silence.weeks != 1 else ''}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from okrmodel.briefing.silence import Silence
 from okrmodel.evaluation import StatusReport
 from okrmodel.progress import Status
 
@@ -171,6 +172,8 @@ class ReportData:
     """KR id -> trend, for every KR that has one."""
     report_url: str | None = None
     """Where the archive is published (``report_url:``), for links in the email."""
+    silences: dict[str, Silence] = field(default_factory=dict)
+    """KR id -> its unanswered check-in reminders, for the KRs silent long enough to escalate."""
 
     @property
     def report_page(self) -> str | None:

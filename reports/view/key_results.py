@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from okrmodel.aggregation import Aggregation
+from okrmodel.briefing.attention import silence_words
 from okrmodel.briefing.model import Changes, Trend
+from okrmodel.briefing.silence import Silence
 from okrmodel.evaluation import KeyResultStatus
 from okrmodel.periods import WindowKind
 from okrmodel.progress import Direction, Status
@@ -41,7 +43,8 @@ def key_result_anchor(key_result_id: str) -> str:
     return f"kr-{key_result_id}"
 
 
-def key_result_view(kr: KeyResultStatus, changes: Changes, trend: Trend | None, period_last_day: date) -> KeyResultView:
+def key_result_view(kr: KeyResultStatus, changes: Changes, trend: Trend | None, period_last_day: date, silence: Silence | None = None) -> KeyResultView:
+    """``silence``: its check-in reminders went unanswered long enough to escalate, said beside its status."""
     badge = status_badge(kr.status)
     forecast_day = trend.forecast[0] if trend is not None and trend.forecast else period_last_day
     return KeyResultView(
@@ -50,7 +53,7 @@ def key_result_view(kr: KeyResultStatus, changes: Changes, trend: Trend | None, 
         title=kr.title,
         owner=kr.owner,
         badge=badge,
-        flags=_flags(kr),
+        flags=_flags(kr, silence),
         reason=sentence(kr.status_reason) if kr.status_reason else None,
         headline=key_result_headline(kr),
         reading=_reading(kr),
@@ -81,8 +84,10 @@ def progress_bar(progress: float | None, expected: float | None, tone: str, labe
     return Bar(label, cells)
 
 
-def _flags(kr: KeyResultStatus) -> tuple[Badge, ...]:
+def _flags(kr: KeyResultStatus, silence: Silence | None) -> tuple[Badge, ...]:
     flags = []
+    if silence is not None:
+        flags.append(Badge(sentence(silence_words(silence)), "warn"))
     if kr.forecast_short:
         flags.append(Badge("Forecast short", "warn"))
     if kr.last_known_status is not None:

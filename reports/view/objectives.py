@@ -43,7 +43,7 @@ def _objective_view(objective: ObjectiveStatus, data: ReportData, titles: dict[s
         bar=progress_bar(objective.progress, report.expected, badge.tone, bar_label) if objective.key_results else None,
         basis=objective.status_basis,
         details=_details(objective, titles),
-        key_results=tuple(key_result_view(kr, data.changes, data.trends.get(kr.id), report.period_last_day) for kr in objective.key_results),
+        key_results=tuple(key_result_view(kr, data.changes, data.trends.get(kr.id), report.period_last_day, data.silences.get(kr.id)) for kr in objective.key_results),
         actions=tuple(
             ActionView(action.title, action_badge(action, report.as_of), f"due {format_date(action.due)}" if action.due else None, action.owner)
             for action in objective.actions
