@@ -1,4 +1,4 @@
-"""The ``okr`` command line: validate, lint, sync, report, status, checkin, history, close, serve, deploy, demo."""
+"""The ``okr`` command line: validate, lint, sync, report, status, checkin, history, close, serve, deploy, demo, console."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from flows.cli_common import (
     parse_text,
     say,
 )
+from flows.cli_console import console as console_command
 from flows.cli_mapping import catalog, metrics_app, sandbox
 from flows.pipeline import SyncSummary, local_servers_down
 from okrmodel.closing import PeriodNotOver, close_period
@@ -632,6 +633,7 @@ def demo(
 app.command()(catalog)
 app.add_typer(metrics_app, name="metrics")
 app.command()(sandbox)
+app.command("console")(console_command)
 
 
 def main() -> None:
