@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from okrmodel.config import Config, KeyResult, Objective
-from okrmodel.config_errors import format_location
+from okrmodel.config_errors import did_you_mean, format_location
 from okrmodel.progress import Direction
 
 __all__ = ["CHECKS", "LintCheck", "LintFinding", "lint"]
@@ -40,6 +40,7 @@ CHECKS = {
         LintCheck("key-result-no-baseline", "\"by 50%\" or \"from X to Y\" needs its starting value, or progress cannot be measured (\"Boost SEO performance by 50%\")"),
         LintCheck("key-result-title-disagrees", "the title is what people read; the baseline and target must say the same numbers"),
         LintCheck("key-result-no-owner", "every key result needs someone accountable: its own owner or its objective's"),
+        LintCheck("owner-no-address", "an owner people: does not list gets no reminder and cannot sign in to the console: nothing reaches them"),
         LintCheck("key-result-unmeasured", "a key result with neither a metric nor a check-in plan (checkin_every) goes silent"),
         LintCheck("action-no-due", "an action without a due date cannot be planned or followed up"),
         LintCheck("metric-unused", "a metric no key result reads is synced every night and shown nowhere: map it to a key result or remove it"),
@@ -109,7 +110,25 @@ def lint(config: Config) -> list[LintFinding]:
                 findings.append(LintFinding("action-no-due", ("objectives", o_index, "actions", a_index, "due"), f"action {action.title!r} has no due date"))
     findings.extend(_metric_checks(config))
     findings.extend(_duplicate_ids(config))
+    findings.extend(_unreachable_owners(config))
     return findings
+
+
+def _unreachable_owners(config: Config) -> Iterator[LintFinding]:
+    """Owners without an address, once the file reaches owners at all (people:, reminders: or console:);
+    each name once, at its first use."""
+    if not (config.people or config.reminders or config.console):
+        return
+    named: set[str] = set()
+    for o_index, objective in enumerate(config.objectives):
+        uses = [(("objectives", o_index, "owner"), objective.owner)]
+        uses += [(("objectives", o_index, "key_results", k_index, "owner"), kr.owner) for k_index, kr in enumerate(objective.key_results)]
+        uses += [(("objectives", o_index, "actions", a_index, "owner"), action.owner) for a_index, action in enumerate(objective.actions)]
+        for location, owner in uses:
+            if owner is None or owner in config.people or owner in named:
+                continue
+            named.add(owner)
+            yield LintFinding("owner-no-address", location, f"owner {owner!r} has no address in people:{did_you_mean(owner, config.people)}")
 
 
 def _metric_checks(config: Config) -> Iterator[LintFinding]:

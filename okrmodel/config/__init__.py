@@ -18,6 +18,7 @@ from okrmodel.config.base import (
     DimensionFilters,
     EnvironmentVariable,
     Identifier,
+    LocalTime,
     LookBackDays,
     MetricNature,
     MetricSettings,
@@ -39,14 +40,16 @@ from okrmodel.config.base import (
     secret_from_environment,
 )
 from okrmodel.config.document import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, Config, SourceSchema, config_model
-from okrmodel.config.email import EmailSettings
+from okrmodel.config.email import EmailAddress, EmailSettings
 from okrmodel.config.loading import load_config, parse_config
 from okrmodel.config.notify import NotifyDestination, NotifyDestinations, SlackDestination, TeamsDestination
 from okrmodel.config.objectives import Action, ActionStatus, CheckinCadence, KeyResult, Objective, Thresholds
+from okrmodel.config.people import DEFAULT_ADMIN_TOKEN_ENV, ConsoleSettings, People, ReminderSettings, Weekday
 from okrmodel.config_errors import ConfigError, ConfigProblem
 
 __all__ = [
     "DATABASE_URL_ENV",
+    "DEFAULT_ADMIN_TOKEN_ENV",
     "DEFAULT_DATABASE_URL",
     "LARGEST_AMOUNT",
     "Action",
@@ -58,12 +61,15 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConfigProblem",
+    "ConsoleSettings",
     "Day",
     "DimensionFilters",
+    "EmailAddress",
     "EmailSettings",
     "EnvironmentVariable",
     "Identifier",
     "KeyResult",
+    "LocalTime",
     "LookBackDays",
     "MetricNature",
     "MetricSettings",
@@ -72,7 +78,9 @@ __all__ = [
     "NotifyDestinations",
     "Number",
     "Objective",
+    "People",
     "PropertyCondition",
+    "ReminderSettings",
     "ScalarValue",
     "SecretBlockName",
     "SecretPlace",
@@ -84,6 +92,7 @@ __all__ = [
     "TeamsDestination",
     "Thresholds",
     "WebApiSettings",
+    "Weekday",
     "WhereFilters",
     "WholeNumber",
     "check_dimension_filters",

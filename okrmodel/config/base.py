@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
@@ -20,6 +20,7 @@ __all__ = [
     "DimensionFilters",
     "EnvironmentVariable",
     "Identifier",
+    "LocalTime",
     "LookBackDays",
     "MetricNature",
     "MetricSettings",
@@ -132,6 +133,23 @@ def _day_text(value: Any) -> Any:
 
 
 Day = Annotated[date, BeforeValidator(_day_text)]
+
+_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _time_text(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted 9:00 as the number 540 (base 60), and pydantic a number as seconds.
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError('must be a time such as "09:00" in quotes: unquoted, YAML reads 9:00 as a number')
+    if isinstance(value, str) and (match := _TIME.fullmatch(value)):
+        return time(int(match.group(1)), int(match.group(2)))
+    raise ValueError('must be a time of day such as "09:00" (HH:MM, 00:00 to 23:59)')
+
+
+LocalTime = Annotated[time, BeforeValidator(_time_text)]
+"""A time of day on the company's clock (``timezone:``), to the minute: ``"09:00"``."""
 
 
 class StrictModel(BaseModel):

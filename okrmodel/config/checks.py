@@ -105,8 +105,32 @@ def cross_check(config: Config) -> list[ConfigProblem]:
             elif key_result.window is WindowKind.LATEST and metric.nature is not MetricNature.SNAPSHOT:
                 problems.append(ConfigProblem(where + ("window",), f"window 'latest' needs a snapshot metric; {key_result.metric!r} ({metric.kind}) adds up over time, use period, month or last_30_days"))
     problems.extend(_check_periods_and_alignment(config))
+    problems.extend(_check_action_ids(config))
     if config.alerts is not None and config.email is None:
         problems.append(ConfigProblem(("alerts",), "alerts are sent with the SMTP settings of email:, which this file lacks; add email: (smtp_host, sender, recipients)"))
+    if config.reminders is not None and config.email is None:
+        problems.append(ConfigProblem(("reminders",), "reminders are sent with the SMTP settings of email:, which this file lacks; add email: (smtp_host, sender, recipients)"))
+    if config.reminders is not None and not config.people:
+        problems.append(ConfigProblem(("reminders",), "reminders go to the owners' addresses in people:, which this file lacks; add people: (each owner's name: their email address)"))
+    return problems
+
+
+def _check_action_ids(config: Config) -> list[ConfigProblem]:
+    """Two actions with one id (given, or made from the objective and title) would share their status updates."""
+    problems: list[ConfigProblem] = []
+    seen: dict[str, tuple[int, int]] = {}
+    for o_index, objective in enumerate(config.objectives):
+        for a_index, action in enumerate(objective.actions):
+            action_id = objective.action_id(a_index)
+            where = ("objectives", o_index, "actions", a_index)
+            if action_id in seen:
+                first = seen[action_id]
+                hint = "" if action.id is not None else "; give one of them an id"
+                problems.append(ConfigProblem(
+                    where + ("id",) if action.id is not None else where + ("title",),
+                    f"duplicate action id {action_id!r} (also objectives[{first[0]}].actions[{first[1]}]){hint}",
+                ))
+            seen.setdefault(action_id, (o_index, a_index))
     return problems
 
 

@@ -18,6 +18,7 @@ from okrmodel.config.checks import problems_from_pydantic, source_problem
 from okrmodel.config.email import EmailSettings
 from okrmodel.config.notify import NotifyDestinations
 from okrmodel.config.objectives import Action, KeyResult, Objective, Thresholds
+from okrmodel.config.people import ConsoleSettings, People, ReminderSettings
 from okrmodel.config_errors import ConfigError, ConfigProblem, did_you_mean
 from okrmodel.periods import Period, WindowKind, current_period, parse_period
 from okrmodel.yaml_source import YamlDocument
@@ -65,6 +66,12 @@ class Config(StrictModel):
     """Who is told when a sync fails or partly fails, and when it is back to normal (over ``email:``'s SMTP)."""
     notify: NotifyDestinations = Field(default_factory=list)
     """The chat channels (Slack, Teams webhooks) that get the digest after each sync."""
+    people: People = Field(default_factory=dict)
+    """Each owner's address (``owner:`` name -> email), for reminders and the console's sign-in links."""
+    reminders: ReminderSettings | None = None
+    """When owners are reminded of their key results and actions (over ``email:``'s SMTP)."""
+    console: ConsoleSettings | None = None
+    """The web console: where owners reach it, and where the ops token is kept."""
     base_dir: Path = Field(default=Path("."), exclude=True)
     """Folder of the file the config was read from; relative paths resolve against it."""
     file_name: str = Field(default="okrs.yaml", exclude=True)
@@ -160,6 +167,23 @@ class Config(StrictModel):
             return Aggregation.TOTAL
         return Aggregation.SUM
 
+    def action(self, action_id: str) -> tuple[Objective, Action]:
+        """The action named ``action_id`` (see ``Objective.action_id``) and its objective; KeyError otherwise."""
+        for objective in self.objectives:
+            for index, action in enumerate(objective.actions):
+                if objective.action_id(index) == action_id:
+                    return objective, action
+        known = [objective.action_id(index) for objective in self.objectives for index in range(len(objective.actions))]
+        raise KeyError(f"no action {action_id!r}{did_you_mean(action_id, known)}")
+
+    def owner_of(self, objective: Objective, key_result: KeyResult | None = None) -> str | None:
+        """Who is accountable: the KR's own owner, else its objective's (None when neither has one)."""
+        return (key_result.owner if key_result is not None else None) or objective.owner
+
+    def address_of(self, owner: str | None) -> str | None:
+        """The address ``people:`` lists for ``owner`` (None for nobody, or a name it does not list)."""
+        return self.people.get(owner) if owner is not None else None
+
     def key_result(self, key_result_id: str) -> tuple[Objective, KeyResult]:
         for objective in self.objectives:
             for key_result in objective.key_results:
@@ -188,7 +212,7 @@ class Config(StrictModel):
 
     def secret_blocks(self) -> dict[str, tuple[str | int, ...]]:
         """Every Prefect Secret block the file names (sources' tokens and keys, the SMTP password,
-        the chat webhooks), each with the first place naming it, for the wiring layer to read once
+        the chat webhooks, the console's ops token), each with the first place naming it, for the wiring layer to read once
         per run and to locate a block that cannot be read."""
         places: dict[str, tuple[str | int, ...]] = {}
         for name, settings in self.sources.items():
@@ -200,6 +224,8 @@ class Config(StrictModel):
         for index, destination in enumerate(self.notify):
             if destination.webhook_block is not None:
                 places.setdefault(destination.webhook_block, ("notify", index, "webhook_block"))
+        if self.console is not None and self.console.admin_token_block is not None:
+            places.setdefault(self.console.admin_token_block, ("console", "admin_token_block"))
         return places
 
     def line_of(self, location: tuple[str | int, ...]) -> int | None:

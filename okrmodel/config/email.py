@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from email.utils import parseaddr
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
 from okrmodel.config.base import (
     EnvironmentVariable,
@@ -19,7 +19,7 @@ from okrmodel.config.base import (
     one_secret_place,
 )
 
-__all__ = ["EmailSettings", "email_address"]
+__all__ = ["EmailAddress", "EmailSettings", "email_address"]
 _SUBJECT_FIELDS = {"company": "Acme", "period": "2026-Q4", "as_of": "2026-11-27", "summary": "1 off track"}
 
 
@@ -98,3 +98,7 @@ def email_address(value: str) -> str:
     if "@" not in address or address.startswith("@") or address.endswith("@"):
         raise ValueError(f"{value!r} is not an email address")
     return value
+
+
+EmailAddress = Annotated[str, AfterValidator(email_address)]
+"""An address mail can be sent to: ``maria@acme.example`` or ``Maria Lopez <maria@acme.example>``."""

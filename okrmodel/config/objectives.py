@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -14,6 +15,8 @@ from okrmodel.periods import WindowKind, parse_period
 from okrmodel.progress import Direction, Status, StatusThresholds, infer_direction
 
 __all__ = ["Action", "ActionStatus", "CheckinCadence", "KeyResult", "Objective", "Thresholds", "Weight"]
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 Weight = Annotated[Number, Field(gt=0, le=1000)]
 """How much an item counts against its siblings in a weighted roll-up."""
@@ -31,9 +34,12 @@ class Action(StrictModel):
     """A tactical step planned to reach the key results (an initiative).
 
     Belongs to one period: ``period``, else the listed period containing
-    ``due``, else the newest listed period.
+    ``due``, else the newest listed period. ``id`` names it in status updates (the console's
+    "started" and "done"); without one it is named after its objective and title (see
+    ``Objective.action_id``), so give one to keep its updates through a change of title.
     """
 
+    id: Identifier | None = None
     title: Name
     owner: Name | None = None
     due: Day | None = None
@@ -48,6 +54,10 @@ class Action(StrictModel):
     def is_overdue(self, as_of: date) -> bool:
         """Past its due day and neither done nor dropped."""
         return self.due is not None and self.due < as_of and self.status not in (ActionStatus.DONE, ActionStatus.DROPPED)
+
+    def with_status(self, status: ActionStatus) -> Action:
+        """This action as its newest status update left it (updates win over the file's ``status``)."""
+        return self.model_copy(update={"status": status})
 
 
 class CheckinCadence(StrEnum):
@@ -133,6 +143,16 @@ class Objective(StrictModel):
     status: Status | None = None
     key_results: list[KeyResult] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
+
+    def action_id(self, index: int) -> str:
+        """The id of ``actions[index]``: its own, else ``<objective id>.<title as a slug>``
+        (``pipeline.launch-the-webinar-series``), else ``<objective id>.action-<n>`` for a title
+        with no letter or digit a slug keeps."""
+        action = self.actions[index]
+        if action.id is not None:
+            return action.id
+        slug = _NOT_SLUG.sub("-", action.title.lower()).strip("-")[:60].rstrip("-")
+        return f"{self.id}.{slug or f'action-{index + 1}'}"
 
 
 class Thresholds(StrictModel):

@@ -1,4 +1,5 @@
-"""Tables: sync runs, per-metric fetch outcomes, observed values and check-ins.
+"""Tables: sync runs, per-metric fetch outcomes, observed values, check-ins, action updates,
+reminders sent and sign-in links used.
 
 Nothing is updated in place. A changed value for a metric's day is a new row
 with the next ``revision``, so the history of every number stays readable and
@@ -9,11 +10,23 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "CheckIn", "MetricFetch", "Observation", "PeriodScore", "SyncRun", "UtcDateTime", "WindowTotalObservation"]
+__all__ = [
+    "ActionUpdate",
+    "Base",
+    "CheckIn",
+    "MetricFetch",
+    "Observation",
+    "PeriodScore",
+    "ReminderDelivery",
+    "SignInLinkUse",
+    "SyncRun",
+    "UtcDateTime",
+    "WindowTotalObservation",
+]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -175,3 +188,52 @@ class StoreOwner(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     company: Mapped[str] = mapped_column(String(200))
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ActionUpdate(Base):
+    """An owner's word on an action (started, done...), kept like a check-in: never changed, the
+    newest one is the action's status (over the file's ``status:``)."""
+
+    __tablename__ = "action_updates"
+    __table_args__ = (Index("ix_action_updates_action", "action_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[str] = mapped_column(String(200))
+    """``Objective.action_id``: the action's own id, else its objective's id and title as a slug."""
+    status: Mapped[str] = mapped_column(String(20))
+    """An ``ActionStatus``: planned, in_progress (started), done, blocked or dropped."""
+    author: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReminderDelivery(Base):
+    """A reminder (or an escalation) mailed to an owner, recorded once sent: one per (owner, the
+    reminder's local day, kind, objective), so a re-run of the day never mails it again."""
+
+    __tablename__ = "reminder_deliveries"
+    __table_args__ = (UniqueConstraint("owner", "reminder_day", "kind", "objective"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    """The ``owner:`` name it went to (the address is the config's, and may change)."""
+    reminder_day: Mapped[date] = mapped_column(Date)
+    """The day it was due, on the company's clock (the reminders' weekday)."""
+    kind: Mapped[str] = mapped_column(String(20))
+    """reminder (to a KR's or action's owner) or escalation (to an objective's owner)."""
+    objective: Mapped[str] = mapped_column(String(200), default="")
+    """The objective an escalation is about; empty for a reminder, which covers all of an owner's
+    items (empty, not NULL: NULLs never collide in a unique key)."""
+    contents: Mapped[dict] = mapped_column(JSON)
+    """What it listed: ``{"checkins_due": [KR ids], "key_results": [...], "overdue_actions": [action ids]}``
+    for a reminder, ``{"key_results": [KR ids], "missed": {KR id: reminders missed}}`` for an escalation."""
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SignInLinkUse(Base):
+    """A mailed sign-in link that was followed: its nonce may not sign anyone in again."""
+
+    __tablename__ = "sign_in_link_uses"
+
+    nonce: Mapped[str] = mapped_column(String(128), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime)

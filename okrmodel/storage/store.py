@@ -1,4 +1,5 @@
-"""The Store: every observed value (daily, and window totals), check-in and sync run, on SQLite or PostgreSQL.
+"""The Store: every observed value (daily, and window totals), check-in and sync run, on SQLite or PostgreSQL
+(action updates, reminders sent and sign-in links used: ``follow_up.py``).
 
 Opening a Store brings the schema to the newest Alembic revision, so a new
 database and an old one both work without a separate migrate step.
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
+from okrmodel.storage.follow_up import FollowUpRecords
 from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, StoreOwner, SyncRun, WindowTotalObservation
 from okrmodel.storage.totals import WindowTotalValue, current_totals, total_value
 
@@ -110,7 +112,7 @@ class DatabaseOfAnotherCompany(Exception):
         super().__init__(f"the database holds the OKRs of {owner!r}, not of {company!r}: give each company its own database_url")
 
 
-class Store:
+class Store(FollowUpRecords):
     """Append-only storage for what the product observes and what people report."""
 
     def __init__(self, url: str):
