@@ -4,16 +4,29 @@ store's ``record_action_update``), never by rewriting the file."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from console.live import today_of
 from console.web import author_of, can_edit, company_of, read_form, render, session_of, state_of
-from okrmodel.config import ActionStatus
+from okrmodel.config import Action, ActionStatus
+from okrmodel.storage.models import ActionUpdate
 
-__all__ = ["router"]
+__all__ = ["ActionRow", "router"]
 
 router = APIRouter()
+@dataclass(frozen=True)
+class ActionRow:
+    id: str
+    action: Action
+    """As its newest update left it."""
+    marked: ActionUpdate | None
+    overdue: bool
+    editable: bool
+
+
 MARKS = {"in_progress": "Started", "done": "Done"}
 """What an owner may say of an action here; planning, blocking and dropping stay in the file."""
 
@@ -34,10 +47,7 @@ def actions_page(request: Request, slug: str, saved: str | None = None) -> Respo
             action_id = objective.action_id(index)
             update = updates.get(action_id)
             current = action.with_status(ActionStatus(update.status)) if update else action
-            rows.append({
-                "id": action_id, "action": current, "update": update, "overdue": current.is_overdue(day),
-                "editable": can_edit(session, company, action.owner or objective.owner),
-            })
+            rows.append(ActionRow(action_id, current, update, current.is_overdue(day), can_edit(session, company, action.owner or objective.owner)))
         if rows:
             objectives.append((objective, rows))
     return render(request, "actions.html.j2", company=company, objectives=objectives, marks=MARKS, saved=saved is not None)
