@@ -106,7 +106,7 @@ objectives:
 
 def write_company(folder: Path, database_url: str, smtp_port: int, **names) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    rows = ["date,leads,signups"] + [f"{date(2026, 10, 1) + timedelta(days=n)},{2 + n % 3},{n % 2}" for n in range(50)]
+    rows = ["date,leads,signups"] + [f"{date(2026, 10, 1) + timedelta(days=n)},{2 + n % 3},{n % 2}" for n in range(51)]
     (folder / "leads.csv").write_text("\n".join(rows) + "\n")
     path = folder / "okrs.yaml"
     path.write_text(config_text(database_url, smtp_port, **names))
