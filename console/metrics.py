@@ -5,7 +5,7 @@ the file once the whole new file is valid."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -124,6 +124,8 @@ def _page(request: Request, company: Company, form: MappingForm, *, status_code:
     chart = snippet = None
     if result is not None and spec is not None:
         chart = trend_chart(_preview_trend(result), None)
+        # A preview has no target, pace or forecast to tell apart: only its own line.
+        chart = replace(chart, legend="") if chart is not None else None
         snippet = yaml_snippet(form.name, _data_of(form.definition))
     return render(
         request, "metrics.html.j2", status_code=status_code, company=company, form=form, uses=uses, definitions=definitions,

@@ -3,8 +3,8 @@ it, else the nightly flow run in this process, in the background.
 
 Never two at once: a sync this console started and still runs is not started again, a run the
 store records as running (from any process) is named instead, and the store's sync lock
-refuses whatever slips between (the outcome says so). A sync started here reports on today
-and mails and posts nothing: the night's run tells leadership; this one refreshes the numbers.
+refuses whatever slips between (the outcome says so). A sync started here reports on the company's today
+(the console's clock) and mails and posts nothing: the night's run tells leadership; this one refreshes the numbers.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from __future__ import annotations
 import contextvars
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from console.companies import Company
+from console.live import today_of
 from okrmodel.run_log import recent_runs, utc_minute
 
 __all__ = ["SyncOutcome", "SyncRunner"]
 
-MANUAL_PARAMETERS = {"as_of_days_ago": 0, "send_email": False, "send_notify": False}
+MANUAL_PARAMETERS = {"send_email": False, "send_notify": False}
 
 
 @dataclass(frozen=True)
@@ -50,25 +51,26 @@ class SyncRunner:
                 run = running[0]
                 where = f" on {run.host} (pid {run.pid})" if run.host else ""
                 return False, f"Another sync of {company.config.company} is running{where} since {utc_minute(run.started_at)}; it was not started twice."
-            triggered = _trigger_deployment(company)
+            as_of = today_of(company, now)
+            triggered = _trigger_deployment(company, as_of)
             if triggered is not None:
                 self.outcomes[company.slug] = SyncOutcome(now, triggered, finished=True)
                 return True, triggered
             context = contextvars.copy_context()  # the caller's Prefect settings go with the thread
-            thread = threading.Thread(target=context.run, args=(self._run_here, company, now), name=f"sync-{company.slug}", daemon=True)
+            thread = threading.Thread(target=context.run, args=(self._run_here, company, now, as_of), name=f"sync-{company.slug}", daemon=True)
             self.outcomes[company.slug] = SyncOutcome(now, "Sync started in the console's process.")
             self._threads[company.slug] = thread
             thread.start()
             return True, "Sync started in the console's process; this page shows its run once it has begun."
 
-    def _run_here(self, company: Company, started_at: datetime) -> None:
+    def _run_here(self, company: Company, started_at: datetime, as_of: date) -> None:
         from flows.nightly import SyncIncomplete, nightly_sync
         from flows.prefect_api import prefect_api
         from okrmodel.storage import SyncLocked
 
         try:
             with prefect_api():
-                summary = nightly_sync(str(company.path), **MANUAL_PARAMETERS)
+                summary = nightly_sync(str(company.path), as_of=as_of, **MANUAL_PARAMETERS)
             message = f"The sync started at {utc_minute(started_at)} {summary.status}."
         except SyncIncomplete as incomplete:
             message = f"The sync started at {utc_minute(started_at)} ended {incomplete.summary.status}: {incomplete.summary.problems()}"
@@ -79,7 +81,7 @@ class SyncRunner:
         self.outcomes[company.slug] = SyncOutcome(started_at, message, finished=True)
 
 
-def _trigger_deployment(company: Company) -> str | None:
+def _trigger_deployment(company: Company, as_of: date) -> str | None:
     """Run the company's deployment on the configured Prefect server (a message), or None when
     no server is configured or it has no such deployment (then the sync runs here)."""
     from prefect.settings import PREFECT_API_URL
@@ -98,7 +100,7 @@ def _trigger_deployment(company: Company) -> str | None:
             client.read_deployment_by_name(full_name)
     except ObjectNotFound:
         return None
-    flow_run = run_deployment(full_name, parameters=MANUAL_PARAMETERS, timeout=0)
+    flow_run = run_deployment(full_name, parameters={**MANUAL_PARAMETERS, "as_of": as_of.isoformat()}, timeout=0)
     return f"Triggered {full_name} on the Prefect server (flow run {flow_run.name}); a worker runs it, one at a time."
 
 
