@@ -10,10 +10,9 @@ from datetime import date
 
 import pytest
 
-from okrmodel.evaluation import evaluate
-from okrmodel.storage import Store
-from reports import render_report
 from okrmodel.briefing import build_report_data
+from okrmodel.evaluation import evaluate
+from reports import render_report
 from tests.console.conftest import MARIA, SAM, open_console, post_form, sign_in_ops, sign_in_owner, write_company
 
 TODAY = date(2026, 11, 20)
@@ -84,7 +83,7 @@ def test_a_bad_check_in_is_refused_beside_its_field_keeping_what_was_typed(conso
     assert message in answer.text
     assert f'id="checkin-{field}-error"' in answer.text and 'aria-invalid="true"' in answer.text
     if field != "note":
-        assert f'name="note" type="text" value="kept note"' in answer.text
+        assert 'name="note" type="text" value="kept note"' in answer.text
     assert console.store().checkins("training") == []
 
 
