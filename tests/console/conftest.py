@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import re
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email import policy
@@ -43,9 +44,12 @@ class Inbox:
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted"
 
-    def link_to(self, address: str) -> str:
-        """The sign-in link of the newest message to ``address``, read from its text."""
-        mine = [message for message in self.messages if message["To"] == address]
+    def link_to(self, address: str, wait: float = 0) -> str:
+        """The sign-in link of the newest message to ``address``, read from its text; a server mails
+        it after answering, so a browser test waits up to ``wait`` seconds for it to arrive."""
+        deadline = time.monotonic() + wait
+        while not (mine := [message for message in self.messages if message["To"] == address]) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert mine, f"no message to {address}"
         text = mine[-1].get_body(preferencelist=("plain",)).get_content()
         return re.search(r"(https?://\S+/signin/link\?token=[\w.-]+)", text).group(1)

@@ -107,7 +107,7 @@ def test_an_owner_signs_in_by_mail_and_checks_in_through_the_form(browser: Brows
     page.get_by_label("Email address").fill(MARIA)
     page.get_by_role("button", name="Mail me a link").click()
     assert "If that address is known here" in page.locator("[role=status]").inner_text()
-    page.goto(inbox.link_to(MARIA))
+    page.goto(inbox.link_to(MARIA, wait=30))
     check_page(page, "signin-link")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{server}/c/acme-cloud/")
