@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from console import create_app, open_companies
 from okrmodel.storage import Store
-from tests.console.conftest import MARIA, NOW, TOKEN, free_port
+from tests.console.conftest import MARIA, NOW, TOKEN, free_port, write_company
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -35,24 +37,33 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def server(company_config: Path, inbox, database_url):
-    """The console served by uvicorn on a free port, its clock fixed (the pages' figures are the fixed day's)."""
+@contextmanager
+def serving(paths: list[Path]) -> Iterator[str]:
+    """The console over ``paths`` served by uvicorn on a free port, its clock fixed (the pages' figures are the fixed day's)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    company_config.write_text(company_config.read_text().replace("base_url: http://testserver", f"base_url: {base}"))
-    companies = open_companies([company_config], lambda config: Store(config.storage_url()))
+    for path in paths:
+        path.write_text(path.read_text().replace("base_url: http://testserver", f"base_url: {base}"))
+    companies = open_companies(paths, lambda config: Store(config.storage_url()))
     app = create_app(companies, secret=b"b" * 32, clock=lambda: NOW)
     uvicorn_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uvicorn_server.run, daemon=True)
     thread.start()
     while not uvicorn_server.started:
         time.sleep(0.05)  # waiting for the socket to listen, not timing anything
-    yield base
-    uvicorn_server.should_exit = True
-    thread.join()
-    for company in companies:
-        company.close()
+    try:
+        yield base
+    finally:
+        uvicorn_server.should_exit = True
+        thread.join()
+        for company in companies:
+            company.close()
+
+
+@pytest.fixture
+def server(company_config: Path):
+    with serving([company_config]) as base:
+        yield base
 
 
 def screenshot(page: Page, name: str) -> Path:
@@ -130,3 +141,19 @@ def test_an_owner_signs_in_by_mail_and_checks_in_through_the_form(browser: Brows
     page.get_by_role("button", name="Started: Launch the webinar series").click()
     assert "marked in progress by Maria" in page.locator("#action-demand\\.launch-the-webinar-series").inner_text()
     page.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_the_portfolio_of_several_companies_passes_axe(browser: Browser, company_config: Path, inbox, tmp_path: Path, width: int):
+    globex = write_company(tmp_path / "globex", f"sqlite:///{tmp_path / 'globex.db'}", inbox.port, company="Globex <Labs>")
+    with serving([company_config, globex]) as base:
+        page = browser.new_page(viewport={"width": width, "height": WIDTHS[width]})
+        page.goto(f"{base}/signin")
+        page.get_by_label("Admin token").fill(TOKEN)
+        page.get_by_role("button", name="Sign in as ops").click()
+        page.wait_for_url(f"{base}/")
+        check_page(page, "portfolio")
+        assert "Globex <Labs>" in page.locator("tbody").inner_text()
+        page.get_by_role("link", name="Globex <Labs>").click()
+        page.wait_for_url(f"{base}/c/globex-labs/")
+        page.close()

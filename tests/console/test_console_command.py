@@ -52,3 +52,23 @@ def test_okr_console_refuses_a_broken_config_in_one_line(tmp_path: Path):
     result = subprocess.run([*OKR, "console", "-c", str(path), "--port", str(free_port())], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.startswith(f"{path}: period:") and "Traceback" not in result.stderr
+
+
+def _cookie_over_proxy(company_config: Path, *options: str) -> str:
+    """The Set-Cookie a request forwarded by a TLS proxy (X-Forwarded-Proto: https) gets."""
+    port = free_port()
+    process = subprocess.Popen([*OKR, "console", "-c", str(company_config), "--port", str(port), *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/signin", process)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/signin", headers={"X-Forwarded-Proto": "https"})
+        return urllib.request.urlopen(request).headers["Set-Cookie"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+
+
+def test_cookies_are_secure_behind_a_trusted_proxy_and_only_then(company_config: Path):
+    assert "secure" in _cookie_over_proxy(company_config, "--trusted-proxy", "127.0.0.1").lower()
+    # Anyone may send the header: from a proxy not named, it changes nothing.
+    assert "secure" not in _cookie_over_proxy(company_config).lower()
+    assert "secure" not in _cookie_over_proxy(company_config, "--trusted-proxy", "10.0.0.7").lower()
