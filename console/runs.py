@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from console.companies import Company
 from console.live import today_of
@@ -29,7 +30,8 @@ async def sync_now(request: Request, slug: str) -> Response:
     await read_form(request)
     require_ops(request, company)
     state = state_of(request)
-    started, message = state.sync.start(company, state.clock())
+    # Off the event loop: starting reads the store and may call the Prefect server (whose client runs its own loop).
+    started, message = await run_in_threadpool(state.sync.start, company, state.clock())
     return _page(request, company, sync_message=message, sync_started=started, status_code=202 if started else 409)
 
 

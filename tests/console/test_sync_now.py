@@ -24,3 +24,21 @@ def test_sync_now_runs_the_flow_in_the_background_and_shows_its_run(console, pre
     [fetch] = console.store().fetches(runs[0].id)
     assert (fetch.metric, fetch.status) == ("leads", "succeeded")
     assert console.inbox.messages == []
+
+
+def test_sync_now_triggers_the_companys_deployment_when_the_server_has_it(console, prefect_harness):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    from flows.schedule import nightly_deployment
+
+    config = console.client.app.state.console.companies[0].config
+    deployment_id = nightly_deployment(config, console.path, "0 3 * * *").apply()
+    sign_in_ops(console.client)
+    answer = post_form(console.client, "/c/acme-cloud/runs", "/c/acme-cloud/runs/sync", {})
+    assert answer.status_code == 202 and "Triggered okr-nightly-sync/okr-nightly-acme-cloud on the Prefect server" in answer.text
+    with get_client(sync_client=True) as client:
+        [flow_run] = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])))
+        client.delete_deployment(deployment_id)
+    assert flow_run.parameters["as_of"] == "2026-11-20" and flow_run.parameters["send_email"] is False
+    assert not any(thread.name == "sync-acme-cloud" for thread in threading.enumerate())  # nothing ran here
