@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from console.live import today_of
 from console.web import author_of, can_edit, company_of, read_form, render, session_of, state_of
@@ -55,8 +56,12 @@ def actions_page(request: Request, slug: str, saved: str | None = None) -> Respo
 
 @router.post("/c/{slug}/actions")
 async def mark_action(request: Request, slug: str) -> Response:
-    company = company_of(request, slug)
     form = await read_form(request)
+    return await run_in_threadpool(_mark_action, request, slug, form)
+
+
+def _mark_action(request: Request, slug: str, form: dict[str, str]) -> Response:
+    company = company_of(request, slug)
     try:
         objective, action = company.config.action(form.get("action", ""))
     except KeyError:

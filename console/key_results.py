@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from console.companies import Company
 from console.live import live_report, today_of
@@ -57,8 +58,13 @@ def key_result_page(request: Request, slug: str, key_result_id: str, saved: str 
 
 @router.post("/c/{slug}/kr/{key_result_id}/checkin")
 async def check_in(request: Request, slug: str, key_result_id: str) -> Response:
-    company = company_of(request, slug)
     form = await read_form(request)
+    # The store is written and the page recomputed off the event loop, as FastAPI runs plain routes.
+    return await run_in_threadpool(_check_in, request, slug, key_result_id, form)
+
+
+def _check_in(request: Request, slug: str, key_result_id: str, form: dict[str, str]) -> Response:
+    company = company_of(request, slug)
     key_result = company.key_result(key_result_id)
     if key_result is None:
         raise HTTPException(404, "no such key result")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from connectors import SourceError
 from console.companies import Company
@@ -48,8 +49,13 @@ def metrics_page(request: Request, slug: str, source: str | None = None, search:
 
 @router.post("/c/{slug}/metrics/preview")
 async def preview(request: Request, slug: str) -> Response:
-    company = company_of(request, slug)
     form = await read_form(request)
+    # A preview reads the source live: off the event loop, so other pages keep answering meanwhile.
+    return await run_in_threadpool(_preview, request, slug, form)
+
+
+def _preview(request: Request, slug: str, form: dict[str, str]) -> Response:
+    company = company_of(request, slug)
     require_ops(request, company)
     typed, spec, window = _read_mapping(company, form)
     if spec is None:
@@ -65,8 +71,12 @@ async def preview(request: Request, slug: str) -> Response:
 
 @router.post("/c/{slug}/metrics/save")
 async def save(request: Request, slug: str) -> Response:
-    company = company_of(request, slug)
     form = await read_form(request)
+    return await run_in_threadpool(_save, request, slug, form)
+
+
+def _save(request: Request, slug: str, form: dict[str, str]) -> Response:
+    company = company_of(request, slug)
     require_ops(request, company)
     typed, spec, _window = _read_mapping(company, form)
     if spec is None:
