@@ -5,15 +5,18 @@ check-in always shown as text."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
 import pytest
+from typer.testing import CliRunner
 
+from flows.cli import app
 from okrmodel.briefing import build_report_data
 from okrmodel.evaluation import evaluate
 from reports import render_report
-from tests.console.conftest import MARIA, SAM, open_console, post_form, sign_in_ops, sign_in_owner, write_company
+from tests.console.conftest import MARIA, NOW, SAM, open_console, post_form, sign_in_ops, sign_in_owner, write_company
 
 TODAY = date(2026, 11, 20)
 
@@ -49,6 +52,10 @@ def test_an_owner_checks_in_and_it_shows_in_history_status_and_report(console, c
     config = console.client.app.state.console.companies[0].config
     training = next(kr for objective in evaluate(config, console.store(), TODAY).objectives for kr in objective.key_results if kr.id == "training")
     assert training.actual == 3
+    status = CliRunner().invoke(app, ["status", "--json", "-c", str(company_config), "--as-of", TODAY.isoformat()], obj=NOW)
+    assert status.exit_code == 0, status.output
+    [listed] = [kr for objective in json.loads(status.stdout)["objectives"] for kr in objective["key_results"] if kr["id"] == "training"]
+    assert listed["actual"] == 3 and listed["checkin"]["author"] == "Maria" and listed["checkin"]["note"] == "Three trained"
     assert "20 Nov: 3 people" in render_report(build_report_data(config, console.store(), TODAY))
 
 
