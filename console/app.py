@@ -37,12 +37,11 @@ SECURITY_HEADERS = {
 STYLESHEET = stylesheet_text()
 
 
-def create_app(companies: list[Company], *, secret: bytes, clock: Callable[[], datetime], secure_cookies: bool = False, base_url: str | None = None) -> FastAPI:
+def create_app(companies: list[Company], *, secret: bytes, clock: Callable[[], datetime], secure_cookies: bool = False) -> FastAPI:
     """The console over ``companies`` (their stores open); ``clock`` gives now (aware), the wall clock's or a test's."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = ConsoleState(
-        companies=companies, signer=Signer(secret), clock=clock, secure_cookies=secure_cookies,
-        base_url=base_url.rstrip("/") if base_url else None, sync=SyncRunner(),
+        companies=companies, signer=Signer(secret), clock=clock, secure_cookies=secure_cookies, sync=SyncRunner(),
     )
     for module in (auth, overview, key_results, actions, runs, metrics):
         app.include_router(module.router)

@@ -52,7 +52,8 @@ async def signin_email(request: Request, background: BackgroundTasks) -> Respons
     company = next((company for company in state.companies if company.owner_names(email)), None)
     if company is not None:
         token = link_token(state.signer, company, email, state.clock())
-        base = state.base_url or (company.config.console.base_url if company.config.console else str(request.base_url).rstrip("/"))
+        # Where owners reach the console (behind its proxy); without console: base_url, the address this request came to.
+        base = company.config.console.base_url if company.config.console else str(request.base_url).rstrip("/")
         background.add_task(mail_sign_in_link, company, email, f"{base}/signin/link?token={token}")
     return render(request, "signin.html.j2", email_sent=SENT)
 

@@ -41,8 +41,6 @@ class ConsoleState:
     clock: Callable[[], datetime]
     """Now, as an aware datetime: the wall clock, or a test's."""
     secure_cookies: bool
-    base_url: str | None
-    """Where people reach the console (``https://okr.example.com``), for the mailed links; else the request's own address."""
     sync: Any
     """The ``console.sync_now.SyncRunner``."""
 

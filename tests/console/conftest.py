@@ -147,11 +147,12 @@ class Console:
         return self.client.app.state.console.companies[0].store
 
 
-def open_console(paths: list[Path], inbox: Inbox, **options) -> Console:
+def open_console(paths: list[Path], inbox: Inbox, *, base_url: str = "http://testserver", **options) -> Console:
+    """A console over ``paths`` reached at ``base_url`` (``https://``: as a browser behind TLS would)."""
     clock = [NOW]
     companies = open_companies(paths, lambda config: Store(config.storage_url()))
     app = create_app(companies, secret=b"s" * 32, clock=lambda: clock[0], **options)
-    client = TestClient(app, base_url=options.get("base_url") or "http://testserver", follow_redirects=False)
+    client = TestClient(app, base_url=base_url, follow_redirects=False)
     return Console(client, paths, inbox, clock)
 
 
