@@ -16,6 +16,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 from console.companies import Company
 from console.sessions import Session
 from console.signing import Signer
+from console.sync_now import SyncRunner
 from reports.palette import PALETTE
 
 __all__ = ["FORM_LIMIT", "ConsoleState", "author_of", "can_edit", "company_of", "read_form", "render", "require_ops", "session_of", "state_of", "stylesheet_text"]
@@ -41,8 +42,7 @@ class ConsoleState:
     clock: Callable[[], datetime]
     """Now, as an aware datetime: the wall clock, or a test's."""
     secure_cookies: bool
-    sync: Any
-    """The ``console.sync_now.SyncRunner``."""
+    sync: SyncRunner
 
     @property
     def several(self) -> bool:
