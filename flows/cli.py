@@ -1,4 +1,4 @@
-"""The ``okr`` command line: validate, lint, sync, report, status, checkin, history, close, serve, deploy, demo."""
+"""The ``okr`` command line: validate, lint, sync, report, status, checkin, history, close, serve, deploy, demo, console."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from flows.cli_common import (
     parse_text,
     say,
 )
+from flows.cli_console import console as console_command
 from flows.cli_mapping import catalog, metrics_app, sandbox
 from flows.cli_remind import remind
 from flows.pipeline import SyncSummary, local_servers_down
@@ -638,6 +639,7 @@ app.command()(catalog)
 app.add_typer(metrics_app, name="metrics")
 app.command()(sandbox)
 app.command()(remind)
+app.command("console")(console_command)
 
 
 def main() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import math
 import re
 import tempfile
 from collections.abc import Iterator
@@ -18,10 +17,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors import load_config
-from okrmodel.config import LARGEST_AMOUNT, Config, ConfigError, KeyResult
+from okrmodel.config import Config, ConfigError, KeyResult
 from okrmodel.periods import today_in
 from okrmodel.storage import DatabaseOfAnotherCompany, Store
-from okrmodel.yaml_source import unreadable_character
+from okrmodel.typed_input import InputProblem, read_line, read_number
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -116,41 +115,22 @@ def parse_day(text: str, option: str) -> date:
         fail(f"{option}: {text} does not exist ({date(year, month, 1):%B %Y} has {calendar.monthrange(year, month)[1]} days)")
 
 
-_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
-"""A decimal number as people type it. Python's float() takes more that nobody means as a value:
-nan, inf, 1_000, and digits of other scripts."""
-
-
 def parse_number(text: str, name: str) -> float:
     """A number as people type it (``3``, ``1250.5``, ``-2``, ``1e6``), within ``LARGEST_AMOUNT``;
     one line echoing ``text`` (shortened) otherwise. ``-0`` is 0."""
-    written = text.strip()
-    advice = "give the value reached, such as 3 or 1250.5"
-    if written.lstrip("+-").lower() in ("nan", "inf", "infinity"):
-        fail(f"{name}: {_shown(text)} is not a finite number; {advice}")
-    if not _NUMBER.fullmatch(written):
-        hint = ": decimals take a dot, thousands no separator" if "," in text or "_" in text else ""
-        fail(f"{name}: {_shown(text)} is not a number{hint}; {advice}")
-    number = float(written)
-    if not math.isfinite(number) or abs(number) > LARGEST_AMOUNT:
-        fail(f"{name}: {_shown(text)} is too large; a value is at most {LARGEST_AMOUNT:,.0f} either side of 0")
-    return number + 0.0  # -0.0 + 0.0 is 0.0: "-0" would show as -0
+    try:
+        return read_number(text, name)
+    except InputProblem as problem:
+        fail(str(problem))
 
 
 def parse_text(text: str | None, name: str) -> str | None:
     """A note or name typed on the command line: one line of characters (an undecodable byte in
     the terminal's encoding, a control character or a line break is refused, named by ``name``)."""
-    if text is None:
-        return None
-    reason = "contains a line break; give one line" if "\n" in text or "\r" in text else unreadable_character(text)
-    if reason is not None:
-        fail(f"{name}: {_shown(text)} {reason}")
-    return text
-
-
-def _shown(text: str) -> str:
-    """``text`` quoted for a message, escaped, at most about 40 characters of it."""
-    return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text):,} characters)"
+    try:
+        return read_line(text, name)
+    except InputProblem as problem:
+        fail(str(problem))
 
 
 def check_output_file(out: Path | None, option: str = "--out") -> None:

@@ -21,20 +21,29 @@ from prefect.schedules import Cron
 from flows.nightly import nightly_sync
 from okrmodel.config import Config
 
-__all__ = ["NIGHTLY_PARAMETERS", "ONE_RUN_AT_A_TIME", "nightly_deployment", "nightly_options"]
+__all__ = ["NIGHTLY_PARAMETERS", "ONE_RUN_AT_A_TIME", "deployment_name", "nightly_deployment", "nightly_options"]
 
 ONE_RUN_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
 NIGHTLY_PARAMETERS: dict[str, Any] = {"as_of_days_ago": 1}
 """Report on the day that just closed: at 03:00 today has barely begun."""
 
 
+def _slug(config: Config) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", config.company.lower()).strip("-") or "okrs"
+
+
+def deployment_name(config: Config) -> str:
+    """The company's nightly deployment (``okr serve`` and ``okr deploy`` name it so), for whoever triggers it."""
+    return f"okr-nightly-{_slug(config)}"
+
+
 def nightly_options(config: Config, cron: str) -> dict[str, Any]:
     """What every nightly deployment of ``config`` has, wherever it runs: its name (after the company, so an
     agency sees one deployment per client), ``cron`` read in the config's zone, a description, tags, and
     one run at a time. Raises ``ValueError`` for a bad ``cron``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", config.company.lower()).strip("-") or "okrs"
+    slug = _slug(config)
     return {
-        "name": f"okr-nightly-{slug}",
+        "name": deployment_name(config),
         "schedule": Cron(cron, timezone=config.timezone),
         "description": f"Nightly OKR sync for {config.company}: fetch, store, compute, render.",
         "tags": ["okr-autopilot", slug],

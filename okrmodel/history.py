@@ -41,6 +41,8 @@ class HistoryEntry:
     author: str | None = None
     note: str | None = None
     pinned: bool = False
+    confidence: int | None = None
+    """A check-in's 1-10 confidence, when its author gave one."""
     superseded: bool = False
     """A later revision of the same day replaced this synced value."""
 
@@ -69,7 +71,7 @@ def key_result_history(reader: HistoryReader, key_result_id: str | None, metric:
     entries.extend(
         HistoryEntry(
             recorded_at=checkin.created_at, day=checkin.day, value=checkin.value, kind="checkin", source="checkin",
-            author=checkin.author, note=checkin.note, pinned=checkin.pinned,
+            author=checkin.author, note=checkin.note, pinned=checkin.pinned, confidence=checkin.confidence,
         )
         for checkin in (reader.checkins(key_result_id) if key_result_id is not None else [])
     )

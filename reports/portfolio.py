@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -18,7 +19,7 @@ from okrmodel.progress import Status
 from okrmodel.status_rules import STATUS_LABELS
 from reports.palette import PALETTE, STATUS_TONES
 
-__all__ = ["PortfolioCompany", "render_portfolio"]
+__all__ = ["PortfolioCompany", "portfolio_context", "render_portfolio"]
 
 # Worst first: what needs someone today tops the page.
 _ORDER = (Status.OFF_TRACK, Status.AT_RISK, Status.STALE, Status.NO_DATA, Status.ON_TRACK, Status.DONE)
@@ -61,9 +62,14 @@ _environment = Environment(loader=PackageLoader("reports", "templates"), autoesc
 
 def render_portfolio(companies: Sequence[PortfolioCompany], generated: str) -> str:
     """The portfolio page (self-contained HTML), broken and off-track companies first."""
+    return _environment.get_template("portfolio.html.j2").render(**portfolio_context(companies, generated))
+
+
+def portfolio_context(companies: Sequence[PortfolioCompany], generated: str) -> dict[str, Any]:
+    """What ``partials/portfolio_table.html.j2`` shows (the page, and the console's overview)."""
     rows = sorted(companies, key=lambda company: company.rank)
     counts = {status: sum(1 for company in rows if company.overall is status) for status in _ORDER}
-    return _environment.get_template("portfolio.html.j2").render(
+    return dict(
         companies=rows,
         days=sorted({company.as_of for company in rows if company.as_of is not None}),
         generated=generated,

@@ -157,6 +157,8 @@ class CheckIn(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """How sure the author is to reach the target, 1 (unlikely) to 10 (certain); None when not said."""
 
 
 class PeriodScore(Base):

@@ -397,11 +397,13 @@ class Store(FollowUpRecords):
     # --- check-ins -------------------------------------------------------
 
     def add_checkin(
-        self, key_result: str, day: date, value: float, author: str, note: str | None = None, *, pinned: bool = False
+        self, key_result: str, day: date, value: float, author: str, note: str | None = None, *, pinned: bool = False, confidence: int | None = None
     ) -> CheckIn:
-        """Append a check-in; ``pinned`` keeps it winning over newer synced values."""
+        """Append a check-in; ``pinned`` keeps it winning over newer synced values; ``confidence`` 1-10 or None."""
+        if confidence is not None and not 1 <= confidence <= 10:
+            raise ValueError(f"confidence is 1 to 10, not {confidence}")
         checkin = CheckIn(
-            key_result=key_result, day=day, value=float(value), author=author, note=note, created_at=_utcnow(), pinned=pinned
+            key_result=key_result, day=day, value=float(value), author=author, note=note, created_at=_utcnow(), pinned=pinned, confidence=confidence
         )
         with self._sessions.begin() as session:
             session.add(checkin)

@@ -2,14 +2,14 @@
 nightly reconciliation can find changed days of a sum by counting records, far cheaper than reading them.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
