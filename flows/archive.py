@@ -6,12 +6,17 @@ configs in one folder can never overwrite each other's reports. ``index.json`` k
 what the index lists and whose folder it is: a second company whose name makes the same
 folder name (``ACME cloud`` beside ``Acme Cloud``, two names in another script) gets the
 name plus a digest of its own.
+
+``OKR_REPORTS_DIR`` moves the archive's root (``<dir>/<company>/``): a worker of a work pool runs
+in a temporary clone of the configs repository, removed after each run, so its archive must be a
+folder of the worker's that lasts (or a shared mount).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,8 +28,10 @@ from okrmodel.config import Config
 from okrmodel.progress import Status, worst_status
 from reports.archive_index import ArchivedReport, render_archive_index
 
-__all__ = ["ArchivedDay", "archive_folder", "archived_day", "company_slug", "previous_report_day", "write_to_archive"]
+__all__ = ["REPORTS_DIR_ENV", "ArchivedDay", "archive_folder", "archived_day", "company_slug", "previous_report_day", "write_to_archive"]
 
+REPORTS_DIR_ENV = "OKR_REPORTS_DIR"
+"""Where every company's archive goes instead of ``.okr/reports/`` beside its config (relative: from the config's folder)."""
 _DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.html$")
 _STATUS_ORDER = (Status.OFF_TRACK, Status.AT_RISK, Status.STALE, Status.NO_DATA, Status.ON_TRACK, Status.DONE)
 
@@ -35,10 +42,12 @@ def company_slug(company: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "company"
 
 
-def archive_folder(config: Config) -> Path:
-    """Where the company's reports are archived: ``.okr/reports/<company>/`` beside the config,
-    unless that folder is another company's (see the module's docstring)."""
-    folder = config.base_dir / ".okr" / "reports" / company_slug(config.company)
+def archive_folder(config: Config, environ: dict[str, str] | None = None) -> Path:
+    """Where the company's reports are archived: ``.okr/reports/<company>/`` beside the config (or
+    ``$OKR_REPORTS_DIR/<company>/``), unless that folder is another company's (see the module's docstring)."""
+    root = (environ if environ is not None else os.environ).get(REPORTS_DIR_ENV)
+    folder = config.base_dir / Path(root).expanduser() if root else config.base_dir / ".okr" / "reports"
+    folder = folder / company_slug(config.company)
     owner = _read_index(folder).get("company")
     if owner is None or owner == config.company:
         return folder

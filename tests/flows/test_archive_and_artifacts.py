@@ -54,6 +54,13 @@ def test_each_company_archives_its_own_days_latest_and_index(prefect_harness, de
     assert (acme / "latest.html").read_text() == (acme / "2026-11-27.html").read_text(), "an older day never replaces latest"
 
 
+def test_okr_reports_dir_moves_every_company_s_archive_root(demo_config: Path, tmp_path):
+    config = load_config(demo_config)
+    assert archive_folder(config, {}) == demo_config.parent / ".okr" / "reports" / "acme-cloud"
+    assert archive_folder(config, {"OKR_REPORTS_DIR": str(tmp_path / "archive")}) == tmp_path / "archive" / "acme-cloud"
+    assert archive_folder(config, {"OKR_REPORTS_DIR": "published"}) == demo_config.parent / "published" / "acme-cloud", "relative: from the config's folder"
+
+
 def test_the_run_markdown_escapes_config_text():
     summary = SyncSummary(run_id="r", as_of=AS_OF, metrics=[
         MetricOutcome("<script>alert(1)</script>", "hubspot", "failed", AS_OF, AS_OF, error="bad | value *x*"),

@@ -154,8 +154,9 @@ def pool(prefect_server: str) -> str:
 
 @pytest.fixture(scope="session")
 def worker(prefect_server: str, pool: str, portal: SandboxServer, tmp_path_factory) -> Iterator[Started]:
-    """A process worker of the pool, polling every second; the portal's token in its environment only, and
-    retries a tenth of a second apart (``OKR_RETRY_DELAY_SECONDS``)."""
+    """A process worker of the pool, polling every second; the portal's token in its environment only,
+    retries a tenth of a second apart (``OKR_RETRY_DELAY_SECONDS``), and its report archive in a folder of
+    its own (``OKR_REPORTS_DIR``: each run's clone of the configs is removed after the run)."""
     home = tmp_path_factory.mktemp("prefect-worker")
     env = {
         **os.environ,
@@ -164,6 +165,7 @@ def worker(prefect_server: str, pool: str, portal: SandboxServer, tmp_path_facto
         "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "OKR_RETRY_DELAY_SECONDS": "0.1",
+        "OKR_REPORTS_DIR": str(home / "reports"),
         DEMO_TOKEN_ENV: portal.token,
     }
     env.pop("OKR_DATABASE_URL", None)  # each company's database is its config's
@@ -178,6 +180,11 @@ def worker(prefect_server: str, pool: str, portal: SandboxServer, tmp_path_facto
         yield started
     finally:
         stop(process)
+
+
+def worker_reports(worker: Started) -> Path:
+    """The worker's ``OKR_REPORTS_DIR``."""
+    return worker.log.parent / "reports"
 
 
 def _pool_exists(client) -> bool:
@@ -329,6 +336,12 @@ def test_two_triggers_of_one_company_on_the_worker_give_one_run(prefect_server, 
         assert sum(fetch.api_calls for fetch in store.fetches(run.id)) == portal.call_count
     expected = contacts_per_day(portal)
     assert stored == {day: expected.get(day, 0.0) for day in stored} and len(stored) == (AS_OF - date(2026, 10, 1)).days + 1
+    # The run's clone of the configs is gone; its report stays in the worker's archive, where its link points.
+    report = worker_reports(worker) / "acme-cloud" / f"{AS_OF}.html"
+    assert "Acme Cloud" in report.read_text()
+    with api(prefect_server) as client:
+        [link] = [artifact for artifact in client.read_artifacts() if artifact.key == "okr-report-acme-cloud" and artifact.flow_run_id == ran.id]
+    assert report.as_uri() in link.data
 
 
 @needs_postgresql
