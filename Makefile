@@ -18,10 +18,13 @@ demo: $(STAMP)
 	$(BIN)/okr demo
 
 # PostgreSQL is tested beside SQLite whenever the local server is there;
-# OKR_TEST_DATABASE_URL= (empty) tests SQLite only.
+# OKR_TEST_DATABASE_URL= (empty) tests SQLite only. Tests run in TEST_WORKERS processes
+# (pytest-xdist; each its own PostgreSQL database): most of their time is spent waiting on
+# servers, so three share two cores well. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 3
 test: $(STAMP) ensure-gnu-time
 	.ci/ensure-chromium
-	OKR_TEST_DATABASE_URL="$${OKR_TEST_DATABASE_URL-$$(.ci/ensure-postgres)}" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	OKR_TEST_DATABASE_URL="$${OKR_TEST_DATABASE_URL-$$(.ci/ensure-postgres)}" $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Every benchmark side by side in one run (bench/__main__.py): our sync against HubSpot's limits at
 # 10k/100k/1M contacts, singer's tap-hubspot 4.5.0 (installed into .bench/tap-hubspot, never a

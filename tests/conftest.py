@@ -35,6 +35,26 @@ def _reset_postgres(url: str) -> None:
         engine.dispose()
 
 
+def _database_of_this_worker() -> None:
+    """Under pytest-xdist, each worker tests on a PostgreSQL database of its own (``test_gw0``, ...),
+    created when missing: tests empty their database first, which must not empty another's."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get(POSTGRES_ENV)
+    if not worker or not url or url.rsplit("/", 1)[1].endswith(f"_{worker}"):
+        return
+    own = f"{url.rsplit('/', 1)[1]}_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            if connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}) is None:
+                connection.execute(text(f'CREATE DATABASE "{own}"'))
+    finally:
+        engine.dispose()
+    os.environ[POSTGRES_ENV] = f"{url.rsplit('/', 1)[0]}/{own}"
+
+
+_database_of_this_worker()
+
+
 def database_backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
 
