@@ -244,7 +244,8 @@ def _startup(results: dict[str, Any]) -> str:
         "",
         f"The real `okr` commands (`bench/startup.py`) on a portal of {startup['contacts']:,} contacts that answers at once, the next night's sync "
         f"(no email, no digest), {_runs(current)} runs each; measured {machine['date']} (load average "
-        f"{', '.join(f'{value:.2f}' for value in machine['load_average'])} at the start)"
+        f"{', '.join(f'{value:.2f}' for value in machine['load_average'])} at the start, "
+        f"{', '.join(f'{value:.2f}' for value in machine['load_average_at_end'])} at the end)"
         + (", before and after alternating within each run." if "baseline" in codes else "."),
         "",
         "| process | " + " | ".join(labels[code] for code in order) + " |",

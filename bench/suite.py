@@ -128,11 +128,12 @@ def run_startup(options: SuiteOptions, progress: Callable[[str], None] | None = 
 
 
 def _startup(options: SuiteOptions, prefect_home: Path, prefect: PrefectServer) -> dict[str, Any]:
+    machine = machine_facts()  # the load before, and after below: other work on the machine moves these figures most
     figures = measure_startup(
         options.work / "startup", repeats=options.startup_repeats, ephemeral_env=ephemeral_env(prefect_home / "ephemeral"),
         server_env=prefect.env(), baseline=options.baseline,
     )
-    return {**figures, "machine": machine_facts()}
+    return {**figures, "machine": {**machine, "load_average_at_end": list(os.getloadavg())}}
 
 
 def _prefect_fixed_cost(options: SuiteOptions, env: dict[str, str], mode: str) -> dict[str, Any]:
