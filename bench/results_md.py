@@ -49,7 +49,10 @@ def _night(name: str) -> str:
 
 def render_results(results: dict[str, Any]) -> str:
     """The whole of RESULTS.md."""
-    parts = [_header(results), _limits(results), _peer(results), _memory(results), _prefect(results), _rendering(results), _companies(results), _machine(results)]
+    parts = [
+        _header(results), _limits(results), _peer(results), _memory(results), _prefect(results), _startup(results), _rendering(results), _companies(results),
+        _machine(results),
+    ]
     return "\n".join(part for part in parts if part) + "\n"
 
 
@@ -203,6 +206,59 @@ def _prefect(results: dict[str, Any]) -> str:
         f"server and {_median(server) - _median(prefect['import_only_seconds']):.1f} s against a running one (`okr serve`, or `PREFECT_API_URL`).",
         "",
     ])
+
+
+_STARTUP_ROWS = (
+    ("`python -c \"import flows.cli\"` (every `okr` command pays it)", "import_cli_seconds"),
+    ("`okr status` (no Prefect)", "status_seconds"),
+    ("`okr sync`, ephemeral (starts and stops its own server): whole command", "sync_ephemeral_seconds"),
+    ("its reads (the portal's fetch phase)", "sync_ephemeral_fetch_seconds"),
+    ("**its fixed cost** (whole command less its reads)", "sync_ephemeral_fixed_seconds"),
+    ("`okr sync`, with a running server: whole command", "sync_server_seconds"),
+    ("its reads (the portal's fetch phase)", "sync_server_fetch_seconds"),
+    ("**its fixed cost** (whole command less its reads)", "sync_server_fixed_seconds"),
+)
+
+
+def _startup(results: dict[str, Any]) -> str:
+    startup = results.get("startup")
+    if not startup:
+        return ""
+    codes, machine = startup["codes"], startup["machine"]
+    order = [code for code in ("baseline", "current") if code in codes]
+    labels = {"baseline": f"before ({startup['baseline']})", "current": f"after ({machine['commit']})" if "baseline" in codes else f"commit {machine['commit']}"}
+    rows = [f"| {label} | " + " | ".join(_seconds(codes[code][name], 2) for code in order) + " |" for label, name in _STARTUP_ROWS]
+    current = codes["current"]
+    reading = (
+        f"Reading: a sync costs {_median(current['sync_ephemeral_fixed_seconds']):.1f} s beyond its reads when it starts its own Prefect server "
+        f"and {_median(current['sync_server_fixed_seconds']):.1f} s against a running one"
+    )
+    if "baseline" in codes:
+        before = codes["baseline"]
+        reading += (
+            f" (before: {_median(before['sync_ephemeral_fixed_seconds']):.1f} s and {_median(before['sync_server_fixed_seconds']):.1f} s); "
+            f"`okr status` takes {_median(current['status_seconds']):.2f} s (before: {_median(before['status_seconds']):.2f} s)"
+        )
+    return "\n".join([
+        "### `okr sync`'s fixed cost, and a command without Prefect",
+        "",
+        f"The real `okr` commands (`bench/startup.py`) on a portal of {startup['contacts']:,} contacts that answers at once, the next night's sync "
+        f"(no email, no digest), {_runs(current)} runs each; measured {machine['date']} (load average "
+        f"{', '.join(f'{value:.2f}' for value in machine['load_average'])} at the start, "
+        f"{', '.join(f'{value:.2f}' for value in machine['load_average_at_end'])} at the end)"
+        + (", before and after alternating within each run." if "baseline" in codes else "."),
+        "",
+        "| process | " + " | ".join(labels[code] for code in order) + " |",
+        "| --- | " + " | ".join("---:" for _ in order) + " |",
+        *rows,
+        "",
+        reading + ".",
+        "",
+    ])
+
+
+def _runs(figures: dict[str, Any]) -> int:
+    return next(iter(figures.values()))["runs"]
 
 
 def _rendering(results: dict[str, Any]) -> str:

@@ -26,9 +26,10 @@ from bench.portals import PortalsProcess
 from bench.prefect_server import PrefectServer, ephemeral_env
 from bench.render_report import measure_rendering
 from bench.scenario import ANCHOR, DAYS, FIRST_NIGHT, NEXT_NIGHT, PEER_METRICS, QUARTER_START, TIMEZONE, Network, config_text, floor_seconds
+from bench.startup import measure_startup
 from bench.values_check import compare_values, stored_values
 
-__all__ = ["SuiteOptions", "run_suite"]
+__all__ = ["SuiteOptions", "run_startup", "run_suite"]
 
 _REPO = Path(__file__).resolve().parent.parent
 
@@ -48,6 +49,10 @@ class SuiteOptions:
     """False: no peer venv, no peer runs (the test suite, offline machines)."""
     full_pull_sizes: tuple[int, ...] = (10_000, 100_000)
     prefect_repeats: int = 3
+    startup_repeats: int = 3
+    """Repeats of ``okr sync``'s fixed cost and of the commands without Prefect (``bench.startup``)."""
+    baseline: str | None = None
+    """A git revision whose code ``bench.startup`` measures beside the checkout's (before/after)."""
     render_sizes: tuple[int, ...] = (50, 500)
     render_runs: int = 5
     companies: int = 20
@@ -93,6 +98,8 @@ def run_suite(options: SuiteOptions, progress: Callable[[str], None] | None = No
         results["prefect"]["server_start_seconds"] = time.monotonic() - server_started
         say("Prefect's fixed cost, with a running server")
         results["prefect"].update(_prefect_fixed_cost(options, prefect.env(), "server"))
+        say("okr sync's fixed cost and the commands without Prefect" + (f", beside {options.baseline}" if options.baseline else ""))
+        results["startup"] = _startup(options, prefect_home, prefect)
         results["sizes"] = []
         for size in options.sizes:
             results["sizes"].append(_one_size(options, size, prefect.env(), peer, say))
@@ -107,6 +114,26 @@ def run_suite(options: SuiteOptions, progress: Callable[[str], None] | None = No
     results["total_seconds"] = time.monotonic() - started
     say("done")
     return results
+
+
+def run_startup(options: SuiteOptions, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Only ``results["startup"]`` (``python -m bench --only startup``), with a Prefect server of its own."""
+    shutil.rmtree(options.work, ignore_errors=True)
+    options.work.mkdir(parents=True)
+    if progress is not None:
+        progress("okr sync's fixed cost and the commands without Prefect" + (f", beside {options.baseline}" if options.baseline else ""))
+    prefect_home = options.work / "prefect"
+    with PrefectServer(prefect_home / "server") as prefect:
+        return _startup(options, prefect_home, prefect)
+
+
+def _startup(options: SuiteOptions, prefect_home: Path, prefect: PrefectServer) -> dict[str, Any]:
+    machine = machine_facts()  # the load before, and after below: other work on the machine moves these figures most
+    figures = measure_startup(
+        options.work / "startup", repeats=options.startup_repeats, ephemeral_env=ephemeral_env(prefect_home / "ephemeral"),
+        server_env=prefect.env(), baseline=options.baseline,
+    )
+    return {**figures, "machine": {**machine, "load_average_at_end": list(os.getloadavg())}}
 
 
 def _prefect_fixed_cost(options: SuiteOptions, env: dict[str, str], mode: str) -> dict[str, Any]:

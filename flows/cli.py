@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import json
+import signal
 import sys
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -37,7 +39,6 @@ from flows.cli_common import (
 from flows.cli_console import console as console_command
 from flows.cli_mapping import catalog, metrics_app, sandbox
 from flows.cli_remind import remind
-from flows.pipeline import SyncSummary, local_servers_down
 from okrmodel.closing import PeriodNotOver, close_period
 from okrmodel.evaluation import KeyResultStatus, evaluate
 from okrmodel.history import key_result_history
@@ -45,6 +46,12 @@ from okrmodel.lint import lint as lint_config
 from okrmodel.run_log import SyncFreshness, metric_freshness, recent_runs, sync_freshness
 from okrmodel.status_json import report_json
 from reports.formatting import format_approximate
+
+if TYPE_CHECKING:
+    from flows.pipeline import SyncSummary
+
+# What only some commands need (Prefect, the sync's pipeline, the connectors' reads) is imported in
+# those commands: every okr command pays for what this module imports.
 
 __all__ = ["app", "main"]
 
@@ -80,6 +87,7 @@ def validate(
     config = load(config_path)
     if online:
         from flows.mapping import check_mappings
+        from flows.pipeline import local_servers_down
 
         for problem in local_servers_down(config):
             fail(problem, EXIT_FAILED)
@@ -143,34 +151,40 @@ def sync(
     config = load(config_path)
     day = as_of_day(as_of, config)
     check_output_file(out)
-    with open_store(config) as store:
-        # A database that cannot be opened fails here, in one line, before any HubSpot call.
-        running = [run for run in recent_runs(store, 1) if run.status == "running"] if wait else []
-    for problem in local_servers_down(config):
-        fail(problem, EXIT_FAILED)
-    from prefect.exceptions import TerminationSignal
-
-    from flows.nightly import SyncIncomplete, nightly_sync
-    from flows.prefect_api import TemporaryServerError, prefect_api
-    from flows.signals import Interrupted, stopped_by_signals
+    from flows.prefect_api import TemporaryServerError, starting_prefect_api
+    from flows.signals import stopped_by_signals, stopping_signal
     from okrmodel.storage import SyncLocked
 
-    if running:
-        errors.print(f"another sync of {config.company} is running (since {running[0].started_at:%Y-%m-%d %H:%M:%S} UTC): waiting for it to finish", markup=False, highlight=False, soft_wrap=True)
     try:
-        with stopped_by_signals(), prefect_api():
-            summary = nightly_sync(
-                str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email, send_notify=notify, wait_for_lock=wait
-            )
-    except SyncIncomplete as incomplete:
-        summary = incomplete.summary
+        # The temporary Prefect server (without PREFECT_API_URL) takes seconds to start: it starts
+        # now, and the store, the local servers' check and the flow's imports are done meanwhile.
+        with stopped_by_signals(), starting_prefect_api() as prefect_ready:
+            with open_store(config) as store:
+                # A database that cannot be opened fails here, in one line, before any HubSpot call.
+                running = [run for run in recent_runs(store, 1) if run.status == "running"] if wait else []
+            from flows.pipeline import local_servers_down
+
+            for problem in local_servers_down(config):
+                fail(problem, EXIT_FAILED)
+            from flows.nightly import SyncIncomplete, nightly_sync
+
+            if running:
+                errors.print(f"another sync of {config.company} is running (since {running[0].started_at:%Y-%m-%d %H:%M:%S} UTC): waiting for it to finish", markup=False, highlight=False, soft_wrap=True)
+            prefect_ready()
+            try:
+                summary = nightly_sync(
+                    str(config_path), as_of=day, report_path=str(out) if out else None, full_refresh=full, send_email=email, send_notify=notify, wait_for_lock=wait
+                )
+            except SyncIncomplete as incomplete:
+                summary = incomplete.summary
     except SyncLocked as locked:
         fail(f"{config_path}: {locked}: this sync did nothing; run okr sync --wait to queue behind it", EXIT_LOCKED)
-    except (Interrupted, TerminationSignal) as stopped:
-        signal_name = stopped.name if isinstance(stopped, Interrupted) else "SIGTERM"
-        fail(f"{config_path}: sync stopped by {signal_name}: the values read until then are stored, its run (if begun) is recorded as interrupted (okr runs)", 128 + stopped.signal)
     except TemporaryServerError as error:
         fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
+    except BaseException as error:
+        if (number := stopping_signal(error)) is None:
+            raise
+        fail(f"{config_path}: sync stopped by {signal.Signals(number).name}: the values read until then are stored, its run (if begun) is recorded as interrupted (okr runs)", 128 + number)
     _print_sync(summary)
     if summary.incomplete:
         raise typer.Exit(EXIT_FAILED)
@@ -644,4 +658,9 @@ app.command("console")(console_command)
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    finally:
+        # What remains is the interpreter's last garbage collections over every object Prefect and
+        # SQLAlchemy left: most of a second after a sync, finding nothing that matters at exit.
+        gc.freeze()

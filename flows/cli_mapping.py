@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -28,13 +28,17 @@ from flows.cli_common import (
     parse_day,
     say,
 )
-from flows.mapping import MetricPreview, metric_uses, preview_metric, read_catalogues
-from flows.pipeline import failure_message
 from okrmodel.config import Config, ConfigError, MetricSettings
 from okrmodel.config_errors import did_you_mean
 from okrmodel.periods import WindowKind
 from okrmodel.yaml_source import YamlDocument
 from reports.formatting import format_number
+
+if TYPE_CHECKING:
+    from flows.mapping import MetricPreview
+
+# flows.mapping (the connectors' reads and the sync's pipeline behind them) is imported by the
+# commands that read a source, so that the other okr commands start without it.
 
 __all__ = ["catalog", "metrics_app", "sandbox"]
 
@@ -50,6 +54,8 @@ def catalog(
     as_json: JsonOption = False,
 ) -> None:
     """List what can be mapped, read live: stages, properties and options, pipelines, emails, campaigns, metrics, dimensions."""
+    from flows.mapping import read_catalogues
+
     config = load(config_path)
     if source is not None and source not in config.sources:
         fail(f"{config_path}: no source {source!r}; the config has {', '.join(config.sources) or 'none'}")
@@ -96,6 +102,8 @@ def _cell(value: Any) -> str:
 @metrics_app.command("list")
 def list_metrics(config_path: ConfigOption = DEFAULT_CONFIG, as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
     """Every metric with the key results it feeds, its newest stored day and value, and its last fetch."""
+    from flows.mapping import metric_uses
+
     config = load(config_path)
     day = as_of_day(as_of, config)
     with open_store(config) as store:
@@ -130,6 +138,9 @@ def preview(
     as_json: JsonOption = False,
 ) -> None:
     """Read one metric live and store nothing: its daily series, its value over the window, the API calls used."""
+    from flows.mapping import preview_metric
+    from flows.pipeline import failure_message
+
     config = load(config_path)
     spec = _defined_metric(config, define) if define is not None else _configured_metric(config, config_path, name)
     day = as_of_day(as_of, config)

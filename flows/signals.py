@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["Interrupted", "stopped_by_signals"]
+__all__ = ["Interrupted", "stopping_signal", "stopped_by_signals"]
 
 _STOPPING = (signal.SIGTERM, signal.SIGINT)
 
@@ -64,3 +64,13 @@ def stopped_by_signals() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def stopping_signal(error: BaseException) -> int | None:
+    """The signal ``error`` says stopped the command: ``Interrupted``'s, or SIGTERM for Prefect's
+    ``TerminationSignal`` (raised in a flow run); None for any other error."""
+    if isinstance(error, Interrupted):
+        return error.signal
+    from prefect.exceptions import TerminationSignal
+
+    return error.signal if isinstance(error, TerminationSignal) else None

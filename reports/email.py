@@ -20,7 +20,6 @@ from pydantic import SecretStr
 from okrmodel.briefing.model import ReportData
 from okrmodel.config import EmailSettings
 from reports.render import email_html, plain_text
-from reports.trend_png import trend_png
 from reports.view import KeyResultView, ObjectivesSection, ReportView, build_view
 
 __all__ = ["EmailDeliveryError", "build_status_email", "new_message", "send_email"]
@@ -39,6 +38,8 @@ the others get one compact line and the web report has everything."""
 def build_status_email(data: ReportData, settings: EmailSettings) -> EmailMessage:
     """multipart/alternative: the plain text, and multipart/related holding the HTML with
     one image/png part per ``cid:`` the HTML refers to."""
+    from reports.trend_png import trend_png  # Pillow loads when an email is built, not with every okr command
+
     view = build_view(data)
     message = new_message(settings, _subject(view, data, settings), settings.recipients)
     message.set_content(plain_text(view))

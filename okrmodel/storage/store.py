@@ -2,7 +2,10 @@
 (action updates, reminders sent and sign-in links used: ``follow_up.py``).
 
 Opening a Store brings the schema to the newest Alembic revision, so a new
-database and an old one both work without a separate migrate step.
+database and an old one both work without a separate migrate step. A database
+already at the newest revision (every open but the first) is only read: one
+query of ``alembic_version``, no Alembic loaded and no lock taken (on SQLite a
+write lock, which waits behind whoever is writing).
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,7 +29,10 @@ from okrmodel.storage.follow_up import FollowUpRecords
 from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, StoreOwner, SyncRun, WindowTotalObservation
 from okrmodel.storage.totals import WindowTotalValue, current_totals, total_value
 
-__all__ = ["DailyValue", "SaveResult", "Store", "WindowTotalValue", "migrate"]
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+__all__ = ["DailyValue", "SaveResult", "Store", "WindowTotalValue", "migrate", "newest_revision"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -50,6 +55,8 @@ class SaveResult:
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -72,6 +79,8 @@ def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> 
     begun before the first DDL (its driver would otherwise commit each
     CREATE TABLE on its own), so the second finds the schema at its head.
     """
+    from alembic import command
+
     config = _alembic_config(engine)
     with _ALEMBIC_IN_PROCESS, engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -82,8 +91,29 @@ def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> 
         (command.downgrade if downgrade else command.upgrade)(config, revision)
 
 
+def newest_revision() -> str:
+    """The head of the migrations, without loading Alembic: revisions are numbered and each file is
+    named after its own (``0006_run_process.py`` is revision ``0006``; a test holds this to Alembic's head)."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def _at_newest_revision(engine: Engine) -> bool:
+    """Whether the database's schema is already at the head (a new database has no version table)."""
+    try:
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except (OperationalError, ProgrammingError):
+        return False
+    return versions == [newest_revision()]
+
+
 def _migrate_on_open(engine: Engine) -> None:
-    """Bring the schema to its head, retrying when another process migrated the same new database meanwhile."""
+    """Bring the schema to its head, retrying when another process migrated the same new database meanwhile.
+
+    Schemas only move forward while stores are open, so one found at its head needs nothing; one
+    behind migrates under the lock, where Alembic reads the version again and does what is left."""
+    if _at_newest_revision(engine):
+        return
     for attempt in range(1, MIGRATION_ATTEMPTS + 1):
         try:
             migrate(engine)

@@ -11,16 +11,10 @@ day's report and its anchors.
 from __future__ import annotations
 
 import logging
-import random
-import time
 from typing import Any
 
-from slack_sdk.http_retry import ConnectionErrorRetryHandler, HttpRequest, HttpResponse, RateLimitErrorRetryHandler, RetryHandler, RetryState
-from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
-from slack_sdk.webhook import WebhookClient
-
 from reports.chat.digest import DIGEST_CHANGES, DIGEST_ITEMS, ELLIPSIS, TONE_MARKS, Digest, DigestLine, build_digest, clip, clip_escaped, safe_url
-from reports.chat.transport import MAX_RETRY_AFTER, ChatDeliveryError, failure_name, redact
+from reports.chat.transport import ChatDeliveryError, failure_name, redact
 from reports.view import ReportView
 
 __all__ = [
@@ -31,7 +25,6 @@ __all__ = [
     "send_slack",
     "slack_escape",
     "slack_message",
-    "slack_retry_handlers",
 ]
 
 # Slack's documented limits (Block Kit reference): blocks per message, characters per text object.
@@ -43,16 +36,12 @@ _TITLE_CHARS, _REASON_CHARS, _BYLINE_CHARS, _LINK_CHARS = 300, 1500, 300, 1000
 # Every block the message has besides the attention items: header, context, counts, banner,
 # divider, attention heading, "and N more", divider, changes, report link.
 _FIXED_BLOCKS = 10
-_RETRIES = 2
 # The SDK's own logger would log the webhook URL (it formats the request at debug level and
 # when it retries); it gets a logger of its own that keeps nothing. Failures are ours to word.
 _SDK_LOGGER = logging.getLogger("reports.chat.slack_sdk")
 _SDK_LOGGER.setLevel(logging.CRITICAL + 1)
 _SDK_LOGGER.propagate = False
 _SDK_LOGGER.addHandler(logging.NullHandler())
-_sleep = time.sleep
-_BACKOFF_SECONDS = 1.0
-"""The first retry after a failed connection or a 5xx waits about this long, the second twice as long."""
 _HINTS = {
     400: "Slack refused the message (please report this, with the answer)",
     403: "Slack refused to post with this webhook (the workspace or channel forbids it)",
@@ -157,52 +146,14 @@ def _change(change: DigestLine) -> str:
 # --- delivery ----------------------------------------------------------------
 
 
-class _ServerErrorRetryHandler(RetryHandler):
-    """Retries an answer of 500, 502, 503 or 504 (the SDK's own handler knows 500 and 503 only)."""
-
-    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None) -> bool:
-        return response is not None and response.status_code in (500, 502, 503, 504)
-
-
-class _BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """Slack's 429 waits for its ``Retry-After`` (at most ``MAX_RETRY_AFTER`` seconds; a longer
-    wait is not retried, so a nightly run never hangs on it)."""
-
-    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None) -> bool:
-        return super()._can_retry(state=state, request=request, response=response, error=error) and _retry_after(response) <= MAX_RETRY_AFTER
-
-    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None) -> None:
-        state.next_attempt_requested = True
-        _sleep(_retry_after(response) + random.random() * 0.5)
-        state.increment_current_attempt()
-
-
-def _retry_after(response: HttpResponse | None) -> float:
-    values = next((value for name, value in (response.headers if response else {}).items() if name.lower() == "retry-after"), None)
-    try:
-        return max(float(values[0] if isinstance(values, list) else values), 0.0) if values else 1.0
-    except ValueError:
-        return 1.0
-
-
-class _Backoff(RetryIntervalCalculator):
-    def calculate_sleep_duration(self, current_attempt: int) -> float:
-        return _BACKOFF_SECONDS * 2**current_attempt * (1 + random.random() * 0.25)
-
-
-def slack_retry_handlers() -> list[RetryHandler]:
-    """Up to two retries: on a refused or reset connection and a timeout, a 5xx, and a 429 after its ``Retry-After``."""
-    backoff = _Backoff()
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=_RETRIES, interval_calculator=backoff, error_types=[OSError]),
-        _ServerErrorRetryHandler(max_retry_count=_RETRIES, interval_calculator=backoff),
-        _BoundedRateLimitRetryHandler(max_retry_count=_RETRIES),
-    ]
-
-
 def send_slack(payload: dict[str, Any], url: str, *, timeout: float) -> None:
     """Post ``payload`` to the incoming webhook at ``url``; raise ``ChatDeliveryError`` (never
     naming the URL) when Slack does not answer 200 after the retries."""
+    # The SDK takes a tenth of a second to import, which every okr command paid: only a post loads it.
+    from slack_sdk.webhook import WebhookClient
+
+    from reports.chat.slack_retries import SLACK_RETRIES, slack_retry_handlers
+
     client = WebhookClient(url, timeout=timeout, logger=_SDK_LOGGER, retry_handlers=slack_retry_handlers())  # type: ignore[arg-type]  # urllib takes seconds as a float
     try:
         response = client.send_dict(payload)
@@ -214,7 +165,7 @@ def send_slack(payload: dict[str, Any], url: str, *, timeout: float) -> None:
         body = clip(" ".join(str(response.body or "").split()), 200) or "no message"
         failure = f"Slack answered {response.status_code} {body}"
         if response.status_code == 429:
-            failure += f" (rate limited; asked to wait {response.headers.get('Retry-After') or response.headers.get('retry-after') or '?'} s, retried at most {_RETRIES} times)"
+            failure += f" (rate limited; asked to wait {response.headers.get('Retry-After') or response.headers.get('retry-after') or '?'} s, retried at most {SLACK_RETRIES} times)"
         elif response.status_code in _HINTS:
             failure += f": {_HINTS[response.status_code]}"
     raise ChatDeliveryError(redact(failure, url))

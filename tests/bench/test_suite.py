@@ -24,8 +24,8 @@ def results(tmp_path_factory):
     if not GNU_TIME.exists():
         pytest.fail(f"{GNU_TIME} is missing: install Debian's time package (make test and make bench do)")
     folder = tmp_path_factory.mktemp("bench")
-    argv = ["--sizes", "1500", "--repeats", "1", "--no-peer", "--full-pull-sizes", "1500", "--prefect-repeats", "1", "--render-sizes", "5",
-            "--render-runs", "5", "--companies", "2", "--company-contacts", "800", "--work", str(folder / "work"), "--out-dir", str(folder)]
+    argv = ["--sizes", "1500", "--repeats", "1", "--no-peer", "--full-pull-sizes", "1500", "--prefect-repeats", "1", "--startup-repeats", "1",
+            "--render-sizes", "5", "--render-runs", "5", "--companies", "2", "--company-contacts", "800", "--work", str(folder / "work"), "--out-dir", str(folder)]
     assert main(argv) == 0
     return json.loads((folder / "results.json").read_text()), (folder / "RESULTS.md").read_text()
 
@@ -59,6 +59,41 @@ def test_prefect_rendering_and_many_companies_are_measured(results):
     many = figures["many_companies"]
     assert many["companies"] == 2 and many["rate_limited"]["max"] == 0
     assert many["calls"]["median"] > 0 and many["all_companies_seconds"]["median"] > 0
+
+
+def test_okr_syncs_fixed_cost_and_the_commands_without_prefect_are_measured(results):
+    figures, markdown = results
+    startup = figures["startup"]
+    assert startup["baseline"] is None and set(startup["codes"]) == {"current"}
+    measured = startup["codes"]["current"]
+    assert set(measured) == {"import_cli_seconds", "status_seconds"} | {
+        f"sync_{mode}_{figure}" for mode in ("ephemeral", "server") for figure in ("seconds", "fetch_seconds", "fixed_seconds")
+    }
+    assert all(set(figure) == SPREAD and figure["runs"] == 1 for figure in measured.values())
+    for mode in ("ephemeral", "server"):
+        wall, fetch, fixed = (measured[f"sync_{mode}_{figure}"]["median"] for figure in ("seconds", "fetch_seconds", "fixed_seconds"))
+        assert 0 < fetch < wall and fixed == wall - fetch  # the sync read the portal, within its wall time
+    assert "### `okr sync`'s fixed cost, and a command without Prefect" in markdown
+
+
+def test_only_startup_replaces_that_part_beside_a_baseline_and_keeps_the_rest(results, tmp_path):
+    figures, _ = results
+    (tmp_path / "results.json").write_text(json.dumps(figures))
+    argv = ["--only", "startup", "--startup-repeats", "1", "--baseline", "HEAD", "--work", str(tmp_path / "work"), "--out-dir", str(tmp_path)]
+    assert main(argv) == 0
+    updated, markdown = json.loads((tmp_path / "results.json").read_text()), (tmp_path / "RESULTS.md").read_text()
+    assert {key: value for key, value in updated.items() if key != "startup"} == {key: value for key, value in figures.items() if key != "startup"}
+    startup = updated["startup"]
+    assert startup["baseline"] == "HEAD" and set(startup["codes"]) == {"current", "baseline"}
+    assert startup["codes"]["baseline"].keys() == startup["codes"]["current"].keys()
+    assert startup["command"] == "python -m bench " + " ".join(argv)
+    assert markdown == render_results(updated) and "| process | before (HEAD) | after (" in markdown
+
+
+def test_only_needs_results_to_update(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["--only", "startup", "--out-dir", str(tmp_path)])
+    assert f"--only startup: no {tmp_path / 'results.json'} to update; run the whole benchmark first" in capsys.readouterr().err
 
 
 def test_machine_facts_and_versions_are_recorded(results):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import date, datetime
 
@@ -10,6 +12,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from okrmodel.storage import Store, migrate
 from okrmodel.storage.models import PeriodScore
+from okrmodel.storage.store import MIGRATIONS, newest_revision
 
 D1, D2, D3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
 
@@ -179,6 +182,43 @@ def test_migrations_go_down_to_empty_and_up_again(database_url):
     migrate(engine)
     assert {"observations", "period_scores"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_the_newest_revision_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory(str(MIGRATIONS)).get_heads() == [newest_revision()]
+
+
+def _versions(url: str) -> list[str]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        versions = list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    engine.dispose()
+    return versions
+
+
+def test_a_store_at_the_newest_revision_opens_without_alembic(database_url):
+    with Store(database_url) as store:
+        store.claim("Acme Cloud")
+    # A process of its own, so that nothing else here has loaded Alembic: opening it again only reads its version.
+    opened = subprocess.run(
+        [sys.executable, "-c", "import sys; from okrmodel.storage import Store; Store(sys.argv[1]).close(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))", database_url],
+        capture_output=True, text=True, check=True,
+    )
+    assert opened.stdout.strip() == "[]"
+    assert _versions(database_url) == [newest_revision()]
+
+
+def test_a_store_behind_the_newest_revision_still_migrates_on_open(database_url):
+    engine = create_engine(database_url)
+    migrate(engine, "0005")
+    engine.dispose()
+    assert _versions(database_url) == ["0005"]
+    with Store(database_url) as store:
+        run = store.start_run(D1)  # 0006's columns (host, pid) are written
+        assert store.runs()[0].id == run
+    assert _versions(database_url) == [newest_revision()]
 
 
 def test_migration_0002_keeps_old_check_ins_unpinned_and_goes_back_cleanly(database_url):

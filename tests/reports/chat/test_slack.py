@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-import reports.chat.slack as slack_module
+import reports.chat.slack_retries as slack_retries
 from reports.chat import ChatDeliveryError, send_slack, slack_escape, slack_message
 from reports.view import AttentionEntry, Badge, ChangeEntry
 
@@ -128,8 +128,8 @@ def test_a_report_url_cannot_break_out_of_its_link(view_of):
 @pytest.fixture
 def no_waiting(monkeypatch):
     waits: list[float] = []
-    monkeypatch.setattr(slack_module, "_sleep", waits.append)
-    monkeypatch.setattr(slack_module, "_BACKOFF_SECONDS", 0.0)
+    monkeypatch.setattr(slack_retries, "_sleep", waits.append)
+    monkeypatch.setattr(slack_retries, "_BACKOFF_SECONDS", 0.0)
     return waits
 
 
@@ -167,14 +167,14 @@ def test_the_actual_wait_honours_retry_after(webhook_server, view_of):
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_a_server_error_is_retried(webhook_server, view_of, status, monkeypatch):
-    monkeypatch.setattr(slack_module, "_BACKOFF_SECONDS", 0.0)
+    monkeypatch.setattr(slack_retries, "_BACKOFF_SECONDS", 0.0)
     webhook_server.answer(status, "internal_error")
     send_slack(slack_message(view_of(), LINK), webhook_server.slack_url(), timeout=5)
     assert [received.body["text"] for received in webhook_server.received] == ["Acme Cloud OKRs, 1 Dec: 1 off track"] * 2
 
 
 def test_a_timeout_is_retried(webhook_server, view_of, monkeypatch):
-    monkeypatch.setattr(slack_module, "_BACKOFF_SECONDS", 0.0)
+    monkeypatch.setattr(slack_retries, "_BACKOFF_SECONDS", 0.0)
     webhook_server.answer(200, "ok", delay=2.0)
     started = time.monotonic()
     send_slack(slack_message(view_of(), LINK), webhook_server.slack_url(), timeout=0.5)
@@ -208,7 +208,7 @@ def test_an_answer_quoting_the_url_is_redacted(webhook_server, view_of, secret_f
 
 
 def test_nothing_listening_is_retried_then_reported_without_the_url(webhook_server, view_of, monkeypatch, caplog, secret_free):
-    monkeypatch.setattr(slack_module, "_BACKOFF_SECONDS", 0.0)
+    monkeypatch.setattr(slack_retries, "_BACKOFF_SECONDS", 0.0)
     url = webhook_server.slack_url()
     webhook_server.httpd.shutdown()
     webhook_server.httpd.server_close()  # nothing listens on the port any more
