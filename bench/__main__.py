@@ -38,6 +38,7 @@ def parse_options(argv: list[str]) -> tuple[SuiteOptions, Path, str | None]:
     parser.add_argument("--peer-next-night-sizes", type=_sizes, default=defaults.peer_next_night_sizes, help="sizes the peer's next night runs at")
     parser.add_argument("--no-peer", action="store_true", help="no peer venv and no peer runs")
     parser.add_argument("--full-pull-sizes", type=_sizes, default=defaults.full_pull_sizes, help="sizes the in-script full pull pages")
+    parser.add_argument("--shared-limit-sizes", type=_sizes, default=defaults.shared_limit_sizes, help="sizes our sync also runs at with limits shared through a Prefect server")
     parser.add_argument("--prefect-repeats", type=int, default=defaults.prefect_repeats)
     parser.add_argument("--startup-repeats", type=int, default=defaults.startup_repeats, help="runs of okr sync's fixed cost, okr status and import flows.cli")
     parser.add_argument("--baseline", metavar="REVISION", help="also measure the fixed cost on this git revision's code (before/after)")
@@ -57,7 +58,7 @@ def parse_options(argv: list[str]) -> tuple[SuiteOptions, Path, str | None]:
     options = SuiteOptions(
         sizes=args.sizes, repeats=args.repeats, peer_sizes=args.peer_sizes, peer_repeats=args.peer_repeats,
         peer_next_night_sizes=args.peer_next_night_sizes, peer=not args.no_peer,
-        full_pull_sizes=args.full_pull_sizes, prefect_repeats=args.prefect_repeats, startup_repeats=args.startup_repeats, baseline=args.baseline,
+        full_pull_sizes=args.full_pull_sizes, shared_limit_sizes=args.shared_limit_sizes, prefect_repeats=args.prefect_repeats, startup_repeats=args.startup_repeats, baseline=args.baseline,
         render_sizes=args.render_sizes, render_runs=args.render_runs,
         companies=args.companies, company_contacts=args.company_contacts, company_repeats=args.company_repeats, work=args.work,
     )

@@ -48,6 +48,8 @@ class SuiteOptions:
     peer: bool = True
     """False: no peer venv, no peer runs (the test suite, offline machines)."""
     full_pull_sizes: tuple[int, ...] = (10_000, 100_000)
+    shared_limit_sizes: tuple[int, ...] = (10_000, 100_000)
+    """Sizes our sync also runs at (once per night) with HubSpot's limits shared through a running Prefect server."""
     prefect_repeats: int = 3
     startup_repeats: int = 3
     """Repeats of ``okr sync``'s fixed cost and of the commands without Prefect (``bench.startup``)."""
@@ -158,7 +160,11 @@ def _one_size(options: SuiteOptions, size: int, prefect_env: dict[str, str], pee
         portal = portals.portals[0]
         entry: dict[str, Any] = {"contacts_asked": size, "contacts": portal.contacts, "deals": portal.deals}
         say(f"{size:,} contacts: our sync, both nights x {options.repeats}")
-        entry["ours"], database = measure_nights(portals, folder / "ours", repeats=options.repeats, prefect_env=prefect_env)
+        # As a plain okr sync runs: its own temporary Prefect server, the connector's limiter alone.
+        entry["ours"], database = measure_nights(portals, folder / "ours", repeats=options.repeats, prefect_env=ephemeral_env(folder / "prefect"))
+        if size in options.shared_limit_sizes:
+            say(f"{size:,} contacts: our sync, both nights, limits shared through the Prefect server")
+            entry["ours_shared_limits"], _ = measure_nights(portals, folder / "ours-shared", repeats=1, prefect_env=prefect_env)
         if peer is not None and size in options.peer_sizes:
             say(f"{size:,} contacts: tap-hubspot x {options.peer_repeats}" + (" and its next night" if size in options.peer_next_night_sizes else ""))
             metrics = _config_metrics()

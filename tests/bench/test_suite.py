@@ -24,7 +24,7 @@ def results(tmp_path_factory):
     if not GNU_TIME.exists():
         pytest.fail(f"{GNU_TIME} is missing: install Debian's time package (make test and make bench do)")
     folder = tmp_path_factory.mktemp("bench")
-    argv = ["--sizes", "1500", "--repeats", "1", "--no-peer", "--full-pull-sizes", "1500", "--prefect-repeats", "1", "--startup-repeats", "1",
+    argv = ["--sizes", "1500", "--repeats", "1", "--no-peer", "--full-pull-sizes", "1500", "--shared-limit-sizes", "1500", "--prefect-repeats", "1", "--startup-repeats", "1",
             "--render-sizes", "5", "--render-runs", "5", "--companies", "2", "--company-contacts", "800", "--work", str(folder / "work"), "--out-dir", str(folder)]
     assert main(argv) == 0
     return json.loads((folder / "results.json").read_text()), (folder / "RESULTS.md").read_text()
@@ -42,6 +42,17 @@ def test_every_figure_of_both_nights_is_measured_without_a_429(results):
         assert measured["searches"]["median"] < measured["calls"]["median"]
         assert measured["fetch_seconds"]["median"] > 0 and measured["peak_rss_bytes"]["median"] > 0
     assert size["sandbox"]["peak_rss_bytes"] >= size["sandbox"]["rss_after_generation_bytes"] > 0
+
+
+def test_the_same_nights_with_limits_shared_through_the_prefect_server_make_the_same_calls_without_a_429(results):
+    figures, markdown = results
+    (size,) = figures["sizes"]
+    for night in ("first_night", "next_night"):
+        shared, alone = size["ours_shared_limits"][night], size["ours"][night]
+        assert shared["rate_limited"]["max"] == 0 and shared["calls"]["runs"] == 1
+        # The shared limits cost one call: the portal's id, which names them.
+        assert shared["calls"]["median"] == alone["calls"]["median"] + 1
+    assert "every HubSpot call also takes slots of the portal's Prefect limits" in markdown
 
 
 def test_the_full_pull_pages_every_record_and_agrees_with_ours(results):
