@@ -74,6 +74,15 @@ def test_an_owner_signs_in_through_the_mailed_link_once(console):
     assert again.status_code == 400 and "used already" in again.text
 
 
+def test_an_owner_whose_people_entry_has_a_display_name_signs_in_by_their_address(console):
+    """``people:`` may give ``Name <address>`` (the README's own example); the owner types the address alone."""
+    console.path.write_text(console.path.read_text().replace(f"Sam: {SAM}", f'Sam: "Sam Reed <{SAM.upper()}>"'))
+    console.client.app.state.console.companies[0].reload()
+    assert sign_in_owner(console, SAM).status_code == 303
+    assert "Close 20 deals" in console.client.get("/c/acme-cloud/kr/deals").text
+    assert 'action="/c/acme-cloud/kr/deals/checkin"' in console.client.get("/c/acme-cloud/kr/deals").text
+
+
 def test_a_link_followed_in_another_browser_after_its_use_is_refused(console, inbox):
     sign_in_owner(console, MARIA)
     link = inbox.link_to(MARIA).removeprefix("http://testserver")
