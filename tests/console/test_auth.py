@@ -83,6 +83,17 @@ def test_an_owner_whose_people_entry_has_a_display_name_signs_in_by_their_addres
     assert 'action="/c/acme-cloud/kr/deals/checkin"' in console.client.get("/c/acme-cloud/kr/deals").text
 
 
+def test_the_sign_in_mail_carries_a_date_and_a_message_id_in_the_senders_domain(console):
+    """Mail without Date breaks RFC 5322 (and spam filters mark it); a sender with a display name must not
+    put its closing bracket into the Message-ID."""
+    console.path.write_text(console.path.read_text().replace("sender: okr@acme.example", 'sender: "OKR Autopilot <okr@acme.example>"'))
+    console.client.app.state.console.companies[0].reload()
+    sign_in_owner(console, MARIA)
+    message = console.inbox.messages[-1]
+    assert message["Date"] is not None and message["Date"].datetime.tzinfo is not None
+    assert re.fullmatch(r"<[^<>@]+@acme\.example>", message["Message-ID"])
+
+
 def test_a_link_followed_in_another_browser_after_its_use_is_refused(console, inbox):
     sign_in_owner(console, MARIA)
     link = inbox.link_to(MARIA).removeprefix("http://testserver")
