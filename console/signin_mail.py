@@ -28,8 +28,10 @@ class LinkRefused(Exception):
     """A link that was altered, has expired or was used already (one sentence for the visitor)."""
 
 
-def link_token(signer: Signer, company: Company, email: str, now: datetime) -> str:
-    return signer.sign(_PURPOSE, {"email": email, "company": company.slug, "nonce": secrets.token_urlsafe(24)}, now + LINK_LIFETIME)
+def link_token(signer: Signer, company: Company, email: str, now: datetime, next_page: str = "/") -> str:
+    """``next_page``: where the signed-in owner goes (the page they came for, such as a reminder's KR)."""
+    payload = {"email": email, "company": company.slug, "nonce": secrets.token_urlsafe(24), "next": next_page}
+    return signer.sign(_PURPOSE, payload, now + LINK_LIFETIME)
 
 
 def read_link(signer: Signer, token: str, now: datetime) -> dict[str, str]:
