@@ -170,3 +170,20 @@ def test_a_reminders_link_leads_the_owner_through_sign_in_to_the_key_result(brow
     page.wait_for_url(f"{server}/c/acme-cloud/kr/deals")
     assert page.get_by_role("heading", level=1).inner_text() == "Close 20 deals"
     page.close()
+
+
+def test_the_check_in_button_sits_below_its_fields_and_a_disabled_button_looks_disabled(browser: Browser, server: str):
+    """At 1280 px the button sat beside the last field, as if it belonged to it; and a disabled "Sync now"
+    (a sync started here still runs) looked as clickable as an enabled one."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in_as_ops(page, server)
+    page.goto(f"{server}/c/acme-cloud/kr/training")
+    field = page.get_by_label("Confidence (1-10)").bounding_box()
+    button = page.get_by_role("button", name="Check in").bounding_box()
+    assert button["y"] >= field["y"] + field["height"]
+    page.goto(f"{server}/c/acme-cloud/runs")
+    sync = page.get_by_role("button", name="Sync now")
+    enabled = sync.evaluate("button => getComputedStyle(button).backgroundColor")
+    sync.evaluate("button => { button.disabled = true; }")
+    assert sync.evaluate("button => getComputedStyle(button).backgroundColor") != enabled
+    page.close()
