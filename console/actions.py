@@ -47,7 +47,7 @@ def actions_page(request: Request, slug: str, saved: str | None = None) -> Respo
                 continue
             action_id = objective.action_id(index)
             update = updates.get(action_id)
-            current = action.with_status(ActionStatus(update.status)) if update else action
+            current = action.model_copy(update={"status": ActionStatus(update.status)}) if update else action
             rows.append(ActionRow(action_id, current, update, current.is_overdue(day), can_edit(session, company, action.owner or objective.owner)))
         if rows:
             objectives.append((objective, rows))

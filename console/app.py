@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -55,7 +56,7 @@ def create_app(companies: list[Company], *, secret: bytes, clock: Callable[[], d
         public = request.url.path in PUBLIC_PATHS or request.url.path.startswith("/signin/")
         if not public and not session.signed_in:
             response: Response = (
-                RedirectResponse("/signin", status_code=303) if request.method == "GET" else Response("sign in first", status_code=401, media_type="text/plain")
+                RedirectResponse(_signin_for(request), status_code=303) if request.method == "GET" else Response("sign in first", status_code=401, media_type="text/plain")
             )
         else:
             response = await call_next(request)
@@ -79,3 +80,9 @@ def create_app(companies: list[Company], *, secret: bytes, clock: Callable[[], d
         return render(request, "error.html.j2", status_code=error.status_code, status=error.status_code, message=str(error.detail))
 
     return app
+
+
+def _signin_for(request: Request) -> str:
+    """The sign-in page, remembering the page asked for (a reminder's link to a KR), which sign-in then opens."""
+    wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return "/signin" if wanted == "/" else f"/signin?{urlencode({'next': wanted})}"

@@ -6,6 +6,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 
 from connectors import load_config
@@ -37,11 +38,13 @@ class Company:
     """One writer of the config file at a time."""
 
     def owner_names(self, email: str | None) -> set[str]:
-        """The owner names ``people:`` gives this address (compared without regard to case)."""
+        """The owner names ``people:`` gives this address (compared without regard to case). An entry
+        with a display name (``Lee Park <lee@acme.example>``) is known by its address alone, as typed
+        on the sign-in page."""
         if email is None:
             return set()
-        wanted = email.casefold()
-        return {name for name, address in self.config.people.items() if address.casefold() == wanted}
+        wanted = parseaddr(email)[1].casefold()
+        return {name for name, address in self.config.people.items() if wanted and parseaddr(address)[1].casefold() == wanted}
 
     def key_result(self, key_result_id: str) -> KeyResult | None:
         for objective in self.config.objectives:

@@ -19,7 +19,7 @@ from ruamel.yaml.error import YAMLError
 from connectors import parse_config
 from okrmodel.config import Config, ConfigError
 
-__all__ = ["MappingNotWritten", "with_metric", "write_metric", "yaml_snippet"]
+__all__ = ["MappingNotWritten", "definition_yaml", "with_metric", "write_metric", "yaml_snippet"]
 
 
 class MappingNotWritten(Exception):
@@ -47,6 +47,13 @@ def yaml_snippet(name: str, data: dict[str, Any]) -> str:
     stream = io.StringIO()
     _yaml().dump({"metrics": {name: _definition(data)}}, stream)
     return stream.getvalue()
+
+
+def definition_yaml(data: dict[str, Any]) -> str:
+    """The mapping alone, as block YAML at the left margin: what the preview form's definition field takes."""
+    stream = io.StringIO()
+    _yaml().dump(_definition(data), stream)
+    return stream.getvalue().strip()
 
 
 def with_metric(text: str, name: str, data: dict[str, Any]) -> str:

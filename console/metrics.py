@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from connectors import SourceError
 from console.companies import Company
 from console.live import today_of
-from console.mapping_file import MappingNotWritten, write_metric, yaml_snippet
+from console.mapping_file import MappingNotWritten, definition_yaml, write_metric, yaml_snippet
 from console.web import company_of, read_form, render, require_ops, state_of
 from flows.mapping import MetricPreview, metric_uses, preview_metric, read_catalogues
 from okrmodel.briefing.model import Trend
@@ -128,7 +128,7 @@ def _page(request: Request, company: Company, form: MappingForm, *, status_code:
           spec: MetricSettings | None = None, catalogues=None, source: str | None = None, search: str = "", saved: str | None = None) -> Response:
     uses = metric_uses(company.config, company.store, today_of(company, state_of(request).clock()))
     definitions = {
-        name: yaml_snippet(name, metric.model_dump(mode="json", by_alias=True, exclude_defaults=True)).split("\n", 2)[2].strip()
+        name: definition_yaml(metric.model_dump(mode="json", by_alias=True, exclude_defaults=True))
         for name, metric in company.config.metrics.items()
     }
     chart = snippet = None

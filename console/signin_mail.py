@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 
 from console.companies import Company
 from console.signing import BadToken, Signer
 from reports import EmailDeliveryError, send_email
+from reports.email import new_message
 
 __all__ = ["LINK_LIFETIME", "LinkRefused", "link_token", "mail_sign_in_link", "read_link", "spend_link"]
 
@@ -28,8 +28,10 @@ class LinkRefused(Exception):
     """A link that was altered, has expired or was used already (one sentence for the visitor)."""
 
 
-def link_token(signer: Signer, company: Company, email: str, now: datetime) -> str:
-    return signer.sign(_PURPOSE, {"email": email, "company": company.slug, "nonce": secrets.token_urlsafe(24)}, now + LINK_LIFETIME)
+def link_token(signer: Signer, company: Company, email: str, now: datetime, next_page: str = "/") -> str:
+    """``next_page``: where the signed-in owner goes (the page they came for, such as a reminder's KR)."""
+    payload = {"email": email, "company": company.slug, "nonce": secrets.token_urlsafe(24), "next": next_page}
+    return signer.sign(_PURPOSE, payload, now + LINK_LIFETIME)
 
 
 def read_link(signer: Signer, token: str, now: datetime) -> dict[str, str]:
@@ -56,11 +58,8 @@ def mail_sign_in_link(company: Company, email: str, link: str) -> None:
     if settings is None:
         log.warning("%s: no sign-in link mailed: the config has no email: settings", company.config.file_name)
         return
-    message = EmailMessage()
-    message["Subject"] = f"Sign in to the {company.config.company} OKR console"
-    message["From"] = settings.sender
-    message["To"] = formataddr(("", email))
-    message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
+    # Date and a Message-ID in the sender's domain, as every message of ours carries (a display-name sender included).
+    message = new_message(settings, f"Sign in to the {company.config.company} OKR console", [formataddr(("", email))])
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
     message.set_content(
         f"Someone, probably you, asked to sign in to the {company.config.company} OKR console.\n\n"

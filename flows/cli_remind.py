@@ -16,7 +16,7 @@ import typer
 from flows.cli_common import DEFAULT_CONFIG, EXIT_FAILED, ConfigOption, as_of_day, errors, fail, load, open_store, say
 from okrmodel.reminders import ReminderPlan, is_reminder_day, plan_reminders
 from okrmodel.storage import company_lock
-from reports.reminders import OwnerMessageView, escalation_view, reminder_view
+from reports.reminders import OwnerMessageView, escalation_view, recipient, reminder_view
 from reports.render import owner_message_text
 
 __all__ = ["remind"]
@@ -62,10 +62,10 @@ def remind(
 def _show(company: str, escalate_after: int, plan: ReminderPlan) -> None:
     """Every message of the plan as plain text, the way its owner would read it."""
     messages: list[tuple[str, OwnerMessageView, bool]] = [
-        (f"{planned.owner} <{planned.address}>" if planned.address else f"{planned.owner}: no address", escalation_view(company, planned), planned.already_sent)
+        (recipient(planned.owner, planned.address) if planned.address and planned.owner else f"{planned.owner}: no address", escalation_view(company, planned), planned.already_sent)
         for planned in plan.escalations
     ] + [
-        (f"{reminder.owner} <{reminder.address}>" if reminder.address else f"{reminder.owner}: no address", reminder_view(company, reminder, escalate_after), reminder.already_sent)
+        (recipient(reminder.owner, reminder.address) if reminder.address else f"{reminder.owner}: no address", reminder_view(company, reminder, escalate_after), reminder.already_sent)
         for reminder in plan.reminders
     ]
     for to, view, sent in messages:

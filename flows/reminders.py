@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.utils import parseaddr
 
 from flows.pipeline import smtp_password
 from flows.secret_blocks import SecretBlocks
@@ -67,7 +68,8 @@ def send_planned(config: Config, store: Store, plan: ReminderPlan, secrets: Secr
             outcome.errors.append(f"{label}: {error}")
             return
         store.record_reminder_delivery(owner, plan.day, kind, contents, objective=objective)
-        outcome.sent.append(f"{label} <{address}>")
+        bare = parseaddr(address)[1]
+        outcome.sent.append(label if bare == owner else f"{label} <{bare}>")
 
     for planned in plan.escalations:
         if planned.address is None or planned.owner is None:

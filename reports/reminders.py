@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from okrmodel.briefing.attention import silence_words
 from okrmodel.config import EmailSettings
@@ -22,7 +23,7 @@ from reports.view.badges import action_badge, status_badge
 from reports.view.key_results import key_result_headline
 from reports.view.sections import Badge
 
-__all__ = ["MessageGroup", "MessageItem", "OwnerMessageView", "build_owner_email", "escalation_view", "reminder_view"]
+__all__ = ["MessageGroup", "MessageItem", "OwnerMessageView", "build_owner_email", "escalation_view", "recipient", "reminder_view"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,13 @@ def escalation_view(company: str, planned: PlannedEscalation) -> OwnerMessageVie
         notes=("Their owners were reminded each week. The report shows each of these key results with how long it has been silent; none is hidden.",),
         footer=f"OKR Autopilot, for the owner of the objective {escalation.objective_title} at {company}. Sent once while the silence lasts.",
     )
+
+
+def recipient(owner: str, address: str) -> str:
+    """Whom a message goes to, as its To reads: ``people:``'s entry when it names the person or is the
+    owner's name itself, else ``owner <address>`` (never ``Maria <Maria Lopez <maria@...>>``)."""
+    name, _bare = parseaddr(address)
+    return address if name or address == owner else f"{owner} <{address}>"
 
 
 def build_owner_email(view: OwnerMessageView, settings: EmailSettings, recipient: str) -> EmailMessage:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 
@@ -19,7 +20,8 @@ FORMS = ["/c/acme-cloud/kr/training/checkin", "/c/acme-cloud/actions", "/c/acme-
 @pytest.mark.parametrize("path", PAGES)
 def test_a_page_without_a_session_sends_to_sign_in(console, path):
     answer = console.client.get(path)
-    assert answer.status_code == 303 and answer.headers["location"] == "/signin"
+    # Sign-in then opens the page asked for.
+    assert answer.status_code == 303 and answer.headers["location"] == ("/signin" if path == "/" else f"/signin?{urlencode({'next': path})}")
 
 
 @pytest.mark.parametrize("path", FORMS)
@@ -72,6 +74,54 @@ def test_an_owner_signs_in_through_the_mailed_link_once(console):
     token = re.search(r'name="token" value="([^"]+)"', confirm.text).group(1)
     again = console.client.post("/signin/link", data={"csrf": csrf_of(confirm.text), "token": token})
     assert again.status_code == 400 and "used already" in again.text
+
+
+def test_an_owner_whose_people_entry_has_a_display_name_signs_in_by_their_address(console):
+    """``people:`` may give ``Name <address>`` (the README's own example); the owner types the address alone."""
+    console.path.write_text(console.path.read_text().replace(f"Sam: {SAM}", f'Sam: "Sam Reed <{SAM.upper()}>"'))
+    console.client.app.state.console.companies[0].reload()
+    assert sign_in_owner(console, SAM).status_code == 303
+    assert "Close 20 deals" in console.client.get("/c/acme-cloud/kr/deals").text
+    assert 'action="/c/acme-cloud/kr/deals/checkin"' in console.client.get("/c/acme-cloud/kr/deals").text
+
+
+def test_the_sign_in_mail_carries_a_date_and_a_message_id_in_the_senders_domain(console):
+    """Mail without Date breaks RFC 5322 (and spam filters mark it); a sender with a display name must not
+    put its closing bracket into the Message-ID."""
+    console.path.write_text(console.path.read_text().replace("sender: okr@acme.example", 'sender: "OKR Autopilot <okr@acme.example>"'))
+    console.client.app.state.console.companies[0].reload()
+    sign_in_owner(console, MARIA)
+    message = console.inbox.messages[-1]
+    assert message["Date"] is not None and message["Date"].datetime.tzinfo is not None
+    assert re.fullmatch(r"<[^<>@]+@acme\.example>", message["Message-ID"])
+
+
+def test_a_reminders_link_opens_its_key_result_once_the_owner_signed_in(console):
+    """The reminder links to /kr/ID; signing in on the way must not drop the owner on the overview."""
+    asked = console.client.get("/kr/training")
+    assert (asked.status_code, asked.headers["location"]) == (303, "/signin?next=%2Fkr%2Ftraining")
+    page = console.client.get(asked.headers["location"]).text
+    assert '<input type="hidden" name="next" value="/kr/training">' in page
+    console.client.post("/signin/email", data={"csrf": csrf_of(page), "email": MARIA, "next": "/kr/training"})
+    confirm = console.client.get(console.inbox.link_to(MARIA).removeprefix("http://testserver"))
+    token = re.search(r'name="token" value="([^"]+)"', confirm.text).group(1)
+    signed_in = console.client.post("/signin/link", data={"csrf": csrf_of(confirm.text), "token": token})
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/kr/training")
+    assert console.client.get("/kr/training").headers["location"] == "/c/acme-cloud/kr/training"
+
+
+def test_ops_signing_in_go_to_the_page_they_asked_for(console):
+    page = console.client.get("/signin", params={"next": "/c/acme-cloud/runs"}).text
+    signed_in = console.client.post("/signin/ops", data={"csrf": csrf_of(page), "token": TOKEN, "next": "/c/acme-cloud/runs"})
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/c/acme-cloud/runs")
+
+
+@pytest.mark.parametrize("elsewhere", ["//evil.example/kr/x", "https://evil.example/", "/\\evil.example", "evil", "/signin/link?token=x", "/kr/x\r\nSet-Cookie: a=b"])
+def test_signing_in_never_sends_anyone_off_the_console(console, elsewhere):
+    page = console.client.get("/signin", params={"next": elsewhere}).text
+    assert '<input type="hidden" name="next" value="/">' in page
+    signed_in = console.client.post("/signin/ops", data={"csrf": csrf_of(page), "token": TOKEN, "next": elsewhere})
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")
 
 
 def test_a_link_followed_in_another_browser_after_its_use_is_refused(console, inbox):

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from console import create_app, open_companies
 from okrmodel.storage import Store
-from tests.console.conftest import MARIA, NOW, TOKEN, free_port, write_company
+from tests.console.conftest import MARIA, NOW, SAM, TOKEN, free_port, write_company
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -87,7 +87,7 @@ def check_page(page: Page, name: str) -> None:
 
 def sign_in_as_ops(page: Page, base: str) -> None:
     page.goto(f"{base}/c/acme-cloud/")
-    assert page.url == f"{base}/signin"
+    assert page.url == f"{base}/signin?next=%2Fc%2Facme-cloud%2F"  # sign-in then opens the page asked for
     page.get_by_label("Admin token").fill(TOKEN)
     page.get_by_role("button", name="Sign in as ops").click()
     page.wait_for_url(f"{base}/c/acme-cloud/")
@@ -157,3 +157,33 @@ def test_the_portfolio_of_several_companies_passes_axe(browser: Browser, company
         page.get_by_role("link", name="Globex <Labs>").click()
         page.wait_for_url(f"{base}/c/globex-labs/")
         page.close()
+
+
+def test_a_reminders_link_leads_the_owner_through_sign_in_to_the_key_result(browser: Browser, server: str, inbox):
+    """As a reminder's "Check in" button is used: the KR's address, the mailed link, then the KR's form."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{server}/kr/deals")
+    page.get_by_label("Email address").fill(SAM)
+    page.get_by_role("button", name="Mail me a link").click()
+    page.goto(inbox.link_to(SAM, wait=30))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server}/c/acme-cloud/kr/deals")
+    assert page.get_by_role("heading", level=1).inner_text() == "Close 20 deals"
+    page.close()
+
+
+def test_the_check_in_button_sits_below_its_fields_and_a_disabled_button_looks_disabled(browser: Browser, server: str):
+    """At 1280 px the button sat beside the last field, as if it belonged to it; and a disabled "Sync now"
+    (a sync started here still runs) looked as clickable as an enabled one."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in_as_ops(page, server)
+    page.goto(f"{server}/c/acme-cloud/kr/training")
+    field = page.get_by_label("Confidence (1-10)").bounding_box()
+    button = page.get_by_role("button", name="Check in").bounding_box()
+    assert button["y"] >= field["y"] + field["height"]
+    page.goto(f"{server}/c/acme-cloud/runs")
+    sync = page.get_by_role("button", name="Sync now")
+    enabled = sync.evaluate("button => getComputedStyle(button).backgroundColor")
+    sync.evaluate("button => { button.disabled = true; }")
+    assert sync.evaluate("button => getComputedStyle(button).backgroundColor") != enabled
+    page.close()

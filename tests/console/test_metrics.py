@@ -3,9 +3,10 @@ paste, and written into okrs.yaml only when the whole new file is valid, comment
 
 from __future__ import annotations
 
+import html
 import re
 
-from tests.console.conftest import HEADER, post_form, sign_in_ops
+from tests.console.conftest import HEADER, csrf_of, post_form, sign_in_ops
 
 NEW = "{source: sheet, kind: csv_column, column: signups}"
 
@@ -64,3 +65,15 @@ def test_a_mapping_that_would_break_the_file_is_not_written(console):
     bad_name = post_form(console.client, "/c/acme-cloud/metrics", "/c/acme-cloud/metrics/save", {"name": "two words", "definition": NEW})
     assert bad_name.status_code == 422 and "Name: give the metric a name" in bad_name.text
     assert console.path.read_text() == before
+
+
+def test_each_metric_of_the_file_is_previewed_from_its_row(console):
+    """The row's Preview button posts the metric's own definition, which must read back as the same mapping."""
+    sign_in_ops(console.client)
+    page = console.client.get("/c/acme-cloud/metrics").text
+    row_form = re.search(r'<input type="hidden" name="name" value="leads">\s*<input type="hidden" name="definition" value="([^"]*)">', page)
+    definition = html.unescape(row_form.group(1))
+    assert sorted(definition.splitlines()) == ["column: leads", "kind: csv_column", "source: sheet"]  # each key at the margin
+    answer = console.client.post("/c/acme-cloud/metrics/preview", data={"csrf": csrf_of(page), "name": "leads", "definition": definition})
+    assert answer.status_code == 200, answer.text
+    assert "Leads, running total" in answer.text
