@@ -74,8 +74,12 @@ def reminder_view(company: str, reminder: PlannedReminder, escalate_after: int, 
         groups=tuple(groups),
         notes=(
             *([f"The full report: {report_page}"] if report_page else []),
-            f"A check-in asked for in vain {_count(escalate_after, 'week')} in a row is passed on to the objective's owner; "
-            "a key result never drops out of the report.",
+            # Said only where a check-in is asked for: an owner with overdue actions alone has nothing to escalate.
+            *(
+                [f"A check-in asked for in vain {_count(escalate_after, 'week')} in a row is passed on to the objective's owner; "
+                 "a key result never drops out of the report."]
+                if due else []
+            ),
         ),
         footer=f"OKR Autopilot, the weekly reminder of {company} to {agenda.owner}.",
     )

@@ -153,6 +153,20 @@ def test_the_runs_page_lists_each_metrics_outcome_and_freshness_by_source(consol
     assert "2026-11-19" in page
 
 
+def test_a_metric_never_synced_reads_not_synced_yet_rather_than_ok(company_config, inbox):
+    text = company_config.read_text()
+    company_config.write_text(text.replace("metrics:\n", "metrics:\n  signups: {source: sheet, kind: csv_column, column: signups}\n", 1))
+    console = open_console([company_config], inbox)
+    try:
+        sign_in_ops(console.client)
+        page = console.client.get("/c/acme-cloud/runs").text
+        rows = dict(re.findall(r'<td data-label="Metric">(\w+)</td>.*?<td data-label="Last attempt">([^<]*)</td>', page, re.S))
+        assert rows == {"signups": "not synced yet", "leads": "ok"}
+    finally:
+        for company in console.client.app.state.console.companies:
+            company.close()
+
+
 def test_sync_now_is_refused_while_another_sync_runs(console):
     sign_in_ops(console.client)
     running = console.store().start_run(TODAY)  # a sync of this process, still running
