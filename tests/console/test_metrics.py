@@ -24,7 +24,7 @@ def test_a_mapping_is_previewed_with_its_chart_and_the_yaml_to_paste(console):
     assert answer.status_code == 200, answer.text
     page = answer.text
     # 1 Oct to 20 Nov from the CSV: 0, 1, 0, 1... over the 50 rows up to 19 Nov.
-    assert re.search(r"period 2026-10-01 to 2026-11-20: <strong>25</strong>", page)
+    assert re.search(r"period 1 Oct 2026 to 20 Nov 2026: <strong>25</strong>", page)
     assert 'role="img"' in page and "Signups, running total" in page
     snippet = re.search(r'<pre class="snippet">(.*?)</pre>', page, re.S).group(1)
     assert snippet == "metrics:\n  signups:\n    source: sheet\n    kind: csv_column\n    column: signups\n"
