@@ -152,8 +152,8 @@ def _preview_trend(result: MetricPreview) -> Trend:
         for day, value in days:
             running += value
             points.append((day, running))
-        label = f"{result.metric}, running total"
+        label = f"metric {result.metric}, running total"  # the caption capitalises its first word, never the name
     else:
-        points, label = days, f"{result.metric}, each day"
+        points, label = days, f"metric {result.metric}, each day"
     return Trend(key_result_id=f"preview-{result.metric}", label=label, points=points, pace=[], forecast=None, target=None,
                  daily_counts=not result.spec.adds_up_over_days)

@@ -17,6 +17,7 @@ from console.companies import Company
 from console.sessions import Session
 from console.signing import Signer
 from console.sync_now import SyncRunner
+from reports.formatting import format_date
 from reports.palette import PALETTE
 
 __all__ = ["FORM_LIMIT", "ConsoleState", "author_of", "can_edit", "company_of", "read_form", "render", "require_ops", "session_of", "state_of", "stylesheet_text"]
@@ -33,6 +34,8 @@ _environment = Environment(
     lstrip_blocks=True,
 )
 _environment.globals["palette"] = PALETTE
+# Days and moments read as in the report ("15 Nov 2026", "15 Nov 2026, 03:12 UTC"), not in ISO.
+_environment.filters["date"] = format_date
 
 
 @dataclass

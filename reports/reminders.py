@@ -74,8 +74,12 @@ def reminder_view(company: str, reminder: PlannedReminder, escalate_after: int, 
         groups=tuple(groups),
         notes=(
             *([f"The full report: {report_page}"] if report_page else []),
-            f"A check-in asked for in vain {_count(escalate_after, 'week')} in a row is passed on to the objective's owner; "
-            "a key result never drops out of the report.",
+            # Said only where a check-in is asked for: an owner with overdue actions alone has nothing to escalate.
+            *(
+                [f"A check-in asked for in vain {_count(escalate_after, 'week')} in a row is passed on to the objective's owner; "
+                 "a key result never drops out of the report."]
+                if due else []
+            ),
         ),
         footer=f"OKR Autopilot, the weekly reminder of {company} to {agenda.owner}.",
     )
@@ -142,8 +146,9 @@ def _key_result_item(item: OwnedKeyResult) -> MessageItem:
     if change is not None and change.week_delta is not None:
         lines.append(f"{format_delta(change.week_delta, kr.unit)} in the last 7 days")
     if change is not None and change.status_changed and change.previous_status is not None:
-        lines.append(f"Was {format_status(change.previous_status.value).lower()} a week ago")
-    return MessageItem(kr.title, status_badge(kr.status), tuple(lines), item.checkin_url if kr.metric is None else None, "Open" if kr.metric is None and item.checkin_url else None)
+        lines.append(f"A week ago: {format_status(change.previous_status.value).lower()}")
+    # Every KR links its console page (history, and for a manual one the check-in form).
+    return MessageItem(kr.title, status_badge(kr.status), tuple(lines), item.checkin_url, "Open" if item.checkin_url else None)
 
 
 def _count(number: int, noun: str) -> str:

@@ -24,8 +24,8 @@ def test_a_mapping_is_previewed_with_its_chart_and_the_yaml_to_paste(console):
     assert answer.status_code == 200, answer.text
     page = answer.text
     # 1 Oct to 20 Nov from the CSV: 0, 1, 0, 1... over the 50 rows up to 19 Nov.
-    assert re.search(r"period 2026-10-01 to 2026-11-20: <strong>25</strong>", page)
-    assert 'role="img"' in page and "Signups, running total" in page
+    assert re.search(r"period 1 Oct 2026 to 20 Nov 2026: <strong>25</strong>", page)
+    assert 'role="img"' in page and "Metric signups, running total" in page
     snippet = re.search(r'<pre class="snippet">(.*?)</pre>', page, re.S).group(1)
     assert snippet == "metrics:\n  signups:\n    source: sheet\n    kind: csv_column\n    column: signups\n"
     assert console.path.read_text().count("signups") == 0  # a preview writes nothing
@@ -76,4 +76,4 @@ def test_each_metric_of_the_file_is_previewed_from_its_row(console):
     assert sorted(definition.splitlines()) == ["column: leads", "kind: csv_column", "source: sheet"]  # each key at the margin
     answer = console.client.post("/c/acme-cloud/metrics/preview", data={"csrf": csrf_of(page), "name": "leads", "definition": definition})
     assert answer.status_code == 200, answer.text
-    assert "Leads, running total" in answer.text
+    assert "Metric leads, running total" in answer.text

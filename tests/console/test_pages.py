@@ -126,7 +126,7 @@ def test_owners_mark_their_actions_started_or_done_and_not_others(console):
     started = post_form(console.client, "/c/acme-cloud/actions", "/c/acme-cloud/actions", {"action": "demand.launch-the-webinar-series", "status": "in_progress"})
     assert started.status_code == 303
     page = console.client.get("/c/acme-cloud/actions").text
-    assert "overdue, in progress" in page and "marked in progress by Maria on 2026-11-20 11:00 UTC" in page
+    assert "overdue, in progress" in page and "marked in progress by Maria on 20 Nov 2026, 11:00 UTC" in page
     refused = post_form(console.client, "/c/acme-cloud/actions", "/c/acme-cloud/actions", {"action": "pipeline.clean-crm-data", "status": "done"})
     assert refused.status_code == 403
     wrong = post_form(console.client, "/c/acme-cloud/actions", "/c/acme-cloud/actions", {"action": "demand.launch-the-webinar-series", "status": "dropped"})
@@ -150,7 +150,21 @@ def test_the_runs_page_lists_each_metrics_outcome_and_freshness_by_source(consol
     page = console.client.get("/c/acme-cloud/runs").text
     assert page.count("<details") == 2 and "succeeded" in page
     assert re.search(r"<h3 class=\"subhead\">sheet</h3>", page)
-    assert "2026-11-19" in page
+    assert "19 Nov 2026" in page
+
+
+def test_a_metric_never_synced_reads_not_synced_yet_rather_than_ok(company_config, inbox):
+    text = company_config.read_text()
+    company_config.write_text(text.replace("metrics:\n", "metrics:\n  signups: {source: sheet, kind: csv_column, column: signups}\n", 1))
+    console = open_console([company_config], inbox)
+    try:
+        sign_in_ops(console.client)
+        page = console.client.get("/c/acme-cloud/runs").text
+        rows = dict(re.findall(r'<td data-label="Metric">(\w+)</td>.*?<td data-label="Last attempt">([^<]*)</td>', page, re.S))
+        assert rows == {"signups": "not synced yet", "leads": "ok"}
+    finally:
+        for company in console.client.app.state.console.companies:
+            company.close()
 
 
 def test_sync_now_is_refused_while_another_sync_runs(console):

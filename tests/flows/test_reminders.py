@@ -106,6 +106,8 @@ def test_the_nightly_run_mails_each_owner_their_list_once(prefect_harness, demo_
     assert maria["Subject"] == "Acme Cloud OKRs: 1 overdue action"
     assert "* Develop SEO research [Overdue]" in text_of(maria)
     assert "Your key results" in text_of(maria) and "Increase monthly MQLs attributed to inbound marketing" in text_of(maria)
+    assert "Open: https://okr.acme.example/kr/inbound-mqls" in text_of(maria)  # a synced KR links its page too
+    assert " a week ago" not in text_of(maria)
     assert len(inbox.to("ceo@acme.example")) == 1  # leadership's report, as ever
 
     # A re-run of the day (or the night after, still within a day) sends no reminder again.

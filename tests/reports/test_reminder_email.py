@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import shutil
 import socket
@@ -158,3 +159,14 @@ def test_both_messages_pass_axe_in_chromium_at_mail_pane_and_phone_widths(plan, 
                 screenshot(page, f"{name}-email-{width}")
                 page.close()
         browser.close()
+
+
+def test_an_owner_with_only_overdue_actions_is_not_told_about_escalating_check_ins(plan):
+    config, planned = plan
+    [reminder] = planned.reminders
+    no_checkin = dataclasses.replace(reminder.agenda, key_results=tuple(dataclasses.replace(item, checkin_due=False) for item in reminder.agenda.key_results))
+    assert not no_checkin.checkins_due and no_checkin.overdue_actions
+    view = reminder_view(config.company, dataclasses.replace(reminder, agenda=no_checkin), 2)
+    assert view.subject.endswith("OKRs: 1 overdue action")
+    assert not any("in vain" in note for note in view.notes)
+    assert any("in vain" in note for note in reminder_view(config.company, reminder, 2).notes)
