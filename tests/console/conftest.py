@@ -4,21 +4,18 @@ and a fixed clock: what each test signs in to."""
 
 from __future__ import annotations
 
-import email
 import re
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from console import create_app, open_companies
 from okrmodel.storage import Store
+from tests.smtp import Mailbox, smtp_server
 
 NOW = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
 """12:00 in Berlin on 20 Nov 2026: the console's clock in every test."""
@@ -28,21 +25,8 @@ MARIA, SAM = "maria@acme.example", "sam@acme.example"
 HEADER = "# Acme's OKRs: this comment, and the order below, survive a mapping written back.\n"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every accepted message, as received."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted"
+class Inbox(Mailbox):
+    """Every accepted message, as received, and the sign-in links in them."""
 
     def link_to(self, address: str, wait: float = 0) -> str:
         """The sign-in link of the newest message to ``address``, read from its text; a server mails
@@ -57,12 +41,8 @@ class Inbox:
 
 @pytest.fixture
 def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+    with smtp_server(Inbox()) as handler:
+        yield handler
 
 
 def config_text(database_url: str, smtp_port: int, *, company: str = "Acme Cloud", title: str = "Build demand", base_url: str = "http://testserver") -> str:

@@ -20,7 +20,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from console import create_app, open_companies
 from okrmodel.storage import Store
-from tests.console.conftest import MARIA, NOW, SAM, TOKEN, free_port, write_company
+from tests.console.conftest import MARIA, NOW, SAM, TOKEN, write_company
+from tests.smtp import free_port
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]

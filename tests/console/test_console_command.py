@@ -11,7 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.console.conftest import TOKEN, TOKEN_ENV, free_port
+from tests.console.conftest import TOKEN, TOKEN_ENV
+from tests.smtp import free_port
 
 OKR = [str(Path(sys.executable).parent / "okr")]
 

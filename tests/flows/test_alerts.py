@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import email
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime
-from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from connectors import load_config
 from flows.alerts import FlowRunEnd, alert_for
@@ -22,44 +18,26 @@ from flows.demo import DEMO_TOKEN_ENV
 from flows.nightly import SyncIncomplete, nightly_sync
 from okrmodel.config import ConfigError
 from okrmodel.storage import Store
+from tests.smtp import Mailbox, free_port, smtp_server
 
 AS_OF = date(2026, 11, 27)
 OPS = "ops@acme.example"
 BAD_TOKEN = "pat-eu1-revoked-0123456789"
 
 
-class Inbox:
-    """aiosmtpd handler: keeps every accepted message."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
+class Inbox(Mailbox):
     def to_ops(self) -> list:
         """The messages addressed to ops (leadership's report goes to its own recipients)."""
-        return [email.message_from_bytes(envelope.content, policy=policy.default) for envelope in self.envelopes if envelope.rcpt_tos == [OPS]]
+        return self.to(OPS)
 
     def raw(self) -> bytes:
         return b"".join(envelope.content for envelope in self.envelopes)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+    with smtp_server(Inbox()) as handler:
+        yield handler
 
 
 def with_alerts(config: Path, port: int) -> None:

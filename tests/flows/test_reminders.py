@@ -4,21 +4,18 @@ two, and a reminder that cannot be sent never fails the sync."""
 
 from __future__ import annotations
 
-import email
-import socket
 from datetime import date, datetime
-from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from typer.testing import CliRunner
 
 from connectors import load_config
 from flows.cli import app
 from flows.nightly import nightly_sync
 from okrmodel.storage import Store
+from tests.smtp import Mailbox, smtp_server
 
 AS_OF = date(2026, 11, 27)  # the sandbox's day
 MONDAY = date(2026, 11, 30)
@@ -27,11 +24,8 @@ LEE, MARIA, SAM = "lee@acme.example", "maria@acme.example", "sam@acme.example"
 REFUSED = "refused@acme.example"
 
 
-class Inbox:
-    """aiosmtpd handler: keeps every accepted message; refuses ``REFUSED`` as a recipient."""
-
-    def __init__(self):
-        self.envelopes = []
+class Inbox(Mailbox):
+    """Refuses ``REFUSED`` as a recipient."""
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address == REFUSED:
@@ -39,25 +33,11 @@ class Inbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list:
-        return [email.message_from_bytes(e.content, policy=policy.default) for e in self.envelopes if e.rcpt_tos == [address]]
-
 
 @pytest.fixture
 def inbox():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    handler.port = port
-    yield handler
-    controller.stop()
+    with smtp_server(Inbox()) as handler:
+        yield handler
 
 
 def with_reminders(config: Path, port: int, sam: str = SAM) -> None:

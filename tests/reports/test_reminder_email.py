@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 import dataclasses
-import email
 import shutil
-import socket
 from datetime import date, timedelta
-from email import policy
 from html.parser import HTMLParser
 
 import pytest
-from aiosmtpd.controller import Controller
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
@@ -22,6 +18,7 @@ from okrmodel.storage import Store
 from reports import send_email
 from reports.reminders import build_owner_email, escalation_view, reminder_view
 from tests.reports.test_report_browser import CHROMIUM_ARGS, EMAIL_AXE_OPTIONS, screenshot
+from tests.smtp import Mailbox, smtp_server
 
 MONDAY = date(2026, 11, 16)
 TITLE = '<script>alert("x")</script> Train 12 reps & partners'
@@ -45,28 +42,10 @@ objectives:
 """
 
 
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-    def messages(self):
-        return [email.message_from_bytes(envelope.content, policy=policy.default) for envelope in self.envelopes]
-
-
 @pytest.fixture
 def smtp():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+    with smtp_server(Mailbox()) as inbox:
+        yield inbox.port, inbox
 
 
 @pytest.fixture
@@ -105,7 +84,7 @@ def test_the_reminder_says_what_is_due_links_the_check_in_and_escapes_config_tex
     [reminder] = planned.reminders
     settings = config.email.model_copy(update={"smtp_port": port})
     send_email(build_owner_email(reminder_view(config.company, reminder, 2, "https://okr.acme.example/reports/latest.html"), settings, reminder.address), settings, None)
-    [message] = inbox.messages()
+    [message] = inbox.messages
     assert message["Subject"] == "Acme <Cloud> & Co OKRs: 1 check-in due, 1 overdue action"
     assert (message["To"], message["From"]) == ("lee@acme.example", "OKR Autopilot <okr@acme.example>")
     text = text_of(message)
@@ -129,7 +108,7 @@ def test_the_escalation_tells_the_objective_owner_whose_kr_is_silent_and_for_how
     [escalation] = planned.escalations
     settings = config.email.model_copy(update={"smtp_port": port})
     send_email(build_owner_email(escalation_view(config.company, escalation), settings, escalation.address), settings, None)
-    [message] = inbox.messages()
+    [message] = inbox.messages
     assert message["To"] == "maria@acme.example"
     assert message["Subject"] == f"Acme <Cloud> & Co OKRs: no check-in on {TITLE} (for 2 weeks)"
     text = text_of(message)
