@@ -51,8 +51,8 @@ MODIFIED_MARGIN = timedelta(hours=1)
 @dataclass(frozen=True)
 class StoredDays:
     """What is stored of a metric over its window (with the night's reading): each day's value (a
-    missing day counts 0) and, for a sum over records, each day's record count (None where a stored
-    day has none yet); and when its last successful check began, if it had one."""
+    missing day counts 0) and, for a sum over records, the record counts stored (a day missing from
+    them has none yet); and when its last successful check began, if it had one."""
 
     values: Mapping[date, float]
     records: Mapping[date, float] | None = None
@@ -143,11 +143,9 @@ def reconcile_reading(store: Store, connector: Connector, spec: MetricSettings, 
     current = store.daily_values(reading.metric, window.first_day, window.last_day)
     values = {value.day: value.value for value in current} | {day: reading.values[day] for day in in_window}
     records: dict[date, float] | None = None
-    if spec.records_counted() is not None and all(value.records is not None for value in current if value.day not in in_window):
-        records = {value.day: float(value.records) for value in current if value.records is not None}
+    if spec.records_counted() is not None:  # whether every day has its count is ``reconcile``'s to judge
+        records = {value.day: float(value.records) for value in current if value.records is not None and value.day not in in_window}
         records |= {day: reading.records[day] for day in in_window if reading.records and day in reading.records}
-        if any(day not in records for day in in_window):
-            records = None
     stored = StoredDays(values, records, _last_checked(store, reading.metric))
     return reconcile(connector, reading.metric, spec, window, as_of, stored)
 
