@@ -97,17 +97,16 @@ def _shared_limits(results: dict[str, Any]) -> list[str]:
     if not rows:
         return []
     return [
-        "With a Prefect server other processes reach (workers, `okr serve`), every HubSpot call also takes slots of the portal's Prefect limits "
-        "(`flows/portal_limits.py`), so that syncs of one portal in several processes never draw a 429 together; once per night:",
+        "With a Prefect server other processes reach (workers, `okr serve`), a sync holds its portal's reader limit (`flows/portal_limits.py`) "
+        "from opening the HubSpot connector to closing it, so that syncs of one portal in several processes read it one after the other and "
+        "never draw a 429 together; once per night:",
         "",
         "| contacts | night | calls | searches | fetch phase | floor | wall / floor | 429s | whole command | peak RSS |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *rows,
         "",
-        f"Reading: {min(ratios):.2f} to {max(ratios):.2f} times the floor, {limited:.0f} 429s. A Prefect limit with slot decay is a token bucket, "
-        "which grants a burst and then a steady rate, where HubSpot counts arrivals per rolling second; sized for grants that arrive up to "
-        "0.25 s apart and a 10% margin, it lets a lone sync search at about 3 a second, not 5. Sharing a portal's limits between the processes "
-        "reading it at that moment, each at full speed when alone, is not built yet.",
+        f"Reading: {min(ratios):.2f} to {max(ratios):.2f} times the floor, {limited:.0f} 429s. The holder reads at the rate of its own limiter, "
+        "as without a server, leaving a tenth of the 10-second burst to syncs that ask the portal's id meanwhile; the one call more is that id.",
         "",
     ]
 

@@ -14,9 +14,9 @@ every resend of it by the ``Retry`` (``_rate_limited``), which takes its slot
 after backing off; a request's slot is dated by its answer, since HubSpot
 counts requests when they arrive. When the run shares the portal's limits with
 other processes (``shared_limits``, from the wiring layer), the client asks the
-portal's id once (``GET /account-info/v3/details``) to name them, and every
-request and resend also takes a slot of the shared limit last, right before it
-leaves (``rate_limit.SharedLimit``).
+portal's id once (``GET /account-info/v3/details``) and holds the portal's lease
+from then until ``close``: no other process reads the portal meanwhile, so this
+one's limiter suffices (``rate_limit.SharedPortalLimits``).
 
 Two answers are not resent as urllib3 would: a 429 whose policy is ``DAILY``
 (the portal's day is spent; the ``Retry`` reads it and raises it as a
@@ -68,7 +68,7 @@ from urllib3.util.retry import Retry
 from connectors.errors import FatalSourceError, QuotaExhaustedError, RetriableSourceError, SourceError
 from connectors.hubspot.config import HubSpotSource
 from connectors.hubspot.errors import HubSpotAnswers
-from connectors.hubspot.rate_limit import PortalRateLimiter, SharedLimitError, SharedPortalLimits
+from connectors.hubspot.rate_limit import PortalLease, PortalRateLimiter, SharedLimitError, SharedPortalLimits
 from connectors.transport.classify import (
     AnswerHooks,
     UnreadableAnswer,
@@ -118,7 +118,7 @@ class HubSpotClient:
     ):
         self.source_name = source_name
         self.timeout = source.timeout_seconds
-        self.rate_limiter = PortalRateLimiter(source.search_requests_per_second, source.requests_per_10_seconds)
+        self.rate_limiter = PortalRateLimiter(source.search_requests_per_second, source.requests_per_10_seconds, leased=shared_limits is not None)
         self._answers = HubSpotAnswers(f"HubSpot at {source.base_url}", token)
         # Shared by every thread and in_zone copy: once the portal rejects the token or its day's quota
         # is spent (or the run is closed), the run's other reads fail at once, retries sleeping included,
@@ -135,15 +135,15 @@ class HubSpotClient:
         self._session = retrying_session(retry)
         self._shared_lock = threading.Lock()
         self._shared: dict[Hashable, _SharedValue] = {}
+        self._lease: PortalLease | None = None
         if shared_limits is not None:
             portal_id = self.portal_id()
             try:
-                shared = shared_limits.for_portal(
-                    portal_id, search_per_second=source.search_requests_per_second, requests_per_10_seconds=source.requests_per_10_seconds
-                )
+                self._lease = shared_limits.hold(portal_id, self.rate_limiter)
             except SharedLimitError as error:
                 raise _shared_limit_failure(source_name, error) from None
-            self.rate_limiter.share(shared)
+            if self._lease.limiter is not self.rate_limiter:
+                self.rate_limiter.adopt(self._lease.limiter)
 
     def in_zone(self, zone: tzinfo | None) -> HubSpotClient:
         """This client (its API objects, connection pools, caches and stops shared), its messages
@@ -157,9 +157,15 @@ class HubSpotClient:
 
     def close(self) -> None:
         """Close the analytics session's pooled connections (the SDK's close with the process); a
-        read still running (the run was interrupted) fails at its next request instead of sending it."""
+        read still running (the run was interrupted) fails at its next request instead of sending it.
+        A portal held (``shared_limits``) is handed over once this run's last requests allow it: a
+        second or two after the last search, up to ten seconds after a run that sent many requests."""
         self._stop.stop(RetriableSourceError(self.source_name, "the run stopped before this read finished"))
         self._session.close()
+        lease, self._lease = self._lease, None  # given back once, however often the client is closed
+        if lease is not None:
+            self.rate_limiter.hand_over()
+            lease.release()
 
     def search(
         self,
@@ -303,10 +309,7 @@ class HubSpotClient:
 
     def _call(self, request: Callable[[], T], *, search: bool = False) -> T:
         self._stop.check()
-        try:
-            self.rate_limiter.acquire(search=search)
-        except SharedLimitError as error:
-            raise _shared_limit_failure(self.source_name, error) from None
+        self.rate_limiter.acquire(search=search)
         count_request()
         try:
             return request()
@@ -403,11 +406,7 @@ class _RateLimitedRetry(CountingRetry):
             time.sleep(seconds)
         if self.rate_limiter is not None:
             last = self.history[-1] if self.history else None
-            try:
-                self.rate_limiter.acquire(search=bool(last is not None and last.url and "/search" in last.url))
-            except SharedLimitError as error:
-                withdraw_request()  # the resend counted when granted will not go out
-                raise _shared_limit_failure(self.source_name, error) from None
+            self.rate_limiter.acquire(search=bool(last is not None and last.url and "/search" in last.url))
 
 
 _RATE_LIMITED_CLASSES: dict[type[Retry], type[Retry]] = {}
@@ -429,8 +428,8 @@ def _rate_limited(retry: Retry, limiter: PortalRateLimiter, answers: AnswerHooks
 
 
 def _shared_limit_failure(source_name: str, error: SharedLimitError) -> RetriableSourceError:
-    # Not sent, so nothing HubSpot counted; the next run (or the task's retry) will likely get its slot.
-    return RetriableSourceError(source_name, f"the rate limit this portal shares with other syncs could not be taken: {error}")
+    # Nothing read; the next run (or the task's retry) will likely get the portal.
+    return RetriableSourceError(source_name, f"could not take its turn at reading the portal, which other syncs share: {error}")
 
 
 def _snake(search_filter: SearchFilter) -> dict[str, Any]:

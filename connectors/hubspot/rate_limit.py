@@ -17,10 +17,17 @@ window, whatever the latency.
 That limiter knows only its own process. Several processes reading one portal
 (two syncs, a cron run and a worker's, two configs with two tokens of one
 portal) would each stay under the limit while together they go over it, so
-the wiring layer can hand the client a ``SharedLimit``: a gate every process
-reading the portal passes (``flows.portal_limits`` keeps it on the Prefect
-server), taken after this process's own slots, right before each request and
-each resend leaves. This package knows no Prefect: it defines the gate's shape.
+the wiring layer can hand the client ``SharedPortalLimits``: the client asks
+the portal's id and holds the portal's lease from opening to closing, so that
+one run at a time reads a portal, at the full rate its own limiter allows
+(``flows.portal_limits`` keeps the lease on the Prefect server). Within
+HubSpot's 10-second burst a holder sends at most six tenths: three tenths are
+left to its predecessor's last requests, which it hands over once they are all
+that is left in the window (``hand_over``: its searches, as they are fewer, all
+out of theirs), and a tenth to the runs asking the portal's id meanwhile, the
+one request each sends before it waits for the lease. A search-bound sync (5 a
+second, about 46 requests in 10 s) never reaches six tenths of Starter's 100.
+This package knows no Prefect: it defines the lease's shape.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["PortalRateLimiter", "SharedLimit", "SharedLimitError", "SharedPortalLimits", "SlidingWindowLimit"]
+__all__ = ["PortalLease", "PortalRateLimiter", "SharedLimitError", "SharedPortalLimits", "SlidingWindowLimit"]
 
 # Arrivals are bounded by answers on our clock; the small margin covers HubSpot's
 # window edges and clock granularity, not latency.
@@ -39,27 +46,36 @@ _SAFETY_MARGIN = 1.05
 _IN_FLIGHT_POLL_SECONDS = 0.02
 
 
+# The shares of HubSpot's 10-second burst when one run at a time holds a portal: the holder's own, and
+# what its successor may find left of it in the window; the last tenth is for the id calls of runs opening.
+_HOLDER_SHARE = 0.6
+_HANDED_OVER_SHARE = 0.3
+
+
 class SharedLimitError(Exception):
-    """A slot of the shared limit could not be taken (its server unreachable, waited too long); the
-    message says why, in one line."""
+    """The portal's lease could not be had (its server unreachable, waited too long); the message
+    says why, in one line."""
 
 
-class SharedLimit(Protocol):
-    """One portal's limits as every process reading it shares them."""
+class PortalLease(Protocol):
+    """This run's turn at reading one portal, held from the connector's opening to its closing."""
 
-    def take(self, *, search: bool) -> None:
-        """Block until one more request (a CRM search when ``search``) may leave for the portal,
-        counting it; raise ``SharedLimitError`` when no slot can be had."""
+    limiter: PortalRateLimiter
+    """The portal's limiter in this process: two connectors of one portal in one run count against one."""
+
+    def release(self) -> None:
+        """Give the portal back to the runs waiting for it; a second call does nothing."""
         ...
 
 
 class SharedPortalLimits(Protocol):
-    """Where shared limits come from: one per portal, named by its id, so that every config and
-    token of one portal shares it."""
+    """Where leases come from: one per portal, named by its id, so that every config and token of
+    one portal waits for the same one."""
 
-    def for_portal(self, portal_id: str, *, search_per_second: float, requests_per_10_seconds: int) -> SharedLimit:
-        """The portal's shared limit, made to fit HubSpot's ``search_per_second`` and ``requests_per_10_seconds``
-        (created where it is kept if needed); raise ``SharedLimitError`` when that fails."""
+    def hold(self, portal_id: str, limiter: PortalRateLimiter) -> PortalLease:
+        """Block until this run may read the portal alone (``limiter``: the opening connector's own,
+        which the lease hands on unless this run already reads the portal); raise ``SharedLimitError``
+        when the lease cannot be had."""
         ...
 
 
@@ -105,6 +121,16 @@ class SlidingWindowLimit:
             slot.at = max(slot.at, self._clock())
             slot.answered = True
 
+    def until_at_most(self, requests: int) -> float:
+        """Seconds until no more than ``requests`` of the slots taken remain in the window, with no new
+        ones taken; a slot still in flight counts as answered now."""
+        with self._lock:
+            now = self._clock()
+            leaving = sorted((slot.at if slot.answered else now) + self.period_seconds for slot in self._slots)
+        leaving = [at for at in leaving if at > now]
+        excess = len(leaving) - requests
+        return leaving[excess - 1] - now if excess > 0 else 0.0
+
 
 class PortalRateLimiter:
     """Both HubSpot limits of one portal: ``search_per_second`` and ``burst_per_10_seconds``.
@@ -115,26 +141,29 @@ class PortalRateLimiter:
     retry) calls ``acquire`` again, which first dates the previous try by its
     answer. One instance per portal and run, shared by all threads; a thread's
     request in flight is kept per thread, as a thread sends one at a time.
-    With a ``shared`` limit (``share``), each acquire also takes its slot there,
-    after this process's own.
+    ``leased``: the run holds the portal's lease and keeps to the holder's share
+    of the burst, handing the portal over with ``hand_over``.
     """
 
-    def __init__(self, search_per_second: float, burst_per_10_seconds: int, *, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self, search_per_second: float, burst_per_10_seconds: int, *, leased: bool = False, sleep: Callable[[float], None] = time.sleep
+    ):
         # A fractional search rate (2.5/s) becomes whole requests over a longer window (5 per 2 s).
         search_requests = max(1, round(search_per_second)) if search_per_second >= 1 else 1
         self._search = SlidingWindowLimit(search_requests, search_requests / search_per_second)
-        self._burst = SlidingWindowLimit(burst_per_10_seconds, 10.0)
+        own = max(1, int(burst_per_10_seconds * _HOLDER_SHARE)) if leased else burst_per_10_seconds
+        self._burst = SlidingWindowLimit(own, 10.0)
+        self._handed_over = int(burst_per_10_seconds * _HANDED_OVER_SHARE)
         self._sleep = sleep
         self._in_flight = threading.local()
-        self.shared: SharedLimit | None = None
 
-    def share(self, shared: SharedLimit) -> None:
-        """From now on, every request also takes a slot of ``shared`` (other processes' requests count there too)."""
-        self.shared = shared
+    def adopt(self, other: PortalRateLimiter) -> None:
+        """Count every request from now on against ``other``'s windows: one portal's connectors in one
+        run share its limits. Called before the first request, while no other thread uses either."""
+        self._search, self._burst = other._search, other._burst
 
     def acquire(self, *, search: bool = False) -> None:
-        """Wait until one more request fits every limit that applies to it, and take its slots;
-        ``SharedLimitError`` when the shared limit cannot be had (this process's slots are given back)."""
+        """Wait until one more request fits every limit that applies to it, and take its slots."""
         self.answered()
         taken = []
         # The tight search limit is taken last, so its slot's moment is when the request really goes.
@@ -146,13 +175,14 @@ class PortalRateLimiter:
                     break
                 self._sleep(wait)
         self._in_flight.slots = taken
-        if self.shared is not None:
-            # Last, right before the request leaves: other processes' requests are dated by it alone.
-            try:
-                self.shared.take(search=search)
-            except BaseException:
-                self.answered()  # nothing leaves: the slots age out as if answered now
-                raise
+
+    def hand_over(self) -> None:
+        """Wait, sending nothing more, until the next holder of the portal may send at once all its
+        share allows: none of this run's searches, and no more than the handed-over share of its
+        requests, left in HubSpot's windows."""
+        wait = max(self._search.until_at_most(0), self._burst.until_at_most(self._handed_over))
+        if wait > 0:
+            self._sleep(wait)
 
     def answered(self) -> None:
         """The calling thread's request in flight has its answer (or failed): date its slots."""

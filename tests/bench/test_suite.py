@@ -52,7 +52,7 @@ def test_the_same_nights_with_limits_shared_through_the_prefect_server_make_the_
         assert shared["rate_limited"]["max"] == 0 and shared["calls"]["runs"] == 1
         # The shared limits cost one call: the portal's id, which names them.
         assert shared["calls"]["median"] == alone["calls"]["median"] + 1
-    assert "every HubSpot call also takes slots of the portal's Prefect limits" in markdown
+    assert "a sync holds its portal's reader limit" in markdown
 
 
 def test_the_full_pull_pages_every_record_and_agrees_with_ours(results):

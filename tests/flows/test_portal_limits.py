@@ -1,11 +1,11 @@
-"""HubSpot's limits per portal shared through the Prefect server: the buckets' sizes, the limits
-made per portal id, and two ``okr sync`` processes of two companies on one portal drawing no 429.
+"""HubSpot's limits per portal shared through the Prefect server: one reader at a time per portal
+id, whatever the token, and two ``okr sync`` processes of two companies on one portal drawing no 429.
 
 The two syncs are real ``okr`` processes pointed at the session's Prefect server, against one
 sandbox in this process with HubSpot's limits on (counted on arrival, after 50-100 ms on the
 way). Each process alone keeps under the limits; together, unshared, they would not. A
 scripted fault holds each sync's first call (the portal's id) until both have made it, so
-they read at the same moment: no sleeps, no timed assertions.
+they ask for the portal at the same moment: no sleeps, no timed assertions.
 """
 
 from __future__ import annotations
@@ -23,19 +23,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors import RunServices, connector_for, parse_config
-from connectors.hubspot.rate_limit import SharedLimitError
+from connectors.hubspot.rate_limit import PortalRateLimiter, SharedLimitError
 from connectors.sandbox import DEFAULT_PORTAL_ID, Fault, RateLimits, SandboxServer, generate_dataset
 from flows.demo import DEMO_TOKEN_ENV, render_demo_config
-from flows.portal_limits import (
-    ARRIVAL_SPREAD_SECONDS,
-    SAFETY_MARGIN,
-    PortalLimitNames,
-    PrefectPortalLimit,
-    PrefectPortalLimits,
-    ensure_portal_limits,
-    portal_limit_names,
-    shared_bucket,
-)
+from flows.portal_limits import PrefectPortalLimits, reader_limit_name
 from okrmodel.storage import Store
 
 AS_OF = date(2026, 11, 27)
@@ -44,26 +35,7 @@ OKR = str(Path(sys.executable).parent / "okr")
 PATIENCE = 300.0
 SECOND_APP_TOKEN = "pat-na1-second-app-of-the-same-portal"
 SECOND_TOKEN_ENV = "OKR_TEST_SECOND_APP_TOKEN"
-
-
-@pytest.mark.parametrize(("requests", "window"), [(5, 1.0), (100, 10.0), (190, 10.0), (1, 1.0), (2, 1.0), (5, 2.0), (1, 10.0)])
-def test_a_bucket_grants_within_hubspots_window_widened_by_the_arrival_spread_less_than_hubspot_allows(requests, window):
-    bucket = shared_bucket(requests, window)
-    assert bucket.limit >= 1 and bucket.slot_decay_per_second > 0
-    # What is granted within the window, the spread and the margin reaches HubSpot within its window.
-    assert bucket.most_granted((window + ARRIVAL_SPREAD_SECONDS) * (1 + SAFETY_MARGIN)) <= requests
-    # And the bucket is not needlessly tight: over a long time it grants most of what HubSpot allows.
-    assert bucket.slot_decay_per_second * window >= 0.6 * (requests - bucket.limit) or requests == 1
-
-
-def test_hubspots_searches_and_burst_get_these_buckets():
-    searches, starter, professional = shared_bucket(5, 1.0), shared_bucket(100, 10.0), shared_bucket(190, 10.0)
-    assert (searches.limit, starter.limit, professional.limit) == (1, 10, 19)
-    # A tenth of the window's time is left unused beyond the spread of arrivals.
-    assert searches.slot_decay_per_second == pytest.approx(4 / ((1.0 + ARRIVAL_SPREAD_SECONDS) * (1 + SAFETY_MARGIN)))
-    assert starter.slot_decay_per_second == pytest.approx(90 / ((10.0 + ARRIVAL_SPREAD_SECONDS) * (1 + SAFETY_MARGIN)))
-    with pytest.raises(ValueError):
-        shared_bucket(0, 1.0)
+READER = reader_limit_name(str(DEFAULT_PORTAL_ID))
 
 
 @pytest.fixture
@@ -72,60 +44,64 @@ def portal():
         yield server
 
 
-def hubspot_config(portal: SandboxServer, token_env: str, **settings) -> str:
-    extra = "".join(f", {key}: {value}" for key, value in settings.items())
+def hubspot_config(portal: SandboxServer, token_env: str) -> str:
     return (
         f"company: Acme\ntimezone: Europe/Berlin\nperiod: 2026-Q4\n"
-        f"sources:\n  hubspot: {{type: hubspot, token_env: {token_env}, base_url: '{portal.base_url}'{extra}}}\n"
+        f"sources:\n  hubspot: {{type: hubspot, token_env: {token_env}, base_url: '{portal.base_url}'}}\n"
     )
 
 
-def test_two_tokens_of_one_portal_share_the_limits_made_for_its_id(prefect_harness, portal, monkeypatch):
+def reader_slots() -> tuple[int, int]:
+    """The portal's reader limit on the server: its slots, and how many are held."""
     from prefect.client.orchestration import get_client
 
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name(READER)
+    return limit.limit, limit.active_slots
+
+
+def test_two_tokens_of_one_portal_read_it_one_after_the_other(prefect_harness, portal, monkeypatch):
     monkeypatch.setenv("FIRST_APP_TOKEN", portal.token)
     monkeypatch.setenv(SECOND_TOKEN_ENV, SECOND_APP_TOKEN)
-    first = parse_config(hubspot_config(portal, "FIRST_APP_TOKEN"))
-    second = parse_config(hubspot_config(portal, SECOND_TOKEN_ENV, requests_per_10_seconds=190))
-    names = portal_limit_names(str(DEFAULT_PORTAL_ID))
-    assert ensure_portal_limits(first) == {"hubspot": f"{names.searches}, {names.requests}"}
-    with get_client(sync_client=True) as client:
-        searches, requests = (client.read_global_concurrency_limit_by_name(name) for name in (names.searches, names.requests))
-    assert (searches.limit, searches.slot_decay_per_second) == (shared_bucket(5, 1.0).limit, pytest.approx(shared_bucket(5, 1.0).slot_decay_per_second))
-    assert (requests.limit, requests.slot_decay_per_second) == (shared_bucket(100, 10.0).limit, pytest.approx(shared_bucket(100, 10.0).slot_decay_per_second))
-    # The second app's config names the same limits, brought up to its own burst limit.
-    assert ensure_portal_limits(second) == {"hubspot": f"{names.searches}, {names.requests}"}
-    with get_client(sync_client=True) as client:
-        assert client.read_global_concurrency_limit_by_name(names.requests).limit == shared_bucket(190, 10.0).limit
+    first_config, second_config = parse_config(hubspot_config(portal, "FIRST_APP_TOKEN")), parse_config(hubspot_config(portal, SECOND_TOKEN_ENV))
+    first = connector_for("hubspot", first_config.sources["hubspot"], services=RunServices({}, PrefectPortalLimits()))
+    assert reader_slots() == (1, 1)  # made for the portal's id, held by the first
+    opened = []
+    second_opening = threading.Thread(
+        target=lambda: opened.append(connector_for("hubspot", second_config.sources["hubspot"], services=RunServices({}, PrefectPortalLimits())))
+    )
+    second_opening.start()
+    try:
+        second_opening.join(3.0)
+        assert second_opening.is_alive() and not opened, "the second app of the portal read while the first held it"
+    finally:
+        first.close()
+    second_opening.join(PATIENCE)
+    [second] = opened
+    assert reader_slots() == (1, 1)  # the second's now
+    second.close()
+    assert reader_slots() == (1, 0)
     assert portal.calls == [("GET", "/account-info/v3/details")] * 2  # one call per opening, for the id
 
 
-def test_a_limit_gone_from_the_server_fails_the_read_in_one_line(prefect_harness, portal, monkeypatch):
+def test_a_second_source_of_a_portal_the_run_holds_shares_its_turn_and_limiter(prefect_harness, portal, monkeypatch):
     monkeypatch.setenv("FIRST_APP_TOKEN", portal.token)
-    config = parse_config(hubspot_config(portal, "FIRST_APP_TOKEN") + "metrics:\n  new: {source: hubspot, kind: contacts_created}\n")
+    config = parse_config(hubspot_config(portal, "FIRST_APP_TOKEN"))
     limits = PrefectPortalLimits()
-    connector = connector_for("hubspot", config.sources["hubspot"], config.metrics, services=RunServices({}, limits))
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        for name in (limits.latest.searches, limits.latest.requests):
-            client.delete_global_concurrency_limit_by_name(name)
-    try:
-        with pytest.raises(Exception) as caught:
-            connector.read("new", config.metrics["new"], _window(), AS_OF)
-    finally:
-        connector.close()
-    message = str(caught.value)
-    assert message.startswith("hubspot: the rate limit this portal shares with other syncs could not be taken: ")
-    assert limits.latest.searches in message and "\n" not in message
-    with pytest.raises(SharedLimitError, match=r"^no-such-searches and no-such-requests on the Prefect server: ConcurrencySlotAcquisitionError: .*must be created"):
-        PrefectPortalLimit(PortalLimitNames("no-such-searches", "no-such-requests")).take(search=True)
+    first, second = (connector_for("hubspot", config.sources["hubspot"], services=RunServices({}, limits)) for _ in range(2))
+    assert second.client.rate_limiter._burst is first.client.rate_limiter._burst  # one portal, one set of limits in the run
+    first.close()
+    assert reader_slots() == (1, 1)  # the second still reads
+    second.close()
+    second.close()  # closing twice gives back nothing more
+    assert reader_slots() == (1, 0)
 
 
-def _window():
-    from okrmodel.periods import WindowKind, parse_period, window_for
-
-    return window_for(WindowKind.MONTH, parse_period("2026-Q4"), AS_OF, ZONE)
+def test_a_reader_limit_gone_from_the_server_fails_the_opening_in_one_line(prefect_harness):
+    limits = PrefectPortalLimits()
+    limits.ensured.add(reader_limit_name("999"))  # as if deleted after this run made it
+    with pytest.raises(SharedLimitError, match=r"^hubspot-portal-999-reader on the Prefect server: ConcurrencySlotAcquisitionError: .*must be created"):
+        limits.hold("999", PortalRateLimiter(5, 100))
 
 
 def company_config(folder: Path, portal: SandboxServer, company: str, token_env: str) -> Path:
@@ -191,3 +167,4 @@ def test_two_syncs_of_two_companies_on_one_portal_draw_no_429(prefect_harness, p
             recorded += sum(fetch.api_calls for fetch in store.fetches(run.id))
         assert stored == expected
     assert recorded == portal.call_count  # each run counts what the portal counted of it, the id's call included
+    assert reader_slots() == (1, 0)  # each gave the portal back when its reads were done

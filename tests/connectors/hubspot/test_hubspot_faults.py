@@ -22,7 +22,7 @@ from connectors import FatalSourceError, QuotaExhaustedError, RetriableSourceErr
 from connectors.hubspot.client import default_retry
 from connectors.hubspot.config import HubSpotSource
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.hubspot.rate_limit import SharedLimitError
+from connectors.hubspot.rate_limit import PortalRateLimiter, SharedLimitError
 from connectors.sandbox import Fault, RateLimits, SandboxDataset, SandboxServer, contact, generate_dataset, timestamp_burst
 from okrmodel.periods import Window
 
@@ -454,51 +454,57 @@ def test_a_retry_waiting_out_a_429_stops_at_once_when_the_portals_reads_stop(ser
     assert len(server.call_log) == (2 if stopped_by == "daily-quota" else 1), "the waiting read sent nothing more"
 
 
-class RecordedSharedLimits:
-    """A shared limit that lets every request go (or none, ``refusing``) and records each slot taken:
-    what the client asks of it. The Prefect one is tested in tests/flows/test_portal_limits.py."""
+class RecordedLeases:
+    """Leases that are always free (or never, ``refusing``), recording what the client asks of them.
+    The Prefect ones are tested in tests/flows/test_portal_limits.py."""
 
     def __init__(self, refusing: bool = False):
         self.refusing = refusing
-        self.portals: list[tuple[str, float, int]] = []
-        self.taken: list[bool] = []
+        self.held: list[str] = []
+        self.released: list[str] = []
+        self.limiter: PortalRateLimiter | None = None
 
-    def for_portal(self, portal_id: str, *, search_per_second: float, requests_per_10_seconds: int) -> RecordedSharedLimits:
-        self.portals.append((portal_id, search_per_second, requests_per_10_seconds))
+    def hold(self, portal_id: str, limiter: PortalRateLimiter) -> RecordedLeases:
+        if self.refusing:
+            raise SharedLimitError("hubspot-portal-1-reader still held by another sync after 3600 s")
+        self.held.append(portal_id)
+        self.limiter = self.limiter or limiter
         return self
 
-    def take(self, *, search: bool) -> None:
-        if self.refusing:
-            raise SharedLimitError("no slot of hubspot-portal-1-requests within 300 s: other syncs spend the portal's limits")
-        self.taken.append(search)
+    def release(self) -> None:
+        self.released.append(self.held[-1])
 
 
-def shared_connector(server: SandboxServer, shared: RecordedSharedLimits) -> HubSpotConnector:
+def shared_connector(server: SandboxServer, shared: RecordedLeases) -> HubSpotConnector:
     source = HubSpotSource(type="hubspot", base_url=server.base_url, search_requests_per_second=4, requests_per_10_seconds=190)
     return HubSpotConnector(
         "hubspot", source, token=SecretStr(server.token), retry=default_retry(total=3, backoff_factor=0.01, backoff_jitter=0.01), shared_limits=shared
     )
 
 
-def test_with_shared_limits_every_request_and_resend_takes_a_slot_of_its_portal(server, dataset):
-    shared = RecordedSharedLimits()
+def test_with_shared_limits_the_portal_is_held_by_its_id_from_opening_to_closing(server, dataset):
+    shared = RecordedLeases()
     connector = shared_connector(server, shared)
-    assert shared.portals == [(str(server.portal_id), 4, 190)]  # named by the portal's id, sized by the source's limits
+    assert (shared.held, shared.released) == ([str(server.portal_id)], [])  # named by the portal's id
     assert server.calls == [("GET", "/account-info/v3/details")]
-    server.faults.push(Fault(status=502, on="/search"))
+    # The holder keeps to six tenths of the portal's burst: the rest is its successor's and the openers'.
+    assert connector.client.rate_limiter._burst.max_requests == 114
     reading = connector.read("organic", METRICS["organic"], DAY, AS_OF)
     assert reading.values == created_per_day([c for c in dataset.contacts if c["properties"]["hs_analytics_source"] == "ORGANIC_SEARCH"], DAY)
-    assert statuses(server)[1:] == [200, 502, 200]  # the properties (checking the where), the search and its resend
-    assert shared.taken == [False, True, True]
-    assert reading.api_calls == len(shared.taken) == server.call_count - 1  # the id's call was the opening's
+    assert reading.api_calls == server.call_count - 1  # the id's call was the opening's
+    # A second connector of the portal in the same run counts against the first's limiter.
+    second = shared_connector(server, shared)
+    assert second.client.rate_limiter._burst is connector.client.rate_limiter._burst
+    second.close()
+    connector.close()
+    assert shared.released == [str(server.portal_id)] * 2
 
 
-def test_a_shared_slot_that_cannot_be_had_fails_the_read_in_one_line_and_sends_nothing(server):
-    connector = shared_connector(server, RecordedSharedLimits(refusing=True))
+def test_a_portal_that_cannot_be_had_fails_the_opening_in_one_line_and_reads_nothing(server):
     with pytest.raises(RetriableSourceError) as caught:
-        connector.read("new_contacts", METRICS["new_contacts"], DAY, AS_OF)
+        shared_connector(server, RecordedLeases(refusing=True))
     assert str(caught.value) == (
-        "hubspot: the rate limit this portal shares with other syncs could not be taken: "
-        "no slot of hubspot-portal-1-requests within 300 s: other syncs spend the portal's limits"
+        "hubspot: could not take its turn at reading the portal, which other syncs share: "
+        "hubspot-portal-1-reader still held by another sync after 3600 s"
     )
-    assert caught.value.api_calls == 0 and server.calls == [("GET", "/account-info/v3/details")]
+    assert server.calls == [("GET", "/account-info/v3/details")]

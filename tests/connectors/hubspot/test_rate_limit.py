@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.hubspot.rate_limit import SlidingWindowLimit
+from connectors.hubspot.rate_limit import PortalRateLimiter, SlidingWindowLimit
 
 
 class FakeClock:
@@ -33,3 +33,53 @@ def test_a_slot_in_flight_is_held_until_its_answer_and_then_for_the_window():
     assert slot is None and wait == pytest.approx(limit.period_seconds), "the answered one leaves the window a period after its answer"
     clock.now += wait
     assert limit.try_take()[0] is not None
+
+
+def test_a_window_says_when_no_more_than_so_many_of_its_slots_remain():
+    clock = FakeClock()
+    limit = SlidingWindowLimit(10, 10.0, clock=clock)
+    slots = []
+    for _ in range(4):
+        slot, _ = limit.try_take()
+        limit.answered(slot)
+        slots.append(slot)
+        clock.now += 1.0
+    in_flight, _ = limit.try_take()  # counts as answered now
+    assert limit.until_at_most(5) == 0.0
+    assert limit.until_at_most(2) == pytest.approx(slots[2].at + limit.period_seconds - clock.now)  # three of five must leave
+    assert limit.until_at_most(0) == pytest.approx(limit.period_seconds)  # the one in flight, dated now
+    limit.answered(in_flight)
+    clock.now += limit.period_seconds
+    assert limit.until_at_most(0) == 0.0
+
+
+def hold_and_read(limiter: PortalRateLimiter, clock: FakeClock, *, searches: int, others: int) -> None:
+    for search in [True] * searches + [False] * others:
+        limiter.acquire(search=search)
+        clock.now += 0.1  # the round trip
+        limiter.answered()
+
+
+def test_a_holder_keeps_to_six_tenths_of_the_burst_and_hands_over_when_three_tenths_are_left():
+    clock = FakeClock()
+    limiter = PortalRateLimiter(5, 100, leased=True, sleep=clock.sleep)
+    start = clock.now
+    hold_and_read(limiter, clock, searches=0, others=61)
+    assert clock.now - start > 10.0, "the 61st request waited for the first to leave the 10-second window"
+    limiter.hand_over()
+    # The successor (60 at once) and the openers' id calls (10) meet at most 30 of these in any window.
+    last_answers = clock.now - 10.0 * 1.05
+    assert sum(1 for slot in limiter._burst._slots if slot.at > last_answers) <= 30
+
+
+def test_after_a_holders_last_search_the_successor_finds_none_of_its_searches_in_the_window():
+    clock = FakeClock()
+    limiter = PortalRateLimiter(5, 100, leased=True, sleep=clock.sleep)
+    hold_and_read(limiter, clock, searches=5, others=0)
+    last_answer = clock.now
+    limiter.hand_over()
+    assert clock.now == pytest.approx(last_answer + 1.05)  # the search window, no more: 5 requests are far below 30
+    unleased = PortalRateLimiter(5, 100, sleep=clock.sleep)
+    start = clock.now
+    hold_and_read(unleased, clock, searches=0, others=100)
+    assert clock.now - start == pytest.approx(10.0), "without a lease the whole burst is the run's"
