@@ -244,8 +244,6 @@ def nightly_sync(
                         error=totals.error, reconciliation=reconciliation,
                     )
                 )
-            # Reading is done: portals shared with other syncs are theirs again while the report is built.
-            opened.close()
             # The run is recorded before the report is built, so the report's data health sees it.
             summary.status = summary.final_status()
             store.finish_run(run_id, summary.status, message=summary.run_message())

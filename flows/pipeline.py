@@ -165,9 +165,8 @@ class OpenedSources:
         return self.opening_calls.pop(source, 0)
 
     def close(self) -> None:
-        """Close every connector once (a second call finds none): a HubSpot one gives its portal back."""
-        while self.connectors:
-            self.connectors.popitem()[1].close()
+        for connector in self.connectors.values():
+            connector.close()
 
 
 def open_connectors(

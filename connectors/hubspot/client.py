@@ -142,7 +142,9 @@ class HubSpotClient:
                 self._lease = shared_limits.hold(portal_id, self.rate_limiter)
             except SharedLimitError as error:
                 raise _shared_limit_failure(source_name, error) from None
-            if self._lease.limiter is not self.rate_limiter:
+            if self._lease.limiter is self.rate_limiter:
+                self.rate_limiter.take_over()
+            else:
                 self.rate_limiter.adopt(self._lease.limiter)
 
     def in_zone(self, zone: tzinfo | None) -> HubSpotClient:
@@ -158,8 +160,8 @@ class HubSpotClient:
     def close(self) -> None:
         """Close the analytics session's pooled connections (the SDK's close with the process); a
         read still running (the run was interrupted) fails at its next request instead of sending it.
-        A portal held (``shared_limits``) is handed over once this run's last requests allow it: a
-        second or two after the last search, up to ten seconds after a run that sent many requests."""
+        A portal held (``shared_limits``) is handed over once this run's last requests allow it: at
+        most about ten seconds after taking it over, a second after its last search."""
         self._stop.stop(RetriableSourceError(self.source_name, "the run stopped before this read finished"))
         self._session.close()
         lease, self._lease = self._lease, None  # given back once, however often the client is closed

@@ -20,14 +20,17 @@ portal) would each stay under the limit while together they go over it, so
 the wiring layer can hand the client ``SharedPortalLimits``: the client asks
 the portal's id and holds the portal's lease from opening to closing, so that
 one run at a time reads a portal, at the full rate its own limiter allows
-(``flows.portal_limits`` keeps the lease on the Prefect server). Within
-HubSpot's 10-second burst a holder sends at most six tenths: three tenths are
-left to its predecessor's last requests, which it hands over once they are all
-that is left in the window (``hand_over``: its searches, as they are fewer, all
-out of theirs), and a tenth to the runs asking the portal's id meanwhile, the
-one request each sends before it waits for the lease. A search-bound sync (5 a
-second, about 46 requests in 10 s) never reaches six tenths of Starter's 100.
-This package knows no Prefect: it defines the lease's shape.
+(``flows.portal_limits`` keeps the lease on the Prefect server).
+
+HubSpot counts what arrived in its windows, not who holds a lease, so the
+holders of a portal take over from one another with care. A holder hands the
+portal over (``hand_over``) once none of its searches is left in the search
+window and no more than three tenths of the 10-second burst are left in that
+window; its successor starts as if those three tenths were its own, sent the
+moment it took over (``take_over``), so whatever its predecessors left counts
+until it has surely left HubSpot's window. A tenth of the burst is never the
+holder's: runs waiting for the lease have each sent one request, the portal's
+id, outside it. This package knows no Prefect: it defines the lease's shape.
 """
 
 from __future__ import annotations
@@ -46,10 +49,10 @@ _SAFETY_MARGIN = 1.05
 _IN_FLIGHT_POLL_SECONDS = 0.02
 
 
-# The shares of HubSpot's 10-second burst when one run at a time holds a portal: the holder's own, and
-# what its successor may find left of it in the window; the last tenth is for the id calls of runs opening.
-_HOLDER_SHARE = 0.6
+# Shares of HubSpot's 10-second burst when one run at a time holds a portal: what a holder may leave
+# in the window for its successor, and what is left to the id calls of runs opening the portal meanwhile.
 _HANDED_OVER_SHARE = 0.3
+_OPENERS_SHARE = 0.1
 
 
 class SharedLimitError(Exception):
@@ -121,6 +124,15 @@ class SlidingWindowLimit:
             slot.at = max(slot.at, self._clock())
             slot.answered = True
 
+    def occupy(self, requests: int) -> None:
+        """Count ``requests`` sent elsewhere and answered now: they leave the window a period from now."""
+        with self._lock:
+            now = self._clock()
+            for _ in range(min(requests, self.max_requests)):
+                slot = _Slot(now)
+                slot.answered = True
+                self._slots.append(slot)
+
     def until_at_most(self, requests: int) -> float:
         """Seconds until no more than ``requests`` of the slots taken remain in the window, with no new
         ones taken; a slot still in flight counts as answered now."""
@@ -141,8 +153,9 @@ class PortalRateLimiter:
     retry) calls ``acquire`` again, which first dates the previous try by its
     answer. One instance per portal and run, shared by all threads; a thread's
     request in flight is kept per thread, as a thread sends one at a time.
-    ``leased``: the run holds the portal's lease and keeps to the holder's share
-    of the burst, handing the portal over with ``hand_over``.
+    ``leased``: the run reads the portal under its lease, leaving the openers'
+    share of the burst unused; ``take_over`` once it has the lease, ``hand_over``
+    before giving it back.
     """
 
     def __init__(
@@ -151,7 +164,7 @@ class PortalRateLimiter:
         # A fractional search rate (2.5/s) becomes whole requests over a longer window (5 per 2 s).
         search_requests = max(1, round(search_per_second)) if search_per_second >= 1 else 1
         self._search = SlidingWindowLimit(search_requests, search_requests / search_per_second)
-        own = max(1, int(burst_per_10_seconds * _HOLDER_SHARE)) if leased else burst_per_10_seconds
+        own = burst_per_10_seconds - int(burst_per_10_seconds * _OPENERS_SHARE) if leased else burst_per_10_seconds
         self._burst = SlidingWindowLimit(own, 10.0)
         self._handed_over = int(burst_per_10_seconds * _HANDED_OVER_SHARE)
         self._sleep = sleep
@@ -176,10 +189,15 @@ class PortalRateLimiter:
                 self._sleep(wait)
         self._in_flight.slots = taken
 
+    def take_over(self) -> None:
+        """The run has just taken the portal's lease: count what its predecessors may have left in
+        HubSpot's burst window (their handed-over share) as sent now."""
+        self._burst.occupy(self._handed_over)
+
     def hand_over(self) -> None:
-        """Wait, sending nothing more, until the next holder of the portal may send at once all its
-        share allows: none of this run's searches, and no more than the handed-over share of its
-        requests, left in HubSpot's windows."""
+        """Wait, sending nothing more, until the next holder of the portal may start: none of this
+        run's searches left in the search window, and no more than the handed-over share of the
+        burst (what it took over included) in the 10-second one."""
         wait = max(self._search.until_at_most(0), self._burst.until_at_most(self._handed_over))
         if wait > 0:
             self._sleep(wait)

@@ -487,8 +487,8 @@ def test_with_shared_limits_the_portal_is_held_by_its_id_from_opening_to_closing
     connector = shared_connector(server, shared)
     assert (shared.held, shared.released) == ([str(server.portal_id)], [])  # named by the portal's id
     assert server.calls == [("GET", "/account-info/v3/details")]
-    # The holder keeps to six tenths of the portal's burst: the rest is its successor's and the openers'.
-    assert connector.client.rate_limiter._burst.max_requests == 114
+    # The holder leaves a tenth of the portal's burst to the runs asking its id meanwhile.
+    assert connector.client.rate_limiter._burst.max_requests == 171
     reading = connector.read("organic", METRICS["organic"], DAY, AS_OF)
     assert reading.values == created_per_day([c for c in dataset.contacts if c["properties"]["hs_analytics_source"] == "ORGANIC_SEARCH"], DAY)
     assert reading.api_calls == server.call_count - 1  # the id's call was the opening's
