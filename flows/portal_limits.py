@@ -8,14 +8,16 @@ because HubSpot counts a request when it arrives (pitfall 8); that is what keeps
 under the limits at their full rate. With a Prefect server other processes can reach
 (``PREFECT_API_URL``: workers, ``okr serve``, syncs from cron), a sync holds the portal's lease,
 a slot of ``hubspot-portal-<id>-reader`` (limit 1), from opening its HubSpot connector to
-closing it: a second sync of the portal waits for the first to finish reading instead of
-sharing its rate. The limit is named by the portal's id (``GET /account-info/v3/details``), so
+closing it, after its report: a second sync of the portal waits for it instead of sharing its
+rate, and takes over as ``connectors.hubspot.rate_limit`` describes (what the first left in
+HubSpot's windows counts as the second's own). The limit is named by the portal's id (``GET /account-info/v3/details``), so
 two configs with two tokens of one portal wait for the same one; it is created on first use.
 
 Prefect's ``concurrency`` holds the slot under a lease the server lets run out after
 ``LEASE_SECONDS`` unless it is renewed, which Prefect does from a thread of its own while the
-holder lives: a holder killed mid-read frees the portal within that time. A renewal that fails
-only logs Prefect's warning, never stops the sync: its reads keep their own limiter.
+holder lives: a holder killed mid-read frees the portal once that time is up and the server's
+repossessor (every 15 s by default) has seen it. A renewal that fails only logs Prefect's
+warning, never stops the sync: its reads keep their own limiter.
 
 Waiting is the price of sharing: an agency's syncs of many portals do not wait for each other,
 two syncs of one portal read it one after the other, each as fast as HubSpot allows. A token
