@@ -83,6 +83,7 @@ def measure_many_companies(
         })
     return {
         "companies": len(portals.portals),
+        "portal_ids": len({portal.portal_id for portal in portals.portals}),
         "contacts_per_company": portals.portals[0].contacts,
         "parallel": parallel or _cli_default_parallel(),
         **{name: spread(run[name] for run in runs) for name in runs[0]},

@@ -2,7 +2,7 @@
 
 ``python -m bench.portals --contacts N --portals K`` generates K portals of
 about N contacts each (seeds 7, 8, ...), serves each on a free port with its
-own token (``bench-token-1``, ...) and HubSpot's limits and delays
+own token (``bench-token-1``, ...) and account id (24681357, 24681358, ...), HubSpot's limits and delays
 (``scenario.Network``), builds the search indexes the benchmark's metrics use,
 prints one JSON line (the portals, how long generating and indexing took, the
 process's peak RSS after generating), and serves until its stdin closes.
@@ -43,6 +43,8 @@ _FIRST_SEED = 7
 class Portal:
     base_url: str
     token: str
+    portal_id: int
+    """HubSpot's id of the account: one per portal, as the shared limits of a Prefect server name them."""
     contacts: int
     deals: int
 
@@ -136,7 +138,7 @@ class PortalsProcess:
 
 
 def _serve(contacts: int, portals: int, network: Network, limits: bool) -> None:
-    from connectors.sandbox import RateLimits, SandboxServer, generate_dataset
+    from connectors.sandbox import DEFAULT_PORTAL_ID, RateLimits, SandboxServer, generate_dataset
 
     started = time.perf_counter()
     datasets = [
@@ -148,7 +150,7 @@ def _serve(contacts: int, portals: int, network: Network, limits: bool) -> None:
     rate_limits = RateLimits(search_per_second=network.search_per_second, per_10_seconds=network.per_10_seconds) if limits else None
     servers = [
         SandboxServer(
-            dataset, token=f"bench-token-{number + 1}", rate_limits=rate_limits, latency_seconds=network.latency_seconds,
+            dataset, token=f"bench-token-{number + 1}", portal_id=DEFAULT_PORTAL_ID + number, rate_limits=rate_limits, latency_seconds=network.latency_seconds,
             arrival_delay_seconds=network.arrival_delay_seconds, arrival_jitter_seconds=network.arrival_jitter_seconds, arrival_seed=number,
         )
         for number, dataset in enumerate(datasets)
@@ -159,7 +161,7 @@ def _serve(contacts: int, portals: int, network: Network, limits: bool) -> None:
     try:
         ready = {
             "portals": [
-                {"base_url": server.start(), "token": server.token, "contacts": len(server.dataset.contacts), "deals": len(server.dataset.deals)}
+                {"base_url": server.start(), "token": server.token, "portal_id": server.portal_id, "contacts": len(server.dataset.contacts), "deals": len(server.dataset.deals)}
                 for server in servers
             ],
             "generation_seconds": generated - started,

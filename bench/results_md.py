@@ -317,7 +317,7 @@ def _companies(results: dict[str, Any]) -> str:
     return "\n".join([
         "## 6. Many companies",
         "",
-        f"{many['companies']} portals of {many['contacts_per_company']:,} contacts on the sandbox, one token and one set of limits each; "
+        f"{many['companies']} portals of {many['contacts_per_company']:,} contacts on the sandbox, one token, one account id and one set of limits each; "
         f"`okr sync --all DIR --parallel {many['parallel']}` against `okr sync -c` of one of them, the first night as of the first night's day "
         "(`--as-of` a past day reads no stage snapshot), a running Prefect server.",
         "",
