@@ -29,7 +29,7 @@ test: $(STAMP) ensure-gnu-time
 # Every benchmark side by side in one run (bench/__main__.py): our sync against HubSpot's limits at
 # 10k/100k/1M contacts, singer's tap-hubspot 4.5.0 (installed into .bench/tap-hubspot, never a
 # dependency of ours), memory, Prefect's and okr sync's fixed cost, report rendering, 20 companies.
-# Writes bench/results.json and bench/RESULTS.md (generated from it); last measured 27.7 minutes on 2
+# Writes bench/results.json and bench/RESULTS.md (generated from it); last measured 22.1 minutes on 2
 # cores. BENCH_ARGS="--only startup --baseline main": okr sync's fixed cost alone, before/after.
 # Measuring needs GNU time's /usr/bin/time: Debian's time package, installed here when missing.
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--sizes 10000 --repeats 1".

@@ -1,6 +1,6 @@
 """``make bench``: every benchmark in one run, written to ``bench/results.json`` and ``bench/RESULTS.md``.
 
-    .venv/bin/python -m bench                      # the full run (27.7 minutes when last measured; the goal is under 30)
+    .venv/bin/python -m bench                      # the full run (22.1 minutes when last measured; the goal is under 30)
     .venv/bin/python -m bench --sizes 2000 --repeats 1 --no-peer --companies 2 --company-contacts 1000
     .venv/bin/python -m bench --only startup --baseline main   # okr sync's fixed cost, before/after
 
