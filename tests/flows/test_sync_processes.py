@@ -67,10 +67,12 @@ def start_sync(config: Path, env: dict[str, str], *options: str) -> subprocess.P
     )
 
 
-def wait_until_held(portal: SandboxServer, sync: subprocess.Popen[str]) -> None:
-    """Until the sandbox holds a request of ``sync`` (answered with status 0 so far): it is mid-read."""
+def wait_until_held(portal: SandboxServer, sync: subprocess.Popen[str], *, after: int = 0) -> None:
+    """Until the sandbox holds a request of ``sync`` (answered with status 0 so far): it is mid-read.
+    ``after``: the calls logged before ``sync`` started, which are not its (a killed sync's held
+    request may not be answered yet on a loaded machine)."""
     deadline = time.monotonic() + PATIENCE
-    while not any(call.status == 0 for call in portal.call_log):
+    while not any(call.status == 0 for call in portal.call_log[after:]):
         assert sync.poll() is None, f"the sync ended before its request was held: {sync.communicate()}"
         assert time.monotonic() < deadline, "the sync never reached the held request"
         time.sleep(0.05)
@@ -190,9 +192,10 @@ def stop_mid_sync(portal: SandboxServer, config: Path, env: dict[str, str], sign
     stderr, and the ports its Prefect server listened on (that server checked gone)."""
     gate = threading.Event()
     portal.faults.push(Fault(on="/search", hold=gate))
+    earlier = len(portal.call_log)
     sync = start_sync(config, env)
     try:
-        wait_until_held(portal, sync)
+        wait_until_held(portal, sync, after=earlier)
         servers = children_of(sync.pid)
         ports = set().union(*(listening_ports(pid) for pid in servers))
         assert servers and ports, "the sync runs its own temporary Prefect server"
