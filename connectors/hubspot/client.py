@@ -140,8 +140,8 @@ class HubSpotClient:
             portal_id = self.portal_id()
             try:
                 self._lease = shared_limits.hold(portal_id, self.rate_limiter)
-            except SharedLimitError as error:
-                raise _shared_limit_failure(source_name, error) from None
+            except SharedLimitError as error:  # nothing read: the next run, or the task's retry, will likely get the portal
+                raise RetriableSourceError(source_name, f"could not take its turn at reading the portal, which other syncs share: {error}") from None
             if self._lease.limiter is self.rate_limiter:
                 self.rate_limiter.take_over()
             else:
@@ -428,10 +428,6 @@ def _rate_limited(retry: Retry, limiter: PortalRateLimiter, answers: AnswerHooks
     limited.source_name = source_name  # type: ignore[attr-defined]
     return limited
 
-
-def _shared_limit_failure(source_name: str, error: SharedLimitError) -> RetriableSourceError:
-    # Nothing read; the next run (or the task's retry) will likely get the portal.
-    return RetriableSourceError(source_name, f"could not take its turn at reading the portal, which other syncs share: {error}")
 
 
 def _snake(search_filter: SearchFilter) -> dict[str, Any]:
