@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from okrmodel.config.objectives import ActionStatus
 from okrmodel.storage.models import ActionUpdate, ReminderDelivery, SignInLinkUse
+from okrmodel.storage.sessions import Sessions
 
 __all__ = ["REMINDER_KINDS", "FollowUpRecords"]
 
@@ -29,7 +29,7 @@ def _now(at: datetime | None) -> datetime:
 class FollowUpRecords:
     """Action updates, reminder deliveries and used sign-in links (``Store`` has these methods)."""
 
-    _sessions: sessionmaker[Session]
+    _sessions: Sessions
 
     # --- action updates ----------------------------------------------------
 

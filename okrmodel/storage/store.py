@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from okrmodel.storage.follow_up import FollowUpRecords
 from okrmodel.storage.models import CheckIn, MetricFetch, Observation, PeriodScore, StoreOwner, SyncRun, WindowTotalObservation
+from okrmodel.storage.sessions import Sessions
 from okrmodel.storage.totals import WindowTotalValue, current_totals, total_value
 
 if TYPE_CHECKING:
@@ -157,7 +158,8 @@ class Store(FollowUpRecords):
         with self.engine.connect():
             pass  # an unreachable database fails here once, not after every retry below
         _migrate_on_open(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # A signal waits for the session it lands in to end (``sessions``): the store is never left locked.
+        self._sessions = Sessions(sessionmaker(self.engine, expire_on_commit=False))
 
     def close(self) -> None:
         self.engine.dispose()
