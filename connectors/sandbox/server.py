@@ -101,7 +101,8 @@ _MAX_LIST_PAGE_SIZE = 100
 class SandboxCall:
     """One HubSpot API call the sandbox received: when it arrived (``time.monotonic()``, after
     ``network_delay`` seconds of one-way delay), the status it was answered with (0 while a
-    delayed answer is still pending) and when that answer was ready (0 until then)."""
+    delayed answer is still pending), when that answer was ready (0 until then), and whether a
+    fault's ``hold`` kept it waiting (``held``: set as the wait begins)."""
 
     method: str
     path: str
@@ -109,6 +110,7 @@ class SandboxCall:
     status: int = 0
     network_delay: float = 0.0
     answered: float = 0.0
+    held: bool = False
 
 
 class SandboxServer:
@@ -289,6 +291,7 @@ class SandboxServer:
         if delay > 0:
             time.sleep(delay)
         if fault is not None and fault.hold is not None:
+            call.held = True
             fault.hold.wait()
         headers: dict[str, str] = {}
         body: dict[str, Any] | CutShort

@@ -145,7 +145,7 @@ def test_two_syncs_of_two_companies_on_one_portal_draw_no_429(prefect_harness, p
         for config, database_url in companies.values():
             syncs.append(start_sync(config, {**env, "OKR_DATABASE_URL": database_url}))
         deadline = time.monotonic() + PATIENCE
-        while sum(1 for call in portal.call_log if call.status == 0) < 2:  # both held: both are about to read
+        while sum(1 for call in portal.call_log if call.held and call.status == 0) < 2:  # both held: both are about to read
             assert all(sync.poll() is None for sync in syncs), [sync.communicate() for sync in syncs if sync.poll() is not None]
             assert time.monotonic() < deadline, "the syncs never reached the portal"
             time.sleep(0.05)

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from connectors.sandbox import (
+    Fault,
     RateLimits,
     SandboxOptions,
     SandboxServer,
@@ -96,6 +97,25 @@ def test_arrival_delay_is_applied_before_logging_and_latency_after() -> None:
     assert call.arrived >= before + 0.02
     with pytest.raises(ValueError, match="negative"):
         SandboxServer(dataset, arrival_delay_seconds=-1)
+
+
+def test_a_held_call_is_marked_held_until_answered_and_other_calls_are_not() -> None:
+    gate = threading.Event()
+    with SandboxServer(generate_dataset(ANCHOR, days=5)) as server:
+        server.faults.push(Fault(on="/search", hold=gate))
+        held = threading.Thread(target=search, args=(server.base_url, server.token))
+        held.start()
+        while not server.call_log:
+            time.sleep(0.01)
+        # Another call meanwhile is answered at once, and never held.
+        assert requests.get(f"{server.base_url}/crm/v3/properties/contacts", headers={"Authorization": f"Bearer {server.token}"}, timeout=10).status_code == 200
+        first, other = server.call_log
+        while not first.held:
+            time.sleep(0.01)
+        assert (first.status, other.held, other.status) == (0, False, 200)
+        gate.set()
+        held.join()
+    assert (first.held, first.status) == (True, 200)
 
 
 # --- Apple Mail Privacy Protection ---------------------------------------------------
