@@ -43,12 +43,14 @@ from okrmodel.closing import PeriodNotOver, close_period
 from okrmodel.evaluation import KeyResultStatus, evaluate
 from okrmodel.history import key_result_history
 from okrmodel.lint import lint as lint_config
-from okrmodel.run_log import SyncFreshness, metric_freshness, recent_runs, sync_freshness
+from okrmodel.run_log import SyncFreshness, metric_freshness, own_run_since, recent_runs, sync_freshness
 from okrmodel.status_json import report_json
+from okrmodel.storage import Store
 from reports.formatting import format_approximate
 
 if TYPE_CHECKING:
     from flows.pipeline import SyncSummary
+    from okrmodel.config import Config
 
 # What only some commands need (Prefect, the sync's pipeline, the connectors' reads) is imported in
 # those commands: every okr command pays for what this module imports.
@@ -155,6 +157,7 @@ def sync(
     from flows.signals import stopped_by_signals, stopping_signal
     from okrmodel.storage import SyncLocked
 
+    newest_before: list[str | None] = []  # the newest run before this sync's, once known
     try:
         # The temporary Prefect server (without PREFECT_API_URL) takes seconds to start: it starts
         # now, and the store, the local servers' check and the flow's imports are done meanwhile.
@@ -162,6 +165,7 @@ def sync(
             with open_store(config) as store:
                 # A database that cannot be opened fails here, in one line, before any HubSpot call.
                 running = [run for run in recent_runs(store, 1) if run.status == "running"] if wait else []
+                newest_before.append(next((run.id for run in store.runs(1)), None))
             from flows.pipeline import local_servers_down
 
             for problem in local_servers_down(config):
@@ -184,10 +188,28 @@ def sync(
     except BaseException as error:
         if (number := stopping_signal(error)) is None:
             raise
-        fail(f"{config_path}: sync stopped by {signal.Signals(number).name}: the values read until then are stored, its run (if begun) is recorded as interrupted (okr runs)", 128 + number)
+        fail(f"{config_path}: {_stopped_sync(config, signal.Signals(number).name, newest_before)}", 128 + number)
     _print_sync(summary)
     if summary.incomplete:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _stopped_sync(config: Config, signal_name: str, newest_before: list[str | None]) -> str:
+    """What a sync stopped by ``signal_name`` leaves, as its run's record says: the signal may land
+    before the run begins, during it, or after it ended (while the portal is handed over)."""
+    interrupted = f"sync stopped by {signal_name}: the values read until then are stored, its run{{}} is recorded as interrupted (okr runs)"
+    if not newest_before:
+        return interrupted.format(" (if begun)")
+    try:
+        with Store(config.storage_url()) as store:
+            run = own_run_since(store, newest_before[0])
+    except Exception:  # the line still goes out, saying less
+        return interrupted.format(" (if begun)")
+    if run is None:
+        return f"sync stopped by {signal_name} before its run began: nothing was read"
+    if run.status == "interrupted":
+        return interrupted.format("")
+    return f"sync stopped by {signal_name} after its run had ended ({run.status}): what it read and recorded stands (okr runs)"
 
 
 def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, notify: bool, parallel: int, wait: bool) -> None:

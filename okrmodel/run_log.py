@@ -7,8 +7,11 @@ killed sync shows as what it is at once, not as one still running.
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import takewhile
 from typing import Any
 
 from okrmodel.config import Config
@@ -84,6 +87,14 @@ def recent_runs(store: Store, limit: int = 10) -> list[RunSummary]:
     process on this machine is gone are marked abandoned first."""
     abandon_dead_runs(store)
     return [_summarise(store, run) for run in store.runs(limit)]
+
+
+def own_run_since(store: Store, newest_before: str | None) -> SyncRun | None:
+    """The run this process began after the run ``newest_before`` (the newest one when it looked;
+    None: there was none), or None. Syncs of a company run one at a time, so few runs are newer;
+    the pid alone would not do, since a container's syncs may all run as the same pid."""
+    newer = takewhile(lambda run: run.id != newest_before, store.runs(5))
+    return next((run for run in newer if (run.host, run.pid) == (socket.gethostname(), os.getpid())), None)
 
 
 def _summarise(store: Store, run: SyncRun) -> RunSummary:

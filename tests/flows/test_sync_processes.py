@@ -68,11 +68,11 @@ def start_sync(config: Path, env: dict[str, str], *options: str) -> subprocess.P
 
 
 def wait_until_held(portal: SandboxServer, sync: subprocess.Popen[str], *, after: int = 0) -> None:
-    """Until the sandbox holds a request of ``sync`` (answered with status 0 so far): it is mid-read.
+    """Until the sandbox holds a request of ``sync`` (a fault's hold, not yet answered): it is mid-read.
     ``after``: the calls logged before ``sync`` started, which are not its (a killed sync's held
     request may not be answered yet on a loaded machine)."""
     deadline = time.monotonic() + PATIENCE
-    while not any(call.status == 0 for call in portal.call_log[after:]):
+    while not any(call.held and call.status == 0 for call in portal.call_log[after:]):
         assert sync.poll() is None, f"the sync ended before its request was held: {sync.communicate()}"
         assert time.monotonic() < deadline, "the sync never reached the held request"
         time.sleep(0.05)
@@ -141,6 +141,33 @@ def test_wait_runs_the_second_sync_after_the_first(harness_url, database_url, po
     assert (older.pid, newer.pid) == (first.pid, second.pid)
     assert (older.status, newer.status) == ("succeeded", "succeeded")
     assert newer.started_at >= older.finished_at, "the second ran after the first, not beside it"
+
+
+def test_a_sync_stopped_while_waiting_its_turn_says_it_read_nothing(harness_url, database_url, portal, config, tmp_path):
+    env = sync_env(database_url, portal, tmp_path, prefect_api_url=harness_url)
+    gate = threading.Event()
+    portal.faults.push(Fault(on="/search", hold=gate))
+    first = start_sync(config, env)
+    try:
+        wait_until_held(portal, first)
+        waiting = start_sync(config, {**env, "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"}, "--wait")
+        assert waiting.stderr is not None
+        lines: list[str] = []
+        while not (lines and "waiting for it to finish" in lines[-1] and "(run " in lines[-1]):
+            line = waiting.stderr.readline()
+            assert line, f"the second sync ended without waiting: {lines}"
+            lines.append(line)
+        waiting.send_signal(signal.SIGTERM)
+        _out, rest = waiting.communicate(timeout=PATIENCE)
+    finally:
+        gate.set()
+    assert waiting.returncode == 128 + signal.SIGTERM, "".join(lines) + rest
+    assert rest.splitlines()[-1] == f"{config}: sync stopped by SIGTERM before its run began: nothing was read"
+    assert "Traceback" not in rest
+    assert first.wait(timeout=PATIENCE) == 0
+    [run] = runs(database_url)
+    assert (run.status, run.pid) == ("succeeded", first.pid), "the stopped sync began no run"
+    assert recorded_calls(database_url, run.id) == portal.call_count, "and sent the portal nothing"
 
 
 def children_of(pid: int) -> list[int]:
@@ -234,9 +261,9 @@ def test_a_killed_or_terminated_sync_leaves_no_running_run_and_no_server(prefect
     assert f"its process (pid {killed.pid} on {socket.gethostname()}) ended without finishing the run" in shown["message"]
 
     terminated, err, _ports = stop_mid_sync(portal, config, env, signal.SIGTERM)
-    assert terminated.returncode == 128 + signal.SIGTERM
+    assert terminated.returncode == 128 + signal.SIGTERM, err
     assert err.splitlines() == [
-        f"{config}: sync stopped by SIGTERM: the values read until then are stored, its run (if begun) is recorded as interrupted (okr runs)"
+        f"{config}: sync stopped by SIGTERM: the values read until then are stored, its run is recorded as interrupted (okr runs)"
     ]
     interrupted = next(run for run in runs(database_url) if run.pid == terminated.pid)
     assert interrupted.status == "interrupted" and "stopped by SIGTERM before it finished" in interrupted.message

@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from connectors import load_config
 from flows.cli import app
-from okrmodel.run_log import SyncFreshness, metric_freshness, recent_runs
+from okrmodel.run_log import SyncFreshness, metric_freshness, own_run_since, recent_runs
 from okrmodel.storage import Store
+from okrmodel.storage.models import SyncRun
 
 D1, D2 = date(2026, 11, 26), date(2026, 11, 27)
 
@@ -135,3 +136,22 @@ def test_okr_runs_marks_a_run_whose_process_is_gone_abandoned_and_says_so(demo_c
     with Store(load_config(demo_config).storage_url()) as store:
         [run] = store.runs()
     assert (run.status, run.finished_at) == ("abandoned", None)
+
+
+def test_own_run_since_is_the_run_this_process_began_after_the_newest_it_saw(database_url):
+    import os
+
+    from sqlalchemy import update
+
+    with Store(database_url) as store:
+        assert own_run_since(store, None) is None  # nothing begun: a sync stopped before its run
+        first = store.start_run(D1)
+        assert own_run_since(store, None).id == first
+        assert own_run_since(store, first) is None, "a run older than the sync is not its own, same pid or not"
+        # Another process's run (here: another pid) is never taken for this one's.
+        other = store.start_run(D2)
+        with store.engine.begin() as connection:
+            connection.execute(update(SyncRun).where(SyncRun.id == other).values(pid=os.getpid() + 1))
+        assert own_run_since(store, first) is None
+        mine = store.start_run(D2)
+        assert own_run_since(store, first).id == mine
