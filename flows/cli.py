@@ -154,14 +154,15 @@ def sync(
     day = as_of_day(as_of, config)
     check_output_file(out)
     from flows.prefect_api import TemporaryServerError, starting_prefect_api
-    from flows.signals import stopped_by_signals, stopping_signal
+    from flows.signals import StopOnSignals
     from okrmodel.storage import SyncLocked
 
     newest_before: list[str | None] = []  # the newest run before this sync's, once known
+    stop = StopOnSignals()
     try:
         # The temporary Prefect server (without PREFECT_API_URL) takes seconds to start: it starts
         # now, and the store, the local servers' check and the flow's imports are done meanwhile.
-        with stopped_by_signals(), starting_prefect_api() as prefect_ready:
+        with stop, starting_prefect_api() as prefect_ready:
             with open_store(config) as store:
                 # A database that cannot be opened fails here, in one line, before any HubSpot call.
                 running = [run for run in recent_runs(store, 1) if run.status == "running"] if wait else []
@@ -186,9 +187,11 @@ def sync(
     except TemporaryServerError as error:
         fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
     except BaseException as error:
-        if (number := stopping_signal(error)) is None:
+        if (number := stop.stopped_by(error)) is None:
             raise
         fail(f"{config_path}: {_stopped_sync(config, signal.Signals(number).name, newest_before)}", 128 + number)
+    if stop.signal is not None:  # a library swallowed the signal's exception and the sync went on
+        fail(f"{config_path}: {_stopped_sync(config, signal.Signals(stop.signal).name, newest_before)}", 128 + stop.signal)
     _print_sync(summary)
     if summary.incomplete:
         raise typer.Exit(EXIT_FAILED)
@@ -213,12 +216,11 @@ def _stopped_sync(config: Config, signal_name: str, newest_before: list[str | No
 
 
 def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, notify: bool, parallel: int, wait: bool) -> None:
-    from prefect.exceptions import TerminationSignal
 
     from flows.nightly import SyncIncomplete, nightly_sync
     from flows.portfolio import NoCompanyConfigs, company_configs, portfolio_page, sync_companies, write_portfolio
     from flows.prefect_api import TemporaryServerError, prefect_api
-    from flows.signals import Interrupted, stopped_by_signals
+    from flows.signals import StopOnSignals
 
     try:
         paths = company_configs(folder)
@@ -231,14 +233,19 @@ def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, noti
         except SyncIncomplete as incomplete:
             return incomplete.summary
 
+    stop = StopOnSignals()
+    stopped = "sync stopped by {}: what was read until then is stored, the runs begun are recorded as interrupted (okr runs)"
     try:
-        with stopped_by_signals(), prefect_api():
+        with stop, prefect_api():
             syncs = sync_companies(paths, sync_one, parallel=parallel)
-    except (Interrupted, TerminationSignal) as stopped:
-        signal_name = stopped.name if isinstance(stopped, Interrupted) else "SIGTERM"
-        fail(f"{folder}: sync stopped by {signal_name}: what was read until then is stored, the runs begun are recorded as interrupted (okr runs)", 128 + stopped.signal)
     except TemporaryServerError as error:
         fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
+    except BaseException as error:
+        if (number := stop.stopped_by(error)) is None:
+            raise
+        fail(f"{folder}: {stopped.format(signal.Signals(number).name)}", 128 + number)
+    if stop.signal is not None:  # a library swallowed the signal's exception and the syncs went on
+        fail(f"{folder}: {stopped.format(signal.Signals(stop.signal).name)}", 128 + stop.signal)
     table = Table(title=f"Sync of {len(syncs)} companies in {folder}")
     for column in ("company", "config", "status", "calls"):
         table.add_column(column)

@@ -44,6 +44,7 @@ from flows.reminders import RemindersOutcome, remind_owners
 from flows.retries import SOURCE_RETRIES, Attempts, retry_delays, stop_retrying
 from flows.secret_blocks import SecretBlocks, config_secrets
 from flows.shared_store import SharedStoreRequired, shared_store_problem
+from flows.signals import received_signal
 from flows.window_totals import TotalsReading, plan_window_totals, read_window_totals, save_window_totals
 from okrmodel.briefing import ReportData
 from okrmodel.config import Config, MetricSettings
@@ -213,6 +214,8 @@ def nightly_sync(
                         raise source_errors[spec.source]
                     reading = futures[name].result() if name in futures else MetricReading(name, {}, 0)
                 except Exception as error:  # one broken metric must not stop the others
+                    if received_signal() is not None:
+                        raise  # but a signal does, whatever error a library made of it
                     # What the failed read sent counts too: the source counted it.
                     sent = (error.api_calls if isinstance(error, SourceError) else 0) + opened.take_opening_calls(spec.source)
                     window = windows.get(name) or total_windows[name][0]
@@ -272,8 +275,10 @@ def nightly_sync(
 
 def _unfinished(error: BaseException) -> tuple[str, str]:
     """The status and message of a run ``error`` stopped: ``interrupted`` by SIGTERM or SIGINT (Prefect's
-    ``TerminationSignal``, ``KeyboardInterrupt`` or a subclass carrying ``signal``), else ``failed``."""
+    ``TerminationSignal``, ``KeyboardInterrupt`` or a subclass carrying ``signal``, or any error once
+    ``okr sync`` got a signal: a library may have turned it into its own), else ``failed``."""
     if isinstance(error, KeyboardInterrupt | TerminationSignal):
-        name = signal.Signals(getattr(error, "signal", signal.SIGINT)).name
-        return "interrupted", f"stopped by {name} before it finished; the values read until then are stored"
-    return "failed", f"{type(error).__name__}: {error}"
+        number = getattr(error, "signal", signal.SIGINT)
+    elif (number := received_signal()) is None:
+        return "failed", f"{type(error).__name__}: {error}"
+    return "interrupted", f"stopped by {signal.Signals(number).name} before it finished; the values read until then are stored"

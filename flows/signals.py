@@ -2,7 +2,7 @@
 
 By default SIGTERM kills Python without running ``finally`` blocks or
 ``atexit``: a sync stopped so leaves its run ``running`` and the Prefect
-server it started listening. Inside ``stopped_by_signals()`` both signals
+server it started listening. Inside ``StopOnSignals()`` both signals
 raise ``Interrupted`` in the main thread instead (a ``KeyboardInterrupt``, so
 code that lets Ctrl-C through lets it through too), and everything unwinds:
 the flow records its run as interrupted, the server is stopped, and the
@@ -16,13 +16,20 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
-__all__ = ["Interrupted", "stopping_signal", "stopped_by_signals"]
+__all__ = ["Interrupted", "StopOnSignals", "received_signal"]
 
 _STOPPING = (signal.SIGTERM, signal.SIGINT)
+_received: int | None = None
+"""The signal a ``StopOnSignals`` block of this process received, if one did (signals are the process's)."""
+
+
+def received_signal() -> int | None:
+    """The signal that is stopping this process (``StopOnSignals``), or None: for code that must tell a
+    stop from a failure when a library has turned the signal's exception into an error of its own."""
+    return _received
 
 
 class Interrupted(KeyboardInterrupt):
@@ -32,45 +39,47 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(signal_number)
         self.signal = signal_number
 
-    @property
-    def name(self) -> str:
-        return signal.Signals(self.signal).name
 
-    @property
-    def exit_code(self) -> int:
-        """The shell's code for a process ended by the signal: 143 for SIGTERM, 130 for SIGINT."""
-        return 128 + self.signal
+class StopOnSignals:
+    """Within the block SIGTERM and SIGINT raise ``Interrupted`` (main thread only; elsewhere the
+    handlers stay as they are); the previous handlers come back after it. ``signal`` is the one
+    that came, None until one does: it stays known when a library turns the exception raised into
+    one of its own (pydantic, serializing, makes ``Interrupted`` a ``PydanticSerializationError``)
+    or swallows it."""
 
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self._previous: dict[int, Any] = {}
 
-@contextmanager
-def stopped_by_signals() -> Iterator[None]:
-    """SIGTERM and SIGINT raise ``Interrupted`` within the block (main thread only; elsewhere the
-    handlers stay as they are); the previous handlers come back after it."""
-    received: list[int] = []
+    def __enter__(self) -> StopOnSignals:
+        global _received
+        _received = None
+        try:
+            self._previous = {number: signal.signal(number, self._stop) for number in _STOPPING}
+        except ValueError:  # not the main thread: signals are not ours to handle
+            pass
+        return self
 
-    def stop(signal_number: int, _frame: FrameType | None) -> None:
-        if received:
+    def __exit__(self, *_exc: object) -> None:
+        global _received
+        _received = None
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+        self._previous = {}
+
+    def _stop(self, signal_number: int, _frame: FrameType | None) -> None:
+        global _received
+        if self.signal is not None:
             os._exit(128 + signal_number)  # asked twice: the clean-up is taking too long
-        received.append(signal_number)
+        self.signal = _received = signal_number
         raise Interrupted(signal_number)
 
-    try:
-        previous = {number: signal.signal(number, stop) for number in _STOPPING}
-    except ValueError:  # not the main thread: signals are not ours to handle
-        yield
-        return
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    def stopped_by(self, error: BaseException) -> int | None:
+        """The signal that stopped the command ending with ``error``: ``Interrupted``'s, SIGTERM for
+        Prefect's ``TerminationSignal`` (raised in a flow run), or the one this block received
+        whatever ``error`` became; None when no signal stopped it."""
+        if isinstance(error, Interrupted):
+            return error.signal
+        from prefect.exceptions import TerminationSignal
 
-
-def stopping_signal(error: BaseException) -> int | None:
-    """The signal ``error`` says stopped the command: ``Interrupted``'s, or SIGTERM for Prefect's
-    ``TerminationSignal`` (raised in a flow run); None for any other error."""
-    if isinstance(error, Interrupted):
-        return error.signal
-    from prefect.exceptions import TerminationSignal
-
-    return error.signal if isinstance(error, TerminationSignal) else None
+        return error.signal if isinstance(error, TerminationSignal) else self.signal
