@@ -186,11 +186,7 @@ def sync(
         fail(f"{config_path}: {locked}: this sync did nothing; run okr sync --wait to queue behind it", EXIT_LOCKED)
     except TemporaryServerError as error:
         fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
-    except BaseException as error:
-        if (number := stop.stopped_by(error)) is None:
-            raise
-        fail(f"{config_path}: {_stopped_sync(config, signal.Signals(number).name, newest_before)}", 128 + number)
-    if stop.signal is not None:  # a library swallowed the signal's exception and the sync went on
+    if stop.signal is not None:
         fail(f"{config_path}: {_stopped_sync(config, signal.Signals(stop.signal).name, newest_before)}", 128 + stop.signal)
     _print_sync(summary)
     if summary.incomplete:
@@ -234,18 +230,13 @@ def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, noti
             return incomplete.summary
 
     stop = StopOnSignals()
-    stopped = "sync stopped by {}: what was read until then is stored, the runs begun are recorded as interrupted (okr runs)"
     try:
         with stop, prefect_api():
             syncs = sync_companies(paths, sync_one, parallel=parallel)
     except TemporaryServerError as error:
         fail(f"{error}; set PREFECT_API_URL to use a running Prefect server instead", EXIT_FAILED)
-    except BaseException as error:
-        if (number := stop.stopped_by(error)) is None:
-            raise
-        fail(f"{folder}: {stopped.format(signal.Signals(number).name)}", 128 + number)
-    if stop.signal is not None:  # a library swallowed the signal's exception and the syncs went on
-        fail(f"{folder}: {stopped.format(signal.Signals(stop.signal).name)}", 128 + stop.signal)
+    if stop.signal is not None:
+        fail(f"{folder}: sync stopped by {signal.Signals(stop.signal).name}: what was read until then is stored, the runs begun are recorded as interrupted (okr runs)", 128 + stop.signal)
     table = Table(title=f"Sync of {len(syncs)} companies in {folder}")
     for column in ("company", "config", "status", "calls"):
         table.add_column(column)

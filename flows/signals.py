@@ -42,10 +42,10 @@ class Interrupted(KeyboardInterrupt):
 
 class StopOnSignals:
     """Within the block SIGTERM and SIGINT raise ``Interrupted`` (main thread only; elsewhere the
-    handlers stay as they are); the previous handlers come back after it. ``signal`` is the one
-    that came, None until one does: it stays known when a library turns the exception raised into
-    one of its own (pydantic, serializing, makes ``Interrupted`` a ``PydanticSerializationError``)
-    or swallows it."""
+    handlers stay as they are); the previous handlers come back after it. A block a signal stopped
+    ends without raising, whatever exception unwound it: ``signal`` says which signal it was (None
+    when none came), so a stop stays a stop when a library turned ``Interrupted`` into an error
+    of its own (pydantic, serializing, makes it a ``PydanticSerializationError``) or swallowed it."""
 
     def __init__(self) -> None:
         self.signal: int | None = None
@@ -60,12 +60,15 @@ class StopOnSignals:
             pass
         return self
 
-    def __exit__(self, *_exc: object) -> None:
+    def __exit__(self, _type: type[BaseException] | None, error: BaseException | None, _traceback: object) -> bool:
         global _received
         _received = None
         for number, handler in self._previous.items():
             signal.signal(number, handler)
         self._previous = {}
+        if error is not None and self.signal is None:
+            self.signal = _signal_of(error)
+        return error is not None and self.signal is not None
 
     def _stop(self, signal_number: int, _frame: FrameType | None) -> None:
         global _received
@@ -74,12 +77,10 @@ class StopOnSignals:
         self.signal = _received = signal_number
         raise Interrupted(signal_number)
 
-    def stopped_by(self, error: BaseException) -> int | None:
-        """The signal that stopped the command ending with ``error``: ``Interrupted``'s, SIGTERM for
-        Prefect's ``TerminationSignal`` (raised in a flow run), or the one this block received
-        whatever ``error`` became; None when no signal stopped it."""
-        if isinstance(error, Interrupted):
-            return error.signal
-        from prefect.exceptions import TerminationSignal
 
-        return error.signal if isinstance(error, TerminationSignal) else self.signal
+def _signal_of(error: BaseException) -> int | None:
+    """The signal a stop ``error`` carries, one this process's handler did not see: SIGTERM for Prefect's
+    ``TerminationSignal`` (raised in a flow run, where Prefect's handler comes first)."""
+    from prefect.exceptions import TerminationSignal
+
+    return error.signal if isinstance(error, Interrupted | TerminationSignal) else None

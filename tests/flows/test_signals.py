@@ -1,6 +1,6 @@
-"""``StopOnSignals``: SIGTERM and SIGINT as ``Interrupted``, and the signal still known when a
-library turned that exception into its own or swallowed it (run in the main thread, where
-signals land)."""
+"""``StopOnSignals``: SIGTERM and SIGINT as ``Interrupted``, a stopped block ending quietly, and the
+signal still known when a library turned that exception into its own or swallowed it (run in the
+main thread, where signals land)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import signal
 import threading
 
 import pytest
+from prefect.exceptions import TerminationSignal
 from pydantic import BaseModel, model_serializer
 
-from flows.signals import Interrupted, StopOnSignals, received_signal
+from flows.signals import StopOnSignals, received_signal
 
 
 class SignalledWhileSerialized(BaseModel):
@@ -22,24 +23,28 @@ class SignalledWhileSerialized(BaseModel):
         return {}
 
 
-def test_a_signal_raises_interrupted_and_the_handlers_come_back():
+def test_a_signal_ends_the_block_at_once_and_the_handlers_come_back():
     assert threading.current_thread() is threading.main_thread()
     before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-    stop = StopOnSignals()
-    with pytest.raises(Interrupted) as raised, stop:
+    reached = []
+    with StopOnSignals() as stop:
         assert received_signal() is None
         signal.raise_signal(signal.SIGINT)
-    assert (raised.value.signal, stop.signal, stop.stopped_by(raised.value)) == (signal.SIGINT,) * 3
+        reached.append("after the signal")
+    assert (stop.signal, reached) == (signal.SIGINT, [])
     assert {number: signal.getsignal(number) for number in before} == before
     assert received_signal() is None, "known only while the block is open"
 
 
 def test_the_signal_is_known_when_a_library_made_another_error_of_it():
-    stop = StopOnSignals()
-    with pytest.raises(Exception) as raised, stop:
-        SignalledWhileSerialized().model_dump()
-    assert not isinstance(raised.value, KeyboardInterrupt), "pydantic wrapped the signal's exception"
-    assert stop.stopped_by(raised.value) == signal.SIGTERM
+    seen = []
+    with StopOnSignals() as stop:
+        try:
+            SignalledWhileSerialized().model_dump()
+        except Exception as error:  # pydantic wrapped the signal's exception: no KeyboardInterrupt
+            seen.append(received_signal())
+            raise error
+    assert (seen, stop.signal) == ([signal.SIGTERM], signal.SIGTERM)
 
 
 def test_the_signal_is_known_when_a_library_swallowed_it():
@@ -48,11 +53,16 @@ def test_the_signal_is_known_when_a_library_swallowed_it():
             signal.raise_signal(signal.SIGTERM)
         except BaseException:  # what a careless library does
             pass
-        seen = received_signal()
-    assert (seen, stop.signal) == (signal.SIGTERM, signal.SIGTERM)
+    assert stop.signal == signal.SIGTERM
 
 
-def test_without_a_signal_an_error_is_no_stop():
+def test_prefects_termination_signal_is_a_stop_by_sigterm():
     with StopOnSignals() as stop:
-        pass
-    assert stop.signal is None and stop.stopped_by(ValueError("a real failure")) is None
+        raise TerminationSignal(signal=signal.SIGTERM)
+    assert stop.signal == signal.SIGTERM
+
+
+def test_without_a_signal_errors_go_through():
+    with pytest.raises(ValueError), StopOnSignals() as stop:
+        raise ValueError("a real failure")
+    assert stop.signal is None

@@ -117,6 +117,19 @@ def test_two_syncs_of_one_company_give_one_run_and_one_refusal(harness_url, data
     assert recorded_calls(database_url, run.id) == portal.call_count
 
 
+def start_waiting_sync(config: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
+    """A ``--wait`` sync started while another holds the lock, once it says it is waiting, and what
+    it printed until then (Prefect's console shows the flow's log, where it says so)."""
+    waiting = start_sync(config, {**env, "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"}, "--wait")
+    assert waiting.stderr is not None
+    lines: list[str] = []
+    while not (lines and "waiting for it to finish" in lines[-1] and "(run " in lines[-1]):
+        line = waiting.stderr.readline()
+        assert line, f"the second sync ended without waiting: {lines}"
+        lines.append(line)
+    return waiting, lines
+
+
 def test_wait_runs_the_second_sync_after_the_first(harness_url, database_url, portal, config, tmp_path):
     env = sync_env(database_url, portal, tmp_path, prefect_api_url=harness_url)
     gate = threading.Event()
@@ -124,14 +137,7 @@ def test_wait_runs_the_second_sync_after_the_first(harness_url, database_url, po
     first = start_sync(config, env)
     try:
         wait_until_held(portal, first)
-        # Prefect's console shows the flow's log: the second sync says when it is waiting for the lock.
-        second = start_sync(config, {**env, "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"}, "--wait")
-        assert second.stderr is not None
-        lines: list[str] = []
-        while not (lines and "waiting for it to finish" in lines[-1] and "(run " in lines[-1]):
-            line = second.stderr.readline()
-            assert line, f"the second sync ended without waiting: {lines}"
-            lines.append(line)
+        second, lines = start_waiting_sync(config, env)
     finally:
         gate.set()
     assert first.wait(timeout=PATIENCE) == 0
@@ -150,13 +156,7 @@ def test_a_sync_stopped_while_waiting_its_turn_says_it_read_nothing(harness_url,
     first = start_sync(config, env)
     try:
         wait_until_held(portal, first)
-        waiting = start_sync(config, {**env, "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"}, "--wait")
-        assert waiting.stderr is not None
-        lines: list[str] = []
-        while not (lines and "waiting for it to finish" in lines[-1] and "(run " in lines[-1]):
-            line = waiting.stderr.readline()
-            assert line, f"the second sync ended without waiting: {lines}"
-            lines.append(line)
+        waiting, lines = start_waiting_sync(config, env)
         waiting.send_signal(signal.SIGTERM)
         _out, rest = waiting.communicate(timeout=PATIENCE)
     finally:
