@@ -1,4 +1,5 @@
-"""A real SMTP server for the tests that send mail (aiosmtpd on a free local port), and what it received."""
+"""A real SMTP server for the tests that send mail (aiosmtpd on a free local port), and what it received;
+with ``LoginMailbox``, one that asks for a login."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from email import policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
-__all__ = ["Mailbox", "free_port", "smtp_server"]
+__all__ = ["LoginMailbox", "Mailbox", "free_port", "smtp_server"]
 
 
 def free_port() -> int:
@@ -41,10 +43,27 @@ class Mailbox:
         return [email.message_from_bytes(envelope.content, policy=policy.default) for envelope in self.envelopes if envelope.rcpt_tos == [address]]
 
 
+class LoginMailbox(Mailbox):
+    """A mailbox that takes mail only after the login ``reports`` with ``password`` (over plain
+    SMTP: the test server offers no TLS); ``logins`` says how each attempt went."""
+
+    def __init__(self, password: str) -> None:
+        super().__init__()
+        self.password = password
+        self.logins: list[bool] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"reports" and auth_data.password == self.password.encode()
+        self.logins.append(ok)
+        # handled=False lets aiosmtpd answer a failure with its 535 reply.
+        return AuthResult(success=ok, handled=False)
+
+
 @contextmanager
 def smtp_server(handler: Mailbox) -> Iterator[Mailbox]:
     """``handler`` listening on 127.0.0.1 (its ``port`` set) until the block ends."""
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    login = {"authenticator": handler, "auth_require_tls": False} if isinstance(handler, LoginMailbox) else {}
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **login)
     controller.start()
     handler.port = controller.port
     try:

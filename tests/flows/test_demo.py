@@ -3,21 +3,15 @@ the port the config names, and a sync against it when it is down says how to sta
 
 from __future__ import annotations
 
-import socket
 from datetime import date
 
 from connectors import load_config
 from flows.demo import DEMO_TOKEN_ENV, demo_sandbox, run_demo
 from flows.nightly import nightly_sync
 from flows.pipeline import local_servers_down
+from tests.smtp import free_port
 
 AS_OF = date(2026, 11, 27)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_after_the_demo_okr_sandbox_serves_what_its_config_reads(prefect_harness, tmp_path, monkeypatch):

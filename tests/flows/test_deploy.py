@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ from connectors.sandbox import Fault, SandboxServer, generate_dataset
 from flows.cli import app
 from flows.demo import DEMO_TOKEN_ENV, render_demo_config
 from okrmodel.storage import Store
+from tests.smtp import free_port
 
 needs_postgresql = pytest.mark.skipif(not os.environ.get("OKR_TEST_DATABASE_URL"), reason="a work pool's store is PostgreSQL: set OKR_TEST_DATABASE_URL")
 
@@ -50,12 +50,6 @@ CONFIG_IN_REPO = "clients/acme-cloud.yaml"  # prefect.yaml's example
 DAILY_TRAFFIC = "/analytics/v2/reports/totals/daily"
 CLIENT_TRIES = 1 + 5
 """A read's first try and the HubSpot client's own urllib3 retries (``default_retry``: total 5)."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,14 @@ parameters, its artifacts, the report, the email or the CLI's output.
 
 from __future__ import annotations
 
-import email
 import logging
-import socket
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime
-from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import MetaData, create_engine, select
 from typer.testing import CliRunner
 
@@ -30,37 +26,11 @@ from flows.demo import DEMO_TOKEN_ENV
 from flows.nightly import SyncIncomplete, nightly_sync
 from okrmodel.evaluation import evaluate
 from okrmodel.storage import Store
+from tests.smtp import LoginMailbox, smtp_server
 
 AS_OF = date(2026, 11, 27)
 ZONE = ZoneInfo("Europe/Berlin")
 OPS = "ops@acme.example"
-
-
-class AuthInbox:
-    """aiosmtpd handler and authenticator: accepts the login ``reports`` with ``password`` only."""
-
-    def __init__(self, password: str):
-        self.password = password
-        self.envelopes: list = []
-        self.logins: list[bool] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-    def __call__(self, server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"reports" and auth_data.password == self.password.encode()
-        self.logins.append(ok)
-        return AuthResult(success=ok, handled=False)
-
-    def messages(self) -> list:
-        return [email.message_from_bytes(envelope.content, policy=policy.default) for envelope in self.envelopes]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -69,13 +39,9 @@ def smtp_password() -> str:
 
 
 @pytest.fixture
-def inbox(smtp_password):
-    handler = AuthInbox(smtp_password)
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), authenticator=handler, auth_require_tls=False)
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+def inbox(smtp_password) -> Iterator[LoginMailbox]:
+    with smtp_server(LoginMailbox(smtp_password)) as handler:
+        yield handler
 
 
 @pytest.fixture
@@ -186,7 +152,7 @@ def test_a_hubspot_token_in_a_secret_block_reads_the_portal_and_is_printed_nowhe
         "the run record": stored_text(config.storage_url()),
         "Prefect's flow run (parameters, logs, artifacts)": prefect_text(run.flow_run_id),
         "the report": report_path.read_text() + "".join(page.read_text() for page in archive_folder(config).glob("*.html")),
-        "the emails": "".join(message.as_string() for message in inbox.messages()),
+        "the emails": "".join(message.as_string() for message in inbox.messages),
     }
     for secret in (secret_token, smtp_password):
         assert [where for where, text in places.items() if secret in text] == []
@@ -211,7 +177,7 @@ def test_a_secret_block_that_cannot_be_read_fails_the_sources_metrics_in_one_loc
     )
     assert {outcome.error for outcome in summary.metrics} == {expected}
     # Ops hear of it, over the SMTP login whose password is in its own block, with the fix.
-    [alert] = [message for message in inbox.messages() if message["To"] == OPS]
+    [alert] = [message for message in inbox.messages if message["To"] == OPS]
     text = alert.get_body(preferencelist=("plain",)).get_content()
     assert "Create that Secret block on the Prefect server the sync uses (`prefect block create secret`)" in text
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import email
 import re
-import socket
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
-from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -24,28 +20,10 @@ from okrmodel.config import ConfigError, EmailSettings
 from okrmodel.progress import Status
 from okrmodel.storage import Store
 from reports import EmailDeliveryError, build_status_email, send_email
+from tests.smtp import LoginMailbox, free_port, smtp_server
 
 PASSWORD = "smtp-secret-3141"
 AS_OF = date(2026, 11, 27)
-
-
-class Inbox:
-    """aiosmtpd handler and authenticator: keeps every accepted message."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-    def __call__(self, server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"reports" and auth_data.password == PASSWORD.encode()
-        # handled=False lets aiosmtpd answer a failure with its 535 reply.
-        return AuthResult(success=ok, handled=False)
-
-    def messages(self):
-        return [email.message_from_bytes(envelope.content, policy=policy.default) for envelope in self.envelopes]
 
 
 def unfold(text: str) -> str:
@@ -53,19 +31,10 @@ def unfold(text: str) -> str:
     return text.replace("\r\n", "\n").strip()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=inbox, auth_require_tls=False)
-    controller.start()
-    yield controller, inbox
-    controller.stop()
+def smtp() -> Iterator[LoginMailbox]:
+    with smtp_server(LoginMailbox(PASSWORD)) as inbox:
+        yield inbox
 
 
 def settings_for(port: int, **changes) -> EmailSettings:
@@ -78,8 +47,8 @@ def settings_for(port: int, **changes) -> EmailSettings:
     return EmailSettings.model_validate({**values, **changes})
 
 
-def sent(inbox: Inbox):
-    [message] = inbox.messages()
+def sent(inbox: LoginMailbox):
+    [message] = inbox.messages
     return message
 
 
@@ -116,8 +85,8 @@ objectives:
 
 
 def test_the_email_carries_the_report_and_a_text_summary(smtp, small_data):
-    controller, inbox = smtp
-    settings = settings_for(controller.port)
+    inbox = smtp
+    settings = settings_for(inbox.port)
     send_email(build_status_email(small_data, settings), settings, SecretStr(PASSWORD))
     [envelope] = inbox.envelopes
     assert envelope.rcpt_tos == ["ceo@acme.example", "cmo@acme.example"]
@@ -136,8 +105,8 @@ def test_the_email_carries_the_report_and_a_text_summary(smtp, small_data):
 
 
 def test_every_cid_in_the_html_resolves_to_an_image_part(smtp, demo_data):
-    controller, inbox = smtp
-    settings = settings_for(controller.port)
+    inbox = smtp
+    settings = settings_for(inbox.port)
     send_email(build_status_email(demo_data, settings), settings, SecretStr(PASSWORD))
     message = sent(inbox)
     found = parts(message)
@@ -206,8 +175,8 @@ def krs_of(data: ReportData) -> dict:
 
 
 def test_a_wrong_password_is_a_clear_error_without_the_password(smtp, small_data):
-    controller, inbox = smtp
-    settings = settings_for(controller.port)
+    inbox = smtp
+    settings = settings_for(inbox.port)
     with pytest.raises(EmailDeliveryError, match=r"refused the login of reports: 535") as caught:
         send_email(build_status_email(small_data, settings), settings, SecretStr("wrong-pass-2718"))
     assert "wrong-pass-2718" not in str(caught.value)
@@ -215,8 +184,8 @@ def test_a_wrong_password_is_a_clear_error_without_the_password(smtp, small_data
 
 
 def test_starttls_required_but_not_offered(smtp, small_data):
-    controller, _inbox = smtp
-    settings = settings_for(controller.port, security="starttls")
+    inbox = smtp
+    settings = settings_for(inbox.port, security="starttls")
     with pytest.raises(EmailDeliveryError, match=r"does not offer STARTTLS; set security: ssl \(or none, which needs allow_plaintext_login: true to log in\)"):
         send_email(build_status_email(small_data, settings), settings, SecretStr(PASSWORD))
 
@@ -284,12 +253,12 @@ def with_email(demo_config: Path, port: int) -> None:
 
 
 def test_the_nightly_flow_emails_the_report(prefect_harness, demo_config: Path, smtp, monkeypatch, tmp_path):
-    controller, inbox = smtp
-    with_email(demo_config, controller.port)
+    inbox = smtp
+    with_email(demo_config, inbox.port)
     monkeypatch.setenv("OKR_TEST_SMTP_PASSWORD", PASSWORD)
     summary = nightly_sync(str(demo_config), as_of=AS_OF, report_path=str(tmp_path / "r.html"))
     assert (summary.status, summary.emailed_to, summary.email_error) == ("succeeded", ["ceo@acme.example"], None)
-    [message] = inbox.messages()
+    [message] = inbox.messages
     assert message["Subject"].startswith("Acme Cloud OKRs, 27 Nov: ")
     assert {"text/plain", "text/html", "image/png"} <= set(parts(message))
     # The same report: the web page and the email's HTML name the same objectives.
@@ -316,8 +285,8 @@ def test_an_email_failure_keeps_the_data_and_marks_the_run_partial(prefect_harne
 
 
 def test_okr_email_sends_from_stored_data_to_other_recipients(demo_config: Path, smtp, monkeypatch):
-    controller, inbox = smtp
-    with_email(demo_config, controller.port)
+    inbox = smtp
+    with_email(demo_config, inbox.port)
     monkeypatch.setenv("OKR_TEST_SMTP_PASSWORD", PASSWORD)
     runner = CliRunner()
     result = runner.invoke(app, ["email", "-c", str(demo_config), "--as-of", AS_OF.isoformat(), "--to", "board@acme.example"])
