@@ -212,7 +212,6 @@ def _stopped_sync(config: Config, signal_name: str, newest_before: list[str | No
 
 
 def _sync_all(folder: Path, as_of: date | None, *, full: bool, email: bool, notify: bool, parallel: int, wait: bool) -> None:
-
     from flows.nightly import SyncIncomplete, nightly_sync
     from flows.portfolio import NoCompanyConfigs, company_configs, portfolio_page, sync_companies, write_portfolio
     from flows.prefect_api import TemporaryServerError, prefect_api

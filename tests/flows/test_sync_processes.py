@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -78,6 +79,21 @@ def wait_until_held(portal: SandboxServer, sync: subprocess.Popen[str], *, after
         time.sleep(0.05)
 
 
+@contextmanager
+def held_mid_read(portal: SandboxServer, config: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """A sync started and held at its first search (its lock held, its run begun) for the block;
+    the portal answers when the block ends, as it would the request in flight."""
+    gate = threading.Event()
+    portal.faults.push(Fault(on="/search", hold=gate))
+    earlier = len(portal.call_log)
+    sync = start_sync(config, env)
+    try:
+        wait_until_held(portal, sync, after=earlier)
+        yield sync
+    finally:
+        gate.set()
+
+
 def runs(database_url: str):
     with Store(database_url) as store:
         return store.runs()
@@ -97,15 +113,9 @@ def harness_url(prefect_harness) -> str:
 
 def test_two_syncs_of_one_company_give_one_run_and_one_refusal(harness_url, database_url, portal, config, tmp_path):
     env = sync_env(database_url, portal, tmp_path, prefect_api_url=harness_url)
-    gate = threading.Event()
-    portal.faults.push(Fault(on="/search", hold=gate))
-    first = start_sync(config, env)
-    try:
-        wait_until_held(portal, first)
+    with held_mid_read(portal, config, env) as first:
         second = start_sync(config, env)
         _out, refusal = second.communicate(timeout=PATIENCE)
-    finally:
-        gate.set()
     out, err = first.communicate(timeout=PATIENCE)
     assert first.returncode == 0, err
     [run] = runs(database_url)
@@ -132,14 +142,8 @@ def start_waiting_sync(config: Path, env: dict[str, str]) -> tuple[subprocess.Po
 
 def test_wait_runs_the_second_sync_after_the_first(harness_url, database_url, portal, config, tmp_path):
     env = sync_env(database_url, portal, tmp_path, prefect_api_url=harness_url)
-    gate = threading.Event()
-    portal.faults.push(Fault(on="/search", hold=gate))
-    first = start_sync(config, env)
-    try:
-        wait_until_held(portal, first)
+    with held_mid_read(portal, config, env) as first:
         second, lines = start_waiting_sync(config, env)
-    finally:
-        gate.set()
     assert first.wait(timeout=PATIENCE) == 0
     _out, rest = second.communicate(timeout=PATIENCE)
     assert second.returncode == 0, "".join(lines) + rest
@@ -151,16 +155,10 @@ def test_wait_runs_the_second_sync_after_the_first(harness_url, database_url, po
 
 def test_a_sync_stopped_while_waiting_its_turn_says_it_read_nothing(harness_url, database_url, portal, config, tmp_path):
     env = sync_env(database_url, portal, tmp_path, prefect_api_url=harness_url)
-    gate = threading.Event()
-    portal.faults.push(Fault(on="/search", hold=gate))
-    first = start_sync(config, env)
-    try:
-        wait_until_held(portal, first)
+    with held_mid_read(portal, config, env) as first:
         waiting, lines = start_waiting_sync(config, env)
         waiting.send_signal(signal.SIGTERM)
         _out, rest = waiting.communicate(timeout=PATIENCE)
-    finally:
-        gate.set()
     assert waiting.returncode == 128 + signal.SIGTERM, "".join(lines) + rest
     assert rest.splitlines()[-1] == f"{config}: sync stopped by SIGTERM before its run began: nothing was read"
     assert "Traceback" not in rest
@@ -217,20 +215,13 @@ def refused(port: int) -> bool:
 def stop_mid_sync(portal: SandboxServer, config: Path, env: dict[str, str], signal_number: int) -> tuple[subprocess.Popen[str], str, set[int]]:
     """Start a sync, stop it with ``signal_number`` while one of its searches is held, and return it, its
     stderr, and the ports its Prefect server listened on (that server checked gone)."""
-    gate = threading.Event()
-    portal.faults.push(Fault(on="/search", hold=gate))
-    earlier = len(portal.call_log)
-    sync = start_sync(config, env)
-    try:
-        wait_until_held(portal, sync, after=earlier)
+    with held_mid_read(portal, config, env) as sync:
         servers = children_of(sync.pid)
         ports = set().union(*(listening_ports(pid) for pid in servers))
         assert servers and ports, "the sync runs its own temporary Prefect server"
         sync.send_signal(signal_number)
         if signal_number == signal.SIGKILL:
             sync.wait(timeout=PATIENCE)
-    finally:
-        gate.set()  # the portal answers the request in flight, as it would
     _out, err = sync.communicate(timeout=PATIENCE)
     wait_until_gone(servers)
     assert all(refused(port) for port in ports), "nothing listens where the server was"
